@@ -1,0 +1,233 @@
+/**
+ * AI SDK-compatible message types (SPEC §1 "Message", R1).
+ *
+ * The names and shapes follow the `ai` package (v7) so that a `UIMessage` from `ai` can be stored
+ * in Threadline and read back unchanged. Everything here is plain JSON data: no functions, no
+ * classes, no `Date`s. Values the AI SDK types as `unknown` (tool input and output, data parts,
+ * message metadata) stay `unknown` here so that `ai`'s own types remain assignable; at run time
+ * they are JSON values.
+ *
+ * The chunk union lives in `chunk-types.ts` and is re-exported from here.
+ */
+
+export type { FinishReason, UIMessageChunk } from "./chunk-types.js";
+
+/** Any JSON value (the AI SDK's `JSONValue`). */
+export type JSONValue = null | string | number | boolean | JSONObject | JSONValue[];
+
+/** A JSON object; `undefined` members are allowed as in the AI SDK and vanish when serialized. */
+export type JSONObject = { [key: string]: JSONValue | undefined };
+
+/**
+ * Provider-specific data attached to a part or chunk, keyed by provider name
+ * (`{ openai: { itemId: "rs_1" } }`).
+ */
+export type ProviderMetadata = Record<string, JSONObject>;
+
+/** Who wrote a message. */
+export type MessageRole = "system" | "user" | "assistant";
+
+/**
+ * Lifecycle state of a stored message (SPEC §1, R16): `streaming` until exactly one terminal
+ * state is reached.
+ */
+export type MessageStatus = "streaming" | "completed" | "aborted" | "error";
+
+/** The source a text part cites (`text-end.citations`, ai 7). */
+export type CitationSource =
+  | {
+      type: "source";
+      sourceType: "url";
+      id: string;
+      url: string;
+      title?: string;
+      providerMetadata?: ProviderMetadata;
+    }
+  | {
+      type: "source";
+      sourceType: "document";
+      id: string;
+      mediaType: string;
+      title: string;
+      filename?: string;
+      providerMetadata?: ProviderMetadata;
+    };
+
+/** A reference that supports generated text; offsets are UTF-16 indices into the part's text. */
+export interface Citation {
+  source: CitationSource;
+  startIndex?: number;
+  endIndex?: number;
+  citedText?: string;
+}
+
+/** Generated or user text. `state` is `streaming` until its `text-end` chunk. */
+export interface TextUIPart {
+  type: "text";
+  text: string;
+  state?: "streaming" | "done";
+  citations?: Citation[];
+  providerMetadata?: ProviderMetadata;
+}
+
+/** Model reasoning. `id` is the stream's part id (ai 7 records it). */
+export interface ReasoningUIPart {
+  type: "reasoning";
+  id?: string;
+  text: string;
+  state?: "streaming" | "done";
+  providerMetadata?: ProviderMetadata;
+}
+
+/** Provider-specific content the SDK does not model, named `"<provider>.<kind>"` (ai 7). */
+export interface CustomContentUIPart {
+  type: "custom";
+  kind: `${string}.${string}`;
+  providerMetadata?: ProviderMetadata;
+}
+
+/** A cited web page. */
+export interface SourceUrlUIPart {
+  type: "source-url";
+  sourceId: string;
+  url: string;
+  title?: string;
+  providerMetadata?: ProviderMetadata;
+}
+
+/** A cited document. */
+export interface SourceDocumentUIPart {
+  type: "source-document";
+  sourceId: string;
+  mediaType: string;
+  title: string;
+  filename?: string;
+  providerMetadata?: ProviderMetadata;
+}
+
+/** A file, by URL (often a `data:` URL). */
+export interface FileUIPart {
+  type: "file";
+  mediaType: string;
+  url: string;
+  filename?: string;
+  providerReference?: Record<string, string>;
+  providerMetadata?: ProviderMetadata;
+}
+
+/** A file produced as part of reasoning (ai 7). */
+export interface ReasoningFileUIPart {
+  type: "reasoning-file";
+  mediaType: string;
+  url: string;
+  providerMetadata?: ProviderMetadata;
+}
+
+/** A user message injected into a running agent loop (ai 7, experimental). */
+export interface SteeringMessageUIPart {
+  type: "steering-message";
+  id: string;
+  parts: Array<TextUIPart | FileUIPart>;
+}
+
+/** Marks the start of one model call (step) inside a multi-step message. */
+export interface StepStartUIPart {
+  type: "step-start";
+}
+
+/**
+ * Application data streamed with the message (`data-<name>` chunks). A later chunk with the same
+ * `type` and `id` replaces `data` in place.
+ */
+export interface DataUIPart {
+  type: `data-${string}`;
+  id?: string;
+  data: unknown;
+}
+
+/** Every state a tool call part can be in (ai 7; `approval-*` and `output-denied` since ai 6). */
+export type ToolState =
+  | "input-streaming"
+  | "input-available"
+  | "approval-requested"
+  | "approval-responded"
+  | "output-available"
+  | "output-error"
+  | "output-denied";
+
+/** How `tool-input-delta` text is interpreted: parsed as partial JSON (default) or kept as text. */
+export type ToolInputEncoding = "json" | "text";
+
+/**
+ * A tool approval: requested by `tool-approval-request`, answered by `tool-approval-response`
+ * (then `approved` is set).
+ */
+export interface ToolApproval {
+  id: string;
+  approved?: boolean;
+  descriptor?: unknown;
+  requestReason?: string;
+  reason?: string;
+  isAutomatic?: boolean;
+  signature?: string;
+  inputSchemaInput?: unknown;
+}
+
+/**
+ * Fields shared by static (`tool-<name>`) and dynamic tool parts. Which fields are present depends
+ * on `state`, as in the AI SDK: `rawInput`/`inputEncoding` while `input-streaming`, `output` when
+ * `output-available`, `errorText` when `output-error`, `approval` from `approval-requested` on.
+ */
+export interface ToolInvocationFields {
+  toolCallId: string;
+  state: ToolState;
+  input?: unknown;
+  output?: unknown;
+  errorText?: string;
+  rawInput?: unknown;
+  inputEncoding?: ToolInputEncoding;
+  providerExecuted?: boolean;
+  preliminary?: boolean;
+  title?: string;
+  toolMetadata?: JSONObject;
+  callProviderMetadata?: ProviderMetadata;
+  resultProviderMetadata?: ProviderMetadata;
+  approval?: ToolApproval;
+}
+
+/** A call of a tool known to the app; the tool name is the part type's suffix (`tool-weather`). */
+export interface ToolUIPart extends ToolInvocationFields {
+  type: `tool-${string}`;
+}
+
+/** A call of a tool not known statically (for example an MCP tool); the name is `toolName`. */
+export interface DynamicToolUIPart extends ToolInvocationFields {
+  type: "dynamic-tool";
+  toolName: string;
+}
+
+/** One part of a message, discriminated by `type` (every part type of ai 7). */
+export type UIMessagePart =
+  | TextUIPart
+  | ReasoningUIPart
+  | CustomContentUIPart
+  | ToolUIPart
+  | DynamicToolUIPart
+  | SourceUrlUIPart
+  | SourceDocumentUIPart
+  | FileUIPart
+  | ReasoningFileUIPart
+  | DataUIPart
+  | SteeringMessageUIPart
+  | StepStartUIPart;
+
+/**
+ * A chat message as the AI SDK's `useChat` and `readUIMessageStream` see it: an id, a role, optional
+ * app metadata and an ordered list of parts (SPEC §1).
+ */
+export interface UIMessage {
+  id: string;
+  role: MessageRole;
+  metadata?: unknown;
+  parts: UIMessagePart[];
+}

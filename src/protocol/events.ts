@@ -1,0 +1,54 @@
+import type { UIMessageChunk } from "../message/types.js";
+import type { MessageDelta, StoredMessage, Thread } from "./resources.js";
+
+/**
+ * Event type names of the per-thread log (SPEC §1 "Event log"). `thread.deleted` is never stored:
+ * it is the last event a live subscriber receives before its subscription closes (R20).
+ */
+export const EVENT_TYPES = [
+  "thread.created",
+  "thread.forked",
+  "message.created",
+  "message.delta",
+  "message.finished",
+  "message.deleted",
+  "run.triggered",
+  "thread.deleted",
+] as const;
+
+/** One of {@link EVENT_TYPES}. */
+export type ThreadEventType = (typeof EVENT_TYPES)[number];
+
+/** The `data` of each event type. */
+export interface ThreadEventData {
+  "thread.created": { thread: Thread };
+  "thread.forked": { thread: Thread; forkedFrom: { threadId: string; seq: number } };
+  "message.created": { message: StoredMessage };
+  "message.delta": MessageDelta;
+  /** The final message, and the chunks of its last window (the terminal chunk included, if any). */
+  "message.finished": { message: StoredMessage; chunks: UIMessageChunk[] };
+  "message.deleted": Record<string, never>;
+  "run.triggered": Record<string, unknown>;
+  "thread.deleted": Record<string, never>;
+}
+
+/**
+ * One committed event of a thread's log. `seq` is dense per thread (1, 2, 3, …) and assigned at
+ * commit; `revision` is the message revision the event produces (R13), for message events.
+ */
+export type ThreadEvent = {
+  [T in ThreadEventType]: {
+    type: T;
+    threadId: string;
+    seq: number;
+    messageId: string | null;
+    revision: number | null;
+    createdAt: number;
+    data: ThreadEventData[T];
+  };
+}[ThreadEventType];
+
+/** Event types a subscriber must not lose: published with a bounded wait, not lossy (R12). */
+export function isReliableEventType(type: ThreadEventType): boolean {
+  return type !== "message.delta";
+}

@@ -1,0 +1,43 @@
+import type { MessageStatus, UIMessage, UIMessageChunk } from "../message/types.js";
+
+/**
+ * A conversation (SPEC §1 "Thread"). Times are milliseconds since the epoch; `headSeq` is the seq of
+ * the thread's newest event (0 for none).
+ */
+export interface Thread {
+  id: string;
+  title: string | null;
+  metadata: Record<string, unknown> | null;
+  /** Set on a fork: the source thread and the seq it was forked at (R19). */
+  forkedFrom: { threadId: string; seq: number } | null;
+  createdAt: number;
+  updatedAt: number;
+  headSeq: number;
+}
+
+/**
+ * A persisted message: an AI SDK `UIMessage` plus its place in a thread and its lifecycle
+ * (SPEC §1 "Message", R14–R16). `revision` grows by one on every persisted change.
+ */
+export interface StoredMessage extends UIMessage {
+  threadId: string;
+  status: MessageStatus;
+  revision: number;
+  /** Seq of the `message.created` event: the message's position in its thread. */
+  createdSeq: number;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+  /** The error text of a message finalized `error` (R16). */
+  errorText?: string;
+}
+
+/**
+ * The body of a `message.delta` event: the chunks accepted in one window, applied in order. When
+ * the producer replaced the whole message (`update`), `message` comes first and the chunks apply
+ * on top of it, with no part open.
+ */
+export interface MessageDelta {
+  message?: UIMessage;
+  chunks: UIMessageChunk[];
+}

@@ -1,0 +1,165 @@
+import type { Transaction } from "kysely";
+import type { ThreadEvent } from "../protocol/events.js";
+import { toEvent } from "./mappers.js";
+import { migrateToLatest } from "./migrate.js";
+import { commitWrites } from "./queries/commit-writes.js";
+import { createMessage } from "./queries/create-message.js";
+import { deleteMessage } from "./queries/delete-message.js";
+import { findExpiredLeases, renewLeases, sweepExpiredLease } from "./queries/leases.js";
+import { readMessage, readThreadMessages } from "./queries/read-messages.js";
+import { createThread, deleteThread, getThread, listThreads } from "./queries/threads.js";
+import type { Database } from "./schema.js";
+import type {
+  CreateMessageInput,
+  CreateThreadInput,
+  MessageWrite,
+  RemoteCommit,
+  Store,
+  ThreadSnapshot,
+  WorkspaceEvent,
+} from "./store.js";
+import type { StoreDriver } from "./store-driver.js";
+
+/**
+ * The {@link Store} over any {@link StoreDriver}: the same queries for SQLite and PostgreSQL (R26).
+ * Every write that appends events announces them to other processes in the same transaction, so an
+ * announcement is only ever seen for a committed event (R10).
+ */
+export class KyselyStore implements Store {
+  readonly capabilities;
+
+  constructor(private readonly driver: StoreDriver) {
+    this.capabilities = driver.capabilities;
+  }
+
+  migrate(): Promise<string[]> {
+    return migrateToLatest(this.driver.db, this.driver.schema);
+  }
+
+  createThread(workspaceId: string, input: CreateThreadInput, now: number) {
+    return this.write(async (trx) => {
+      const created = await createThread(trx, workspaceId, input, now);
+      await this.announceEvents(trx, workspaceId, [created.event]);
+      return created;
+    });
+  }
+
+  getThread(workspaceId: string, threadId: string) {
+    return getThread(this.driver.db, workspaceId, threadId);
+  }
+
+  listThreads(workspaceId: string, options: { limit: number; cursor?: string }) {
+    return listThreads(this.driver.db, workspaceId, options);
+  }
+
+  deleteThread(workspaceId: string, threadId: string) {
+    return this.write(async (trx) => {
+      const deleted = await deleteThread(trx, workspaceId, threadId);
+      if (deleted) await this.driver.announce(trx, [{ workspaceId, threadId, seq: 0, deleted: true }]);
+      return deleted;
+    });
+  }
+
+  createMessage(workspaceId: string, input: CreateMessageInput, now: number) {
+    return this.write(async (trx) => {
+      const created = await createMessage(trx, workspaceId, input, now);
+      await this.announceEvents(trx, workspaceId, [created.event]);
+      return created;
+    });
+  }
+
+  commitWrites(writes: readonly MessageWrite[], now: number) {
+    if (writes.length === 0) return Promise.resolve([]);
+    return this.write(async (trx) => {
+      const outcomes = await commitWrites(trx, writes, now);
+      await this.driver.announce(
+        trx,
+        latestPerThread(
+          outcomes.flatMap((o) => (o.applied ? [{ workspaceId: o.workspaceId, event: o.event }] : [])),
+        ),
+      );
+      return outcomes;
+    });
+  }
+
+  getMessage(workspaceId: string, messageId: string) {
+    return readMessage(this.driver.db, workspaceId, messageId);
+  }
+
+  readSnapshot(workspaceId: string, threadId: string): Promise<ThreadSnapshot | undefined> {
+    return this.driver.readTransaction(async (trx) => {
+      const thread = await getThread(trx, workspaceId, threadId);
+      if (!thread) return undefined;
+      const messages = await readThreadMessages(trx, workspaceId, threadId);
+      return { thread, messages, seq: thread.headSeq };
+    });
+  }
+
+  async readEvents(workspaceId: string, threadId: string, afterSeq: number, limit: number) {
+    const rows = await this.driver.db
+      .selectFrom("events")
+      .selectAll()
+      .where("workspace_id", "=", workspaceId)
+      .where("thread_id", "=", threadId)
+      .where("seq", ">", afterSeq)
+      .orderBy("seq")
+      .limit(limit)
+      .execute();
+    return rows.map(toEvent);
+  }
+
+  deleteMessage(workspaceId: string, messageId: string, now: number) {
+    return this.write(async (trx) => {
+      const event = await deleteMessage(trx, workspaceId, messageId, now);
+      if (!event) return undefined;
+      await this.announceEvents(trx, workspaceId, [event]);
+      return { event };
+    });
+  }
+
+  renewLeases(owner: string, expiresAt: number, now: number) {
+    return renewLeases(this.driver.db, owner, expiresAt, now);
+  }
+
+  async sweepExpiredLeases(now: number, limit: number): Promise<WorkspaceEvent[]> {
+    const candidates = await findExpiredLeases(this.driver.db, now, limit);
+    const swept: WorkspaceEvent[] = [];
+    for (const { workspaceId, id } of candidates) {
+      const event = await this.write(async (trx) => {
+        const finished = await sweepExpiredLease(trx, workspaceId, id, now, {
+          lockRow: this.capabilities.skipLocked,
+        });
+        if (finished) await this.announceEvents(trx, workspaceId, [finished]);
+        return finished;
+      });
+      if (event) swept.push({ workspaceId, event });
+    }
+    return swept;
+  }
+
+  listen(onCommit: (commit: RemoteCommit) => void) {
+    return this.driver.listen(onCommit);
+  }
+
+  close() {
+    return this.driver.close();
+  }
+
+  private write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.driver.db.transaction().execute(fn);
+  }
+
+  private announceEvents(trx: Transaction<Database>, workspaceId: string, events: ThreadEvent[]) {
+    return this.driver.announce(trx, latestPerThread(events.map((event) => ({ workspaceId, event }))));
+  }
+}
+
+function latestPerThread(events: readonly { workspaceId: string; event: ThreadEvent }[]): RemoteCommit[] {
+  const latest = new Map<string, RemoteCommit>();
+  for (const { workspaceId, event } of events) {
+    const key = `${workspaceId}\u0000${event.threadId}`;
+    const seen = latest.get(key);
+    if (!seen || seen.seq < event.seq) latest.set(key, { workspaceId, threadId: event.threadId, seq: event.seq });
+  }
+  return [...latest.values()];
+}

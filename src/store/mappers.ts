@@ -1,0 +1,64 @@
+import type { MessageRole, MessageStatus, UIMessage } from "../message/types.js";
+import type { ThreadEvent } from "../protocol/events.js";
+import type { StoredMessage, Thread } from "../protocol/resources.js";
+import type { EventRow, MessageRow, ThreadRow } from "./schema.js";
+
+/** Parses a JSON text column; `null` stays `null`. */
+export function parseJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+/** Serializes a value for a JSON text column; `undefined` and `null` become SQL NULL. */
+export function toJson(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+/** Maps a `threads` row to the API resource. */
+export function toThread(row: ThreadRow): Thread {
+  return {
+    id: row.id,
+    title: row.title,
+    metadata: parseJson(row.metadata),
+    forkedFrom:
+      row.forked_from_thread_id === null
+        ? null
+        : { threadId: row.forked_from_thread_id, seq: Number(row.forked_from_seq) },
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    headSeq: Number(row.head_seq),
+  };
+}
+
+/** Maps a `messages` row plus its current parts and metadata to the API resource. */
+export function toStoredMessage(row: MessageRow, content: Pick<UIMessage, "parts" | "metadata">) {
+  const message: StoredMessage = {
+    id: row.id,
+    role: row.role as MessageRole,
+    parts: content.parts,
+    ...(content.metadata === undefined || content.metadata === null
+      ? {}
+      : { metadata: content.metadata }),
+    threadId: row.thread_id,
+    status: row.status as MessageStatus,
+    revision: Number(row.revision),
+    createdSeq: Number(row.created_seq),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+    ...(row.error_text === null ? {} : { errorText: row.error_text }),
+  };
+  return message;
+}
+
+/** Maps an `events` row to a {@link ThreadEvent}. */
+export function toEvent(row: EventRow): ThreadEvent {
+  return {
+    type: row.type,
+    threadId: row.thread_id,
+    seq: Number(row.seq),
+    messageId: row.message_id,
+    revision: row.revision === null ? null : Number(row.revision),
+    createdAt: Number(row.created_at),
+    data: JSON.parse(row.payload),
+  } as ThreadEvent;
+}

@@ -1,0 +1,60 @@
+import { type Kysely, type MigrationProvider, Migrator, sql } from "kysely";
+import { ThreadlineError } from "../errors.js";
+import { MIGRATIONS } from "./migrations/index.js";
+import type { Database } from "./schema.js";
+
+const MIGRATION_TABLE = "threadline_migrations";
+const MIGRATION_LOCK_TABLE = "threadline_migrations_lock";
+
+const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };
+
+/**
+ * Brings the schema up to date with Kysely's {@link Migrator} (versioned, forward-only, R27). Safe to
+ * run from several processes at once: Kysely takes a lock table first.
+ *
+ * @returns the names of the migrations this call applied (empty when the schema was current).
+ * @throws ThreadlineError `schema_too_new` when the database holds a migration this code does not
+ *   know, i.e. it was migrated by a newer Threadline; `internal` when a migration fails.
+ */
+export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {
+  await refuseNewerSchema(db);
+  const migrator = new Migrator({
+    db,
+    provider,
+    // Kysely looks for its tables across all schemas unless told which one (PostgreSQL).
+    ...(schema ? { migrationTableSchema: schema } : {}),
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    throw new ThreadlineError("internal", `database migration failed: ${String(error)}`, {
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/** The newest migration name this code knows: the schema version it expects. */
+export const LATEST_SCHEMA_VERSION = Object.keys(MIGRATIONS).sort().at(-1) ?? "";
+
+async function refuseNewerSchema(db: Kysely<Database>): Promise<void> {
+  let applied: string[];
+  try {
+    const rows = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(
+      db,
+    );
+    applied = rows.rows.map((r) => r.name);
+  } catch {
+    return; // No migration table yet: a fresh database.
+  }
+  const unknown = applied.filter((name) => !(name in MIGRATIONS)).sort();
+  if (unknown.length > 0) {
+    throw new ThreadlineError(
+      "schema_too_new",
+      `the database schema is newer than this Threadline: it has migration(s) ${unknown.join(", ")} ` +
+        `but this code knows only up to ${LATEST_SCHEMA_VERSION}. Upgrade Threadline, or point it at another database.`,
+      { details: { unknownMigrations: unknown, latestKnown: LATEST_SCHEMA_VERSION } },
+    );
+  }
+}

@@ -1,0 +1,10 @@
+import type { Migration } from "kysely";
+import * as initialSchema from "./0001-initial-schema.js";
+
+/**
+ * Every migration this code knows, keyed by a name that sorts in application order (R27). Add new
+ * ones at the end; never edit or remove an applied one.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  "0001-initial-schema": initialSchema,
+};

@@ -1,0 +1,87 @@
+import { sql, type Transaction } from "kysely";
+import pg from "pg";
+import type { Database } from "../schema.js";
+import type { RemoteCommit } from "../store.js";
+import { type PostgresSettings, poolConfig } from "./postgres-dialect.js";
+
+const RECONNECT_DELAY_MS = 1_000;
+
+/** The NOTIFY channel for a schema: nodes sharing a schema share a channel. */
+export function channelFor(schema: string | undefined): string {
+  return `threadline_commits_${schema ?? "public"}`;
+}
+
+/**
+ * Queues one `pg_notify` per thread inside the writing transaction (R26). PostgreSQL delivers a
+ * notification only when its transaction commits, so a listener never hears of an uncommitted
+ * event (R10). The payload carries only `(workspace, thread, seq)` and the sender's node id.
+ */
+export async function announceCommits(
+  trx: Transaction<Database>,
+  channel: string,
+  nodeId: string,
+  commits: readonly RemoteCommit[],
+): Promise<void> {
+  if (commits.length === 0) return;
+  const payloads = commits.map((c) =>
+    JSON.stringify({ n: nodeId, w: c.workspaceId, t: c.threadId, s: c.seq, ...(c.deleted ? { d: 1 } : {}) }),
+  );
+  await sql`select pg_notify(${channel}, p) from unnest(cast(${payloads} as text[])) as p`.execute(trx);
+}
+
+/**
+ * Listens on the channel with a dedicated connection and reports other nodes' commits. Reconnects
+ * after a lost connection.
+ * @returns a function that stops listening.
+ */
+export async function listenForCommits(
+  settings: PostgresSettings,
+  channel: string,
+  nodeId: string,
+  onCommit: (commit: RemoteCommit) => void,
+): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client(poolConfig(settings));
+    next.on("notification", (message) => {
+      if (message.channel !== channel || !message.payload) return;
+      const commit = parsePayload(message.payload);
+      if (commit && commit.nodeId !== nodeId) onCommit(commit.commit);
+    });
+    next.on("error", () => scheduleReconnect());
+    await next.connect();
+    await next.query(`listen "${channel}"`);
+    client = next;
+  };
+  const scheduleReconnect = () => {
+    if (stopped || retry) return;
+    client?.end().catch(() => {});
+    client = undefined;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect().catch(() => scheduleReconnect());
+    }, RECONNECT_DELAY_MS);
+  };
+
+  await connect();
+  return async () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    await client?.end().catch(() => {});
+  };
+}
+
+function parsePayload(payload: string): { nodeId: string; commit: RemoteCommit } | undefined {
+  try {
+    const p = JSON.parse(payload) as { n: string; w: string; t: string; s: number; d?: 1 };
+    return {
+      nodeId: p.n,
+      commit: { workspaceId: p.w, threadId: p.t, seq: p.s, ...(p.d ? { deleted: true } : {}) },
+    };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,165 @@
+import type { Kysely } from "kysely";
+import { ThreadlineError } from "../../errors.js";
+import type { ThreadEvent } from "../../protocol/events.js";
+import type { Thread } from "../../protocol/resources.js";
+import { toJson, toThread } from "../mappers.js";
+import type { Database } from "../schema.js";
+import type { CreateThreadInput, ThreadPage } from "../store.js";
+
+/**
+ * Creates a thread with `head_seq = 1` and its `thread.created` event at seq 1, creating the
+ * workspace row on first use. Runs inside the caller's transaction.
+ *
+ * @throws ThreadlineError `conflict` when the workspace already has a thread with this id.
+ */
+export async function createThread(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  input: CreateThreadInput,
+  now: number,
+): Promise<{ thread: Thread; event: ThreadEvent }> {
+  await trx
+    .insertInto("workspaces")
+    .values({ id: workspaceId, created_at: now })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  const row = await trx
+    .insertInto("threads")
+    .values({
+      workspace_id: workspaceId,
+      id: input.id,
+      title: input.title,
+      metadata: toJson(input.metadata),
+      forked_from_thread_id: input.forkedFrom?.threadId ?? null,
+      forked_from_seq: input.forkedFrom?.seq ?? null,
+      head_seq: 1,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new ThreadlineError("conflict", `thread ${input.id} already exists`);
+  const thread = toThread(row);
+  const event: ThreadEvent = {
+    type: "thread.created",
+    threadId: thread.id,
+    seq: 1,
+    messageId: null,
+    revision: null,
+    createdAt: now,
+    data: { thread },
+  };
+  await trx
+    .insertInto("events")
+    .values({
+      workspace_id: workspaceId,
+      thread_id: thread.id,
+      seq: 1,
+      type: event.type,
+      message_id: null,
+      revision: null,
+      payload: JSON.stringify(event.data),
+      created_at: now,
+    })
+    .execute();
+  return { thread, event };
+}
+
+/** Reads one thread of the workspace. */
+export async function getThread(
+  db: Kysely<Database>,
+  workspaceId: string,
+  threadId: string,
+): Promise<Thread | undefined> {
+  const row = await db
+    .selectFrom("threads")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", threadId)
+    .executeTakeFirst();
+  return row && toThread(row);
+}
+
+/**
+ * Lists threads newest first. The cursor is opaque (base64url of `createdAt:id`).
+ * @throws ThreadlineError `bad_request` on a malformed cursor.
+ */
+export async function listThreads(
+  db: Kysely<Database>,
+  workspaceId: string,
+  options: { limit: number; cursor?: string },
+): Promise<ThreadPage> {
+  let query = db
+    .selectFrom("threads")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(options.limit + 1);
+  if (options.cursor) {
+    const { createdAt, id } = decodeCursor(options.cursor);
+    query = query.where((eb) =>
+      eb.or([
+        eb("created_at", "<", createdAt),
+        eb.and([eb("created_at", "=", createdAt), eb("id", "<", id)]),
+      ]),
+    );
+  }
+  const rows = await query.execute();
+  const page = rows.slice(0, options.limit).map(toThread);
+  const last = page.at(-1);
+  return {
+    threads: page,
+    nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null,
+  };
+}
+
+/** Deletes a thread, its messages, bodies and log (R20). @returns false when there was none. */
+export async function deleteThread(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  threadId: string,
+): Promise<boolean> {
+  await trx
+    .deleteFrom("message_bodies")
+    .where("workspace_id", "=", workspaceId)
+    .where("message_id", "in", (eb) =>
+      eb
+        .selectFrom("messages")
+        .select("id")
+        .where("workspace_id", "=", workspaceId)
+        .where("thread_id", "=", threadId),
+    )
+    .execute();
+  await trx
+    .deleteFrom("messages")
+    .where("workspace_id", "=", workspaceId)
+    .where("thread_id", "=", threadId)
+    .execute();
+  await trx
+    .deleteFrom("events")
+    .where("workspace_id", "=", workspaceId)
+    .where("thread_id", "=", threadId)
+    .execute();
+  const result = await trx
+    .deleteFrom("threads")
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", threadId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+function encodeCursor(thread: Thread): string {
+  return Buffer.from(`${thread.createdAt}:${thread.id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { createdAt: number; id: string } {
+  const text = Buffer.from(cursor, "base64url").toString();
+  const colon = text.indexOf(":");
+  const createdAt = Number(text.slice(0, colon));
+  if (colon < 1 || !Number.isSafeInteger(createdAt)) {
+    throw new ThreadlineError("bad_request", `malformed cursor ${JSON.stringify(cursor)}`);
+  }
+  return { createdAt, id: text.slice(colon + 1) };
+}

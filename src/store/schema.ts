@@ -1,0 +1,108 @@
+/**
+ * Row types of Threadline's schema, as Kysely sees them. One schema serves SQLite and PostgreSQL
+ * (SPEC R26): ids and JSON are `text`, times are integer milliseconds since the epoch, offsets are
+ * integers. JSON is stored as text (not `jsonb`) so bytes written are exactly what was serialized.
+ *
+ * The hot, small columns of a message (`messages`) live apart from its large parts JSON
+ * (`message_bodies`): a streaming tick bumps `messages.revision` under the R15 guard without
+ * rewriting the parts, which keeps bytes written per streamed character O(1) (R9).
+ */
+export interface Database {
+  workspaces: WorkspaceRow;
+  threads: ThreadRow;
+  messages: MessageRow;
+  message_bodies: MessageBodyRow;
+  events: EventRow;
+  inbound_claims: InboundClaimRow;
+  run_triggers: RunTriggerRow;
+}
+
+/** A tenant. Every other row carries its `workspace_id`. */
+export interface WorkspaceRow {
+  id: string;
+  created_at: number;
+}
+
+/** A conversation; `head_seq` is the seq of its newest event (0 when it has none). */
+export interface ThreadRow {
+  workspace_id: string;
+  id: string;
+  title: string | null;
+  metadata: string | null;
+  forked_from_thread_id: string | null;
+  forked_from_seq: number | null;
+  head_seq: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The small, frequently updated columns of a message (status, revision, writer lease). */
+export interface MessageRow {
+  workspace_id: string;
+  id: string;
+  thread_id: string;
+  role: string;
+  status: string;
+  revision: number;
+  created_seq: number;
+  error_text: string | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+/**
+ * The materialized parts of a message as of `revision` (log offset `seq`). While a message streams,
+ * newer revisions are `message.delta` events in the log; `fold_state` holds the fold's open-part
+ * bookkeeping so a reader can apply them (R9).
+ */
+export interface MessageBodyRow {
+  workspace_id: string;
+  message_id: string;
+  parts: string;
+  metadata: string | null;
+  fold_state: string | null;
+  revision: number;
+  seq: number;
+}
+
+/** One entry of a thread's append-only event log; `seq` is dense per thread (SPEC §1). */
+export interface EventRow {
+  workspace_id: string;
+  thread_id: string;
+  seq: number;
+  type: string;
+  message_id: string | null;
+  revision: number | null;
+  payload: string;
+  created_at: number;
+}
+
+/** An idempotency-key claim for an inbound message (R21; filled by the inbound subsystem). */
+export interface InboundClaimRow {
+  workspace_id: string;
+  idempotency_key: string;
+  thread_id: string;
+  token: string;
+  status: string;
+  message_id: string | null;
+  claimed_at: number;
+  processed_at: number | null;
+}
+
+/** A durable, debounced run trigger per thread (R22–R23; filled by the inbound subsystem). */
+export interface RunTriggerRow {
+  workspace_id: string;
+  thread_id: string;
+  trigger_id: string;
+  generation: number;
+  status: string;
+  due_at: number;
+  options: string | null;
+  claim_owner: string | null;
+  claim_expires_at: number | null;
+  created_at: number;
+  fired_at: number | null;
+}

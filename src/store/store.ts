@@ -1,0 +1,181 @@
+import type { FoldState } from "../message/fold.js";
+import type { MessageRole, MessageStatus, UIMessage, UIMessageChunk } from "../message/types.js";
+import type { ThreadEvent } from "../protocol/events.js";
+import type { MessageDelta, StoredMessage, Thread } from "../protocol/resources.js";
+
+/**
+ * What a backend can do, as readonly flags rather than dialect checks (STYLE habit 5).
+ */
+export interface StoreCapabilities {
+  /** Short backend name, for logs and benchmarks. */
+  readonly dialect: "sqlite" | "postgres";
+  /** Commits are announced to other processes (PostgreSQL `LISTEN/NOTIFY`, R26). */
+  readonly crossProcessNotify: boolean;
+  /** Claims can skip rows locked by another transaction (`FOR UPDATE SKIP LOCKED`). */
+  readonly skipLocked: boolean;
+}
+
+/** Input of {@link Store.createThread}. */
+export interface CreateThreadInput {
+  id: string;
+  title: string | null;
+  metadata: Record<string, unknown> | null;
+  forkedFrom?: { threadId: string; seq: number } | null;
+}
+
+/** Input of {@link Store.createMessage}. A streaming message carries its writer lease (R18). */
+export interface CreateMessageInput {
+  threadId: string;
+  id: string;
+  role: MessageRole;
+  status: MessageStatus;
+  parts: UIMessage["parts"];
+  metadata?: unknown;
+  errorText?: string;
+  lease?: { owner: string; expiresAt: number };
+}
+
+/** The materialized parts of a streaming message, rewritten at most every 16 KiB / 1 s (R9). */
+export interface BodySnapshot {
+  fold: FoldState;
+}
+
+/**
+ * One message's share of a writer tick (R5). A `stream` write is guarded: it applies only while the
+ * message is `streaming` (R15). A `finish` write is the unguarded terminal write (R15, R16).
+ */
+export type MessageWrite =
+  | {
+      kind: "stream";
+      workspaceId: string;
+      messageId: string;
+      delta: MessageDelta;
+      /** Present when the full parts are due to be rewritten (R9). */
+      body?: BodySnapshot;
+    }
+  | {
+      kind: "finish";
+      workspaceId: string;
+      messageId: string;
+      status: Exclude<MessageStatus, "streaming">;
+      errorText?: string;
+      /** The final message (parts already finalized per R16). */
+      message: UIMessage;
+      /** Chunks of the last window that no `message.delta` carried yet, the terminal one included. */
+      chunks: UIMessageChunk[];
+      /**
+       * Makes the terminal write conditional: it applies only to a message still streaming whose
+       * lease expired before this time (the crash sweep, R18). Omitted for a writer's own finish.
+       */
+      leaseExpiredBefore?: number;
+    };
+
+/**
+ * The result of one {@link MessageWrite}: its committed event, or why it matched no row —
+ * `finalized` (a stream write after a terminal state, R15) or `missing` (deleted, R8).
+ */
+export type WriteOutcome =
+  | { workspaceId: string; messageId: string; applied: true; event: ThreadEvent }
+  | { workspaceId: string; messageId: string; applied: false; reason: "finalized" | "missing" };
+
+/** A consistent view of a thread at one log offset (R11). */
+export interface ThreadSnapshot {
+  thread: Thread;
+  messages: StoredMessage[];
+  /** Every event with `seq <= seq` is reflected; nothing newer is. */
+  seq: number;
+}
+
+/** A page of threads, newest first, and the cursor of the next page. */
+export interface ThreadPage {
+  threads: Thread[];
+  nextCursor: string | null;
+}
+
+/** An event together with the workspace of its thread. */
+export interface WorkspaceEvent {
+  workspaceId: string;
+  event: ThreadEvent;
+}
+
+/** A commit announced by another process: thread `threadId` has events up to `seq` (R26). */
+export interface RemoteCommit {
+  workspaceId: string;
+  threadId: string;
+  seq: number;
+  /** True when the thread was deleted (R20). */
+  deleted?: boolean;
+}
+
+/**
+ * Threadline's one async storage interface, implemented for SQLite and PostgreSQL over the same
+ * Kysely queries (R26). Every method takes the workspace explicitly and never sees another
+ * workspace's rows. Every method that appends to a log returns the committed events, which the
+ * caller publishes (persist, then publish: R10).
+ */
+export interface Store {
+  readonly capabilities: StoreCapabilities;
+
+  /** Runs pending migrations (R27). @throws ThreadlineError `schema_too_new`. */
+  migrate(): Promise<string[]>;
+
+  /** Creates a thread and its `thread.created` event (seq 1). @throws `conflict` on a taken id. */
+  createThread(
+    workspaceId: string,
+    input: CreateThreadInput,
+    now: number,
+  ): Promise<{ thread: Thread; event: ThreadEvent }>;
+  getThread(workspaceId: string, threadId: string): Promise<Thread | undefined>;
+  listThreads(workspaceId: string, options: { limit: number; cursor?: string }): Promise<ThreadPage>;
+  /** Deletes a thread with its messages and log (R20). @returns false when there was none. */
+  deleteThread(workspaceId: string, threadId: string): Promise<boolean>;
+
+  /**
+   * Creates a message and its `message.created` event in one transaction (R14).
+   * @throws ThreadlineError `not_found` (no such thread), `conflict` (id taken).
+   */
+  createMessage(
+    workspaceId: string,
+    input: CreateMessageInput,
+    now: number,
+  ): Promise<{ message: StoredMessage; event: ThreadEvent }>;
+
+  /** Commits one writer tick: every write in one transaction (R5), one event per applied write. */
+  commitWrites(writes: readonly MessageWrite[], now: number): Promise<WriteOutcome[]>;
+
+  /** Reads one committed message, folding logged deltas newer than its body (R9). */
+  getMessage(workspaceId: string, messageId: string): Promise<StoredMessage | undefined>;
+  /** Reads a thread and its committed messages at one offset (R11). */
+  readSnapshot(workspaceId: string, threadId: string): Promise<ThreadSnapshot | undefined>;
+  /** Reads up to `limit` events with `seq > afterSeq`, in seq order. */
+  readEvents(
+    workspaceId: string,
+    threadId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<ThreadEvent[]>;
+
+  /** Deletes a message and appends `message.deleted`. @returns undefined when there was none. */
+  deleteMessage(
+    workspaceId: string,
+    messageId: string,
+    now: number,
+  ): Promise<{ event: ThreadEvent } | undefined>;
+
+  /** Extends the lease of every streaming message of `owner` to `expiresAt` (R18). */
+  renewLeases(owner: string, expiresAt: number, now: number): Promise<number>;
+  /**
+   * Finalizes `aborted` up to `limit` streaming messages whose lease expired before `now` (R18), each
+   * with a `message.finished` event. A lease renewed meanwhile wins: that message is left alone.
+   */
+  sweepExpiredLeases(now: number, limit: number): Promise<WorkspaceEvent[]>;
+
+  /**
+   * Calls `onCommit` for commits made by other processes (PostgreSQL); a no-op elsewhere.
+   * @returns a function that stops listening.
+   */
+  listen(onCommit: (commit: RemoteCommit) => void): Promise<() => Promise<void>>;
+
+  /** Closes connections. */
+  close(): Promise<void>;
+}

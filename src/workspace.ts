@@ -1,0 +1,231 @@
+import type { Broker } from "./broker/broker.js";
+import type { Clock, IdGenerator } from "./clock.js";
+import { ThreadlineError } from "./errors.js";
+import type { MessageRole, UIMessage } from "./message/types.js";
+import type { StoredMessage, Thread } from "./protocol/resources.js";
+import type { Store, ThreadPage } from "./store/store.js";
+import { type SubscribeOptions, Subscription } from "./subscription/subscription.js";
+import type { CoalescingWriter } from "./writer/coalescing-writer.js";
+import { MessageWriter } from "./writer/message-writer.js";
+
+/** The shared machinery behind every workspace view. */
+export interface WorkspaceDeps {
+  store: Store;
+  broker: Broker;
+  writer: CoalescingWriter;
+  clock: Clock;
+  generateId: IdGenerator;
+}
+
+/** Input of {@link ThreadlineWorkspace.threads}`.create`. */
+export interface CreateThreadOptions {
+  id?: string;
+  title?: string | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+/** Input of {@link ThreadlineWorkspace.messages}`.append`: a complete message. */
+export interface AppendMessageInput {
+  id?: string;
+  role: MessageRole;
+  parts: UIMessage["parts"];
+  metadata?: unknown;
+}
+
+/** Options of {@link ThreadlineWorkspace.writers}`.open`. */
+export interface OpenWriterOptions {
+  /** The assistant message id; default a generated one (use the `start` chunk's `messageId`). */
+  messageId?: string;
+  /** Initial message metadata. */
+  metadata?: unknown;
+}
+
+const MAX_PAGE = 200;
+
+/**
+ * Threadline scoped to one workspace (the tenant, SPEC §1): every call reads and writes only that
+ * workspace's rows, and another workspace's ids answer `not_found`.
+ */
+export class ThreadlineWorkspace {
+  constructor(
+    readonly workspaceId: string,
+    protected readonly deps: WorkspaceDeps,
+  ) {}
+
+  /** Threads: create, read, list, delete (SPEC §3). */
+  readonly threads = {
+    /**
+     * Creates a thread; its log starts with `thread.created` at seq 1.
+     * @throws ThreadlineError `conflict` when the id is taken, `bad_request` for a bad id.
+     */
+    create: async (options: CreateThreadOptions = {}): Promise<Thread> => {
+      const id = options.id ?? this.deps.generateId();
+      checkId(id, "thread id");
+      const { thread, event } = await this.deps.store.createThread(
+        this.workspaceId,
+        { id, title: options.title ?? null, metadata: options.metadata ?? null },
+        this.deps.clock.now(),
+      );
+      await this.deps.broker.publish(this.workspaceId, event);
+      return thread;
+    },
+    /** Reads a thread. @throws ThreadlineError `not_found`. */
+    get: async (threadId: string): Promise<Thread> => {
+      const thread = await this.deps.store.getThread(this.workspaceId, threadId);
+      if (!thread) throw threadNotFound(threadId);
+      return thread;
+    },
+    /** Lists threads newest first, `limit` (1–200, default 50) at a time. */
+    list: (options: { limit?: number; cursor?: string } = {}): Promise<ThreadPage> => {
+      const limit = options.limit ?? 50;
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+        throw new ThreadlineError("bad_request", `limit must be an integer from 1 to ${MAX_PAGE}`);
+      }
+      return this.deps.store.listThreads(this.workspaceId, {
+        limit,
+        ...(options.cursor ? { cursor: options.cursor } : {}),
+      });
+    },
+    /**
+     * Deletes a thread, its messages and log; live subscribers get `thread.deleted` and close (R20).
+     * @throws ThreadlineError `not_found`.
+     */
+    delete: async (threadId: string): Promise<void> => {
+      this.deps.writer.dropThread(this.workspaceId, threadId);
+      const deleted = await this.deps.store.deleteThread(this.workspaceId, threadId);
+      if (!deleted) throw threadNotFound(threadId);
+      this.deps.broker.closeThread(this.workspaceId, threadId);
+    },
+  };
+
+  /** Messages: append complete ones, read (read-your-writes, R8), delete. */
+  readonly messages = {
+    /**
+     * Appends a complete message (status `completed`) with a `message.created` event.
+     * @throws ThreadlineError `not_found` (thread), `conflict` (id taken), `bad_request`.
+     */
+    append: async (threadId: string, input: AppendMessageInput): Promise<StoredMessage> => {
+      checkMessageInput(input);
+      const { message, event } = await this.deps.store.createMessage(
+        this.workspaceId,
+        {
+          threadId,
+          id: input.id ?? this.deps.generateId(),
+          role: input.role,
+          status: "completed",
+          parts: input.parts,
+          metadata: input.metadata,
+        },
+        this.deps.clock.now(),
+      );
+      await this.deps.broker.publish(this.workspaceId, event);
+      return message;
+    },
+    /** Reads a message, buffered chunks included (R8). @throws ThreadlineError `not_found`. */
+    get: async (messageId: string): Promise<StoredMessage> => {
+      const buffered = this.deps.writer.get(this.workspaceId, messageId);
+      if (buffered && !buffered.closed) return buffered.current();
+      const message = await this.deps.store.getMessage(this.workspaceId, messageId);
+      if (!message) throw new ThreadlineError("not_found", `message ${messageId} not found`);
+      return message;
+    },
+    /**
+     * Lists a thread's messages in order with the log offset they reflect; messages this process is
+     * writing include their buffered chunks (R8). @throws ThreadlineError `not_found`.
+     */
+    list: async (threadId: string): Promise<{ messages: StoredMessage[]; seq: number }> => {
+      const snapshot = await this.deps.store.readSnapshot(this.workspaceId, threadId);
+      if (!snapshot) throw threadNotFound(threadId);
+      const buffered = new Map(
+        this.deps.writer
+          .pendingOfThread(this.workspaceId, threadId)
+          .filter((p) => !p.closed)
+          .map((p) => [p.id, p.current()]),
+      );
+      return {
+        messages: snapshot.messages.map((m) => buffered.get(m.id) ?? m),
+        seq: snapshot.seq,
+      };
+    },
+    /**
+     * Deletes a message: its buffered state is dropped and never written back (R8).
+     * @throws ThreadlineError `not_found`.
+     */
+    delete: async (messageId: string): Promise<void> => {
+      this.deps.writer.drop(this.workspaceId, messageId);
+      const deleted = await this.deps.store.deleteMessage(
+        this.workspaceId,
+        messageId,
+        this.deps.clock.now(),
+      );
+      if (!deleted) throw new ThreadlineError("not_found", `message ${messageId} not found`);
+      await this.deps.broker.publish(this.workspaceId, deleted.event);
+    },
+  };
+
+  /** Streaming writers. */
+  readonly writers = {
+    /**
+     * Creates a streaming assistant message with this node's writer lease (R14, R18) and returns
+     * its writer. @throws ThreadlineError `not_found` (thread), `conflict` (id taken).
+     */
+    open: async (threadId: string, options: OpenWriterOptions = {}): Promise<MessageWriter> => {
+      const id = options.messageId ?? this.deps.generateId();
+      checkId(id, "message id");
+      const now = this.deps.clock.now();
+      const { writer } = this.deps;
+      const { message, event } = await this.deps.store.createMessage(
+        this.workspaceId,
+        {
+          threadId,
+          id,
+          role: "assistant",
+          status: "streaming",
+          parts: [],
+          metadata: options.metadata,
+          lease: { owner: writer.nodeId, expiresAt: now + writer.leaseTtlMs },
+        },
+        now,
+      );
+      const pending = writer.track(message, this.workspaceId);
+      await this.deps.broker.publish(this.workspaceId, event);
+      return new MessageWriter(writer, pending);
+    },
+  };
+
+  /**
+   * Subscribes to a thread: a snapshot then live events, or with `after` the log from `after + 1`
+   * then live; every event exactly once in seq order (R11–R13). Errors (`not_found`, `bad_offset`)
+   * surface on the first `next()`.
+   */
+  subscribe(threadId: string, options: SubscribeOptions = {}): Subscription {
+    return new Subscription(this.deps.store, this.deps.broker, this.workspaceId, threadId, options);
+  }
+
+  /** Resolves once every buffered and in-flight change of the message has committed (R7). */
+  flush(messageId: string): Promise<void> {
+    return this.deps.writer.flush(this.workspaceId, messageId);
+  }
+}
+
+function threadNotFound(threadId: string): ThreadlineError {
+  return new ThreadlineError("not_found", `thread ${threadId} not found`);
+}
+
+function checkId(id: unknown, what: string): void {
+  if (typeof id !== "string" || id.length === 0 || id.length > 200) {
+    throw new ThreadlineError("bad_request", `${what} must be a non-empty string of at most 200 characters`);
+  }
+}
+
+const ROLES: readonly string[] = ["user", "assistant", "system"];
+
+function checkMessageInput(input: AppendMessageInput): void {
+  if (input.id !== undefined) checkId(input.id, "message id");
+  if (!ROLES.includes(input.role)) {
+    throw new ThreadlineError("bad_request", `role must be one of ${ROLES.join(", ")}`);
+  }
+  if (!Array.isArray(input.parts) || input.parts.some((p) => typeof p?.type !== "string")) {
+    throw new ThreadlineError("bad_request", "parts must be an array of parts with a string type");
+  }
+}

@@ -1,0 +1,375 @@
+import type { Broker } from "../broker/broker.js";
+import type { Clock, TimerHandle } from "../clock.js";
+import { ThreadlineError } from "../errors.js";
+import { finalizeMessage, mergeDeltaChunks } from "../message/finalize.js";
+import type { EventHub } from "../observe.js";
+import type { StoredMessage } from "../protocol/resources.js";
+import type { MessageWrite, Store, WriteOutcome } from "../store/store.js";
+import { isBodyRewriteDue } from "./body-policy.js";
+import { PendingMessage } from "./pending-message.js";
+
+/** Settings of the coalescing writer. */
+export interface WriterOptions {
+  /** Coalescing window in ms (R3; default 33). `0` writes every change through before returning. */
+  windowMs?: number;
+  /** Writer lease length in ms (R18; default 30 000), renewed every third of it. */
+  leaseTtlMs?: number;
+  /** First retry delay after a failed commit (default 50 ms), doubling up to `retryMaxMs` (R6). */
+  retryInitialMs?: number;
+  /** Longest retry delay (default 5 000 ms). */
+  retryMaxMs?: number;
+}
+
+type CommitMode = "urgent" | "all";
+
+interface Taken {
+  pending: PendingMessage;
+  write: MessageWrite;
+  version: number;
+  bytes: number;
+  bodyBytes: number | undefined;
+  restore: () => void;
+}
+
+/**
+ * The process-wide coalescing writer (R3–R9). Producers' changes are folded into per-message
+ * {@link PendingMessage}s at once (read-your-writes); a single commit loop writes them:
+ *
+ * - every dirty message in one transaction per tick, the tick due one window after the oldest
+ *   uncommitted change (R3, R5);
+ * - structural and terminal changes at once, batching whatever is urgent in the same turn of the
+ *   event loop into one transaction (R4), the caller awaiting its commit;
+ * - commits strictly one after another, so writes of a message never overlap or reorder; a failed
+ *   commit puts its changes back in front of newer ones and is retried with backoff (R6).
+ *
+ * Events are published only after their commit (R10): deltas lossy, the rest reliably.
+ */
+export class CoalescingWriter {
+  private readonly pending = new Map<string, PendingMessage>();
+  private chain: Promise<void> = Promise.resolve();
+  private tickTimer: TimerHandle | undefined;
+  private retryTimer: TimerHandle | undefined;
+  private leaseTimer: TimerHandle | undefined;
+  private urgentScheduled = false;
+  private failures = 0;
+  readonly windowMs: number;
+  readonly leaseTtlMs: number;
+  private readonly retryInitialMs: number;
+  private readonly retryMaxMs: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly broker: Broker,
+    private readonly clock: Clock,
+    private readonly hub: EventHub,
+    readonly nodeId: string,
+    options: WriterOptions = {},
+  ) {
+    this.windowMs = options.windowMs ?? 33;
+    this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
+    this.retryInitialMs = options.retryInitialMs ?? 50;
+    this.retryMaxMs = options.retryMaxMs ?? 5_000;
+  }
+
+  /** Starts buffering changes for a freshly created streaming message (R14). */
+  track(message: StoredMessage, workspaceId: string): PendingMessage {
+    const pending = new PendingMessage(message, workspaceId, this.clock.now());
+    this.pending.set(keyOf(workspaceId, message.id), pending);
+    this.scheduleLeaseRenewal();
+    return pending;
+  }
+
+  /** The buffered state of a message this process is writing, if any. */
+  get(workspaceId: string, messageId: string): PendingMessage | undefined {
+    return this.pending.get(keyOf(workspaceId, messageId));
+  }
+
+  /** Buffered messages of a thread (for read-your-writes listings, R8). */
+  pendingOfThread(workspaceId: string, threadId: string): PendingMessage[] {
+    return [...this.pending.values()].filter(
+      (p) => p.workspaceId === workspaceId && p.stored.threadId === threadId,
+    );
+  }
+
+  /** Number of messages with buffered or in-flight state (a gauge for metrics). */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Records that `pending` accepted a change of `bytes` bytes. Urgent changes (structural, terminal,
+   * or any change at window 0) resolve after their commit; others after nothing (R3, R4).
+   */
+  accepted(pending: PendingMessage, bytes: number, urgent: boolean): Promise<void> {
+    const now = this.clock.now();
+    const immediate = urgent || this.windowMs === 0;
+    pending.accept(now, bytes, immediate);
+    if (!immediate) {
+      this.scheduleTick();
+      return Promise.resolve();
+    }
+    this.requestUrgentCommit();
+    return pending.whenCommitted();
+  }
+
+  /**
+   * Resolves once every change of the message accepted so far, buffered or in flight, has committed
+   * (R7). Rejects with the commit error if that commit fails.
+   */
+  flush(workspaceId: string, messageId: string): Promise<void> {
+    const pending = this.get(workspaceId, messageId);
+    if (!pending) return Promise.resolve();
+    if (pending.dirty) {
+      pending.urgent = true;
+      this.requestUrgentCommit();
+    }
+    return pending.whenCommitted();
+  }
+
+  /**
+   * Flushes every message (R7), continuing past failures; rejects with the first error after every
+   * message has been tried. Shutdown calls it.
+   */
+  async flushAll(): Promise<void> {
+    const results = await Promise.allSettled(
+      [...this.pending.values()].map((p) => this.flush(p.workspaceId, p.id)),
+    );
+    const failure = results.find((r) => r.status === "rejected");
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+  }
+
+  /** Forgets a message's buffered state without writing it (it was deleted, R8). */
+  drop(workspaceId: string, messageId: string): void {
+    const key = keyOf(workspaceId, messageId);
+    const pending = this.pending.get(key);
+    if (!pending) return;
+    this.pending.delete(key);
+    pending.closed = "missing";
+    pending.release();
+  }
+
+  /** Forgets every buffered message of a deleted thread (R20). */
+  dropThread(workspaceId: string, threadId: string): void {
+    for (const pending of this.pendingOfThread(workspaceId, threadId)) this.drop(workspaceId, pending.id);
+  }
+
+  /** Resolves when no commit is queued or running (for tests and shutdown). */
+  async idle(): Promise<void> {
+    let chain: Promise<void>;
+    do {
+      chain = this.chain;
+      await chain;
+    } while (chain !== this.chain || this.urgentScheduled);
+  }
+
+  /** Flushes everything and stops timers. */
+  async close(): Promise<void> {
+    for (const timer of [this.tickTimer, this.retryTimer, this.leaseTimer]) {
+      if (timer !== undefined) this.clock.clearTimeout(timer);
+    }
+    this.tickTimer = this.retryTimer = this.leaseTimer = undefined;
+    try {
+      await this.flushAll();
+    } finally {
+      await this.idle();
+    }
+  }
+
+  private scheduleTick(): void {
+    if (this.tickTimer !== undefined || this.retryTimer !== undefined) return;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const p of this.pending.values()) {
+      if (p.dirtySince !== undefined && p.dirtySince < oldest) oldest = p.dirtySince;
+    }
+    if (oldest === Number.POSITIVE_INFINITY) return;
+    const delay = Math.max(0, oldest + this.windowMs - this.clock.now());
+    this.tickTimer = this.clock.setTimeout(() => {
+      this.tickTimer = undefined;
+      this.enqueue("all");
+    }, delay);
+  }
+
+  private requestUrgentCommit(): void {
+    if (this.urgentScheduled) return;
+    this.urgentScheduled = true;
+    // setImmediate, not a microtask: structural changes arriving in the same turn of the event loop
+    // (several streams' I/O callbacks) share one transaction.
+    setImmediate(() => {
+      this.urgentScheduled = false;
+      this.enqueue("urgent");
+    });
+  }
+
+  private enqueue(mode: CommitMode): void {
+    this.chain = this.chain.then(() => this.commit(mode));
+  }
+
+  private async commit(mode: CommitMode): Promise<void> {
+    const batch = [...this.pending.values()].filter(
+      (p) => p.dirty && !p.closed && (mode === "all" || p.urgent),
+    );
+    if (batch.length === 0) return;
+    const now = this.clock.now();
+    const taken = batch.map((p) => this.take(p, now));
+    const started = performance.now();
+    let outcomes: WriteOutcome[];
+    try {
+      outcomes = await this.store.commitWrites(
+        taken.map((t) => t.write),
+        now,
+      );
+    } catch (error) {
+      for (const t of taken) {
+        t.restore();
+        t.pending.failed(error);
+      }
+      this.scheduleRetry(error, taken.length);
+      return;
+    }
+    this.failures = 0;
+    let events = 0;
+    outcomes.forEach((outcome, i) => {
+      const t = taken[i];
+      if (!t) return;
+      if (outcome.applied) events += 1;
+      this.settle(t, outcome, now);
+    });
+    this.hub.emit("writer:commit", {
+      writes: taken.length,
+      events,
+      durationMs: performance.now() - started,
+      urgent: mode === "urgent",
+    });
+    if ([...this.pending.values()].some((p) => p.urgent && p.dirty)) this.requestUrgentCommit();
+    this.scheduleTick();
+  }
+
+  /** Moves a message's uncommitted changes into a write, remembering how to put them back. */
+  private take(p: PendingMessage, now: number): Taken {
+    const { chunks, replacement, pendingBytes, dirtySince, urgent, terminal } = p;
+    const version = p.acceptedVersion;
+    let write: MessageWrite;
+    let bodyBytes: number | undefined;
+    if (terminal) {
+      write = {
+        kind: "finish",
+        workspaceId: p.workspaceId,
+        messageId: p.id,
+        status: terminal.status,
+        ...(terminal.errorText === undefined ? {} : { errorText: terminal.errorText }),
+        message: finalizeMessage(p.fold.message, terminal.status, terminal.errorText),
+        chunks,
+      };
+    } else {
+      const due = isBodyRewriteDue({
+        deltaBytesSinceBody: p.deltaBytesSinceBody + pendingBytes,
+        lastBodyBytes: p.lastBodyBytes,
+        msSinceBody: now - p.lastBodyAt,
+      });
+      if (due) bodyBytes = JSON.stringify(p.fold.message.parts).length;
+      write = {
+        kind: "stream",
+        workspaceId: p.workspaceId,
+        messageId: p.id,
+        delta: {
+          ...(replacement ? { message: replacement } : {}),
+          chunks: mergeDeltaChunks(chunks),
+        },
+        ...(due ? { body: { fold: p.fold } } : {}),
+      };
+    }
+    p.chunks = [];
+    p.replacement = undefined;
+    p.pendingBytes = 0;
+    p.dirtySince = undefined;
+    p.urgent = false;
+    const restore = () => {
+      // A replacement accepted meanwhile supersedes everything taken here.
+      if (!p.replacement) {
+        p.replacement = replacement;
+        p.chunks = chunks.concat(p.chunks);
+      }
+      p.pendingBytes += pendingBytes;
+      p.dirtySince = Math.min(dirtySince ?? now, p.dirtySince ?? now);
+      p.urgent ||= urgent;
+    };
+    return { pending: p, write, version, bytes: pendingBytes, bodyBytes, restore };
+  }
+
+  /** Applies a commit's outcome to a message's state and publishes its event (R10). */
+  private settle(t: Taken, outcome: WriteOutcome, now: number): void {
+    const p = t.pending;
+    if (!outcome.applied) {
+      p.closed = outcome.reason;
+      this.pending.delete(keyOf(p.workspaceId, p.id));
+      p.failed(
+        new ThreadlineError(
+          "message_finalized",
+          outcome.reason === "missing"
+            ? `message ${p.id} was deleted`
+            : `message ${p.id} was finalized elsewhere (crash sweep or another writer); the write was dropped`,
+        ),
+      );
+      this.hub.emit("writer:rejected", {
+        workspaceId: p.workspaceId,
+        messageId: p.id,
+        reason: outcome.reason,
+      });
+      return;
+    }
+    const { event } = outcome;
+    p.stored = { ...p.stored, revision: event.revision ?? p.stored.revision, updatedAt: now };
+    if (t.bodyBytes !== undefined) {
+      p.deltaBytesSinceBody = 0;
+      p.lastBodyBytes = t.bodyBytes;
+      p.lastBodyAt = now;
+    } else {
+      p.deltaBytesSinceBody += t.bytes;
+    }
+    if (event.type === "message.finished") {
+      p.stored = event.data.message;
+      p.closed = "finalized";
+      this.pending.delete(keyOf(p.workspaceId, p.id));
+    }
+    void this.broker.publish(p.workspaceId, event).then(() => p.committed(t.version));
+  }
+
+  private scheduleRetry(error: unknown, writes: number): void {
+    this.failures += 1;
+    const retryInMs = Math.min(this.retryMaxMs, this.retryInitialMs * 2 ** (this.failures - 1));
+    this.hub.emit("writer:error", { error, writes, attempt: this.failures, retryInMs });
+    if (this.tickTimer !== undefined) {
+      this.clock.clearTimeout(this.tickTimer);
+      this.tickTimer = undefined;
+    }
+    if (this.retryTimer !== undefined) return;
+    this.retryTimer = this.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      this.enqueue("all");
+    }, retryInMs);
+  }
+
+  private scheduleLeaseRenewal(): void {
+    if (this.leaseTimer !== undefined) return;
+    this.leaseTimer = this.clock.setTimeout(() => {
+      this.leaseTimer = undefined;
+      if (this.pending.size === 0) return;
+      this.chain = this.chain.then(() => this.renewLeases());
+      this.scheduleLeaseRenewal();
+    }, this.leaseTtlMs / 3);
+  }
+
+  private async renewLeases(): Promise<void> {
+    const now = this.clock.now();
+    try {
+      const count = await this.store.renewLeases(this.nodeId, now + this.leaseTtlMs, now);
+      this.hub.emit("lifecycle:renewed", { count });
+    } catch (error) {
+      this.hub.emit("lifecycle:error", { task: "lease-renewal", error });
+    }
+  }
+}
+
+function keyOf(workspaceId: string, messageId: string): string {
+  return `${workspaceId}\u0000${messageId}`;
+}

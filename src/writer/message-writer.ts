@@ -1,0 +1,182 @@
+import { ThreadlineError } from "../errors.js";
+import { classifyChunk } from "../message/finalize.js";
+import { createFoldState, type FoldState, foldChunk } from "../message/fold.js";
+import { parseChunk } from "../message/chunk-schema.js";
+import type { FinishReason, UIMessage, UIMessageChunk } from "../message/types.js";
+import type { StoredMessage } from "../protocol/resources.js";
+import type { CoalescingWriter } from "./coalescing-writer.js";
+import type { PendingMessage, TerminalRequest } from "./pending-message.js";
+import { isStructuralUpdate } from "./structure.js";
+
+/**
+ * The producer's handle on one streaming assistant message (R3–R9, R14–R16). Feed it the AI SDK UI
+ * message stream chunk by chunk with {@link write}, or whole snapshots with {@link update}, and end
+ * it with a `finish`, `error` or `abort` chunk (or {@link finish}, {@link fail}, {@link abort}).
+ *
+ * Deltas return at once and are written within a window; structural and terminal chunks return
+ * after they commit, and their errors reach the caller (R4). A chunk that cannot apply finalizes the
+ * message `error`, keeping every chunk accepted before it, and is thrown as `invalid_chunk` or
+ * `chunk_rejected` naming the chunk's index (R2).
+ *
+ * @example
+ * ```ts
+ * const writer = await threadline.writers.open("thread-1");
+ * for await (const chunk of result.toUIMessageStream()) await writer.write(chunk);
+ * ```
+ */
+export class MessageWriter {
+  constructor(
+    private readonly engine: CoalescingWriter,
+    private readonly pending: PendingMessage,
+  ) {}
+
+  /** The message id. */
+  get id(): string {
+    return this.pending.id;
+  }
+
+  /** The thread the message belongs to. */
+  get threadId(): string {
+    return this.pending.stored.threadId;
+  }
+
+  /** The message as written so far, buffered chunks included (read-your-writes, R8). */
+  get message(): StoredMessage {
+    return this.pending.closed ? this.pending.stored : this.pending.current();
+  }
+
+  /** True once a terminal chunk was accepted or the message was finalized elsewhere or deleted. */
+  get closed(): boolean {
+    return this.pending.terminal !== undefined || this.pending.closed !== undefined;
+  }
+
+  /**
+   * Accepts one UI message stream chunk.
+   * @throws ThreadlineError `invalid_chunk` (malformed), `chunk_rejected` (cannot apply) — the
+   *   message is then finalized `error` (R2); `message_finalized` after a terminal state; any storage
+   *   error of a structural commit (R4).
+   */
+  async write(chunk: UIMessageChunk): Promise<void> {
+    this.ensureOpen();
+    const index = this.pending.chunkCount;
+    let next: FoldState;
+    let parsed: UIMessageChunk;
+    try {
+      parsed = parseChunk(chunk, index);
+      next = foldChunk(this.pending.fold, parsed);
+    } catch (error) {
+      const rejected = withChunkIndex(error, index);
+      await this.finalizeOnBadInput(rejected);
+      throw rejected;
+    }
+    const kind = classifyChunk(parsed);
+    this.pending.chunkCount += 1;
+    this.pending.fold = next.message.id === this.id ? next : { ...next, message: { ...next.message, id: this.id } };
+    this.pending.chunks.push(parsed);
+    if (kind === "terminal") this.pending.terminal = terminalOf(parsed);
+    await this.engine.accepted(this.pending, chunkBytes(parsed), kind !== "delta");
+  }
+
+  /**
+   * Replaces the whole message (crush-style full snapshot). Growing text is coalesced; a changed
+   * structure (a part added, a state changed) is written before this returns (R4). Chunks written
+   * afterwards start from no open part.
+   * @throws ThreadlineError `bad_request` when `message.parts` is not an array; `message_finalized`.
+   */
+  async update(message: Pick<UIMessage, "parts" | "metadata">): Promise<void> {
+    this.ensureOpen();
+    if (!Array.isArray(message.parts)) {
+      throw new ThreadlineError("bad_request", "update(message): message.parts must be an array");
+    }
+    const previous = this.pending.fold.message;
+    const replacement: UIMessage = {
+      id: this.id,
+      role: previous.role,
+      parts: message.parts,
+      ...(message.metadata === undefined ? {} : { metadata: message.metadata }),
+    };
+    this.pending.fold = createFoldState(replacement);
+    this.pending.replacement = replacement;
+    this.pending.chunks = [];
+    const bytes = JSON.stringify(replacement).length;
+    await this.engine.accepted(this.pending, bytes, isStructuralUpdate(previous, replacement));
+  }
+
+  /** Finishes the message `completed` (writes a `finish` chunk). */
+  finish(options: { finishReason?: FinishReason; messageMetadata?: unknown } = {}): Promise<void> {
+    return this.write({ type: "finish", ...options } as UIMessageChunk);
+  }
+
+  /** Finalizes the message `error` with `errorText`, keeping its partial parts (R16). */
+  fail(errorText: string): Promise<void> {
+    return this.write({ type: "error", errorText });
+  }
+
+  /** Finalizes the message `aborted`, keeping its partial parts (R16). */
+  abort(reason?: string): Promise<void> {
+    return this.write({ type: "abort", ...(reason === undefined ? {} : { reason }) } as UIMessageChunk);
+  }
+
+  /** Resolves once everything written so far has committed (R7). */
+  flush(): Promise<void> {
+    return this.engine.flush(this.pending.workspaceId, this.id);
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) {
+      throw new ThreadlineError("message_finalized", `message ${this.id} is ${this.describeClosed()}`);
+    }
+  }
+
+  private describeClosed(): string {
+    if (this.pending.closed === "missing") return "deleted";
+    if (this.pending.closed === "finalized" && !this.pending.terminal) return "finalized elsewhere";
+    return `already finished (${this.pending.terminal?.status ?? this.pending.stored.status})`;
+  }
+
+  /** R2: the message ends `error`, keeping every chunk accepted before the bad one. */
+  private async finalizeOnBadInput(error: ThreadlineError): Promise<void> {
+    const errorChunk: UIMessageChunk = { type: "error", errorText: error.message };
+    this.pending.chunks.push(errorChunk);
+    this.pending.terminal = { status: "error", errorText: error.message };
+    await this.engine.accepted(this.pending, chunkBytes(errorChunk), true).catch(() => {});
+  }
+}
+
+function terminalOf(chunk: UIMessageChunk): TerminalRequest {
+  switch (chunk.type) {
+    case "error":
+      return { status: "error", errorText: chunk.errorText };
+    case "abort":
+      return { status: "aborted" };
+    default:
+      return { status: "completed" };
+  }
+}
+
+/** Approximate serialized size of a chunk; cheap for the frequent deltas. */
+function chunkBytes(chunk: UIMessageChunk): number {
+  switch (chunk.type) {
+    case "text-delta":
+    case "reasoning-delta":
+      return chunk.delta.length + 40;
+    case "tool-input-delta":
+      return chunk.inputTextDelta.length + 60;
+    default:
+      return JSON.stringify(chunk).length;
+  }
+}
+
+function withChunkIndex(error: unknown, index: number): ThreadlineError {
+  if (error instanceof ThreadlineError) {
+    if (error.details?.chunkIndex === index) return error;
+    return new ThreadlineError(error.code, `chunk ${index}: ${error.message}`, {
+      cause: error.cause,
+      details: { ...error.details, chunkIndex: index },
+    });
+  }
+  return new ThreadlineError("chunk_rejected", `chunk ${index}: ${String(error)}`, {
+    cause: error,
+    details: { chunkIndex: index },
+  });
+}

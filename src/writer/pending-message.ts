@@ -1,0 +1,117 @@
+import { createFoldState, type FoldState } from "../message/fold.js";
+import type { MessageStatus, UIMessage, UIMessageChunk } from "../message/types.js";
+import type { StoredMessage } from "../protocol/resources.js";
+
+/** A requested terminal state (R16). */
+export interface TerminalRequest {
+  status: Exclude<MessageStatus, "streaming">;
+  errorText?: string;
+}
+
+/** Someone waiting for a message's accepted changes up to `version` to commit (R4, R7). */
+interface FlushWaiter {
+  version: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The writer's in-memory state of one streaming message: the folded message including every
+ * accepted chunk (read-your-writes, R8), the chunks not yet handed to a commit, and the bookkeeping
+ * of windows (R3), body rewrites (R9) and flush waiters (R7).
+ *
+ * Versions count accepted changes: `acceptedVersion` grows on every accepted change,
+ * `committedVersion` is the newest version a commit has made durable.
+ */
+export class PendingMessage {
+  fold: FoldState;
+  /** Accepted chunks not yet in a commit, in order. */
+  chunks: UIMessageChunk[] = [];
+  /** A whole-message replacement (`update`) not yet in a commit; `chunks` apply on top of it. */
+  replacement: UIMessage | undefined;
+  /** Approximate JSON bytes of the uncommitted changes. */
+  pendingBytes = 0;
+  /** When the oldest uncommitted change was accepted (the window opens then, R3). */
+  dirtySince: number | undefined;
+  /** A structural or terminal change awaits an immediate commit (R4). */
+  urgent = false;
+  terminal: TerminalRequest | undefined;
+  /** Set once the message takes no more changes: finalized here, elsewhere, or deleted. */
+  closed: "finalized" | "missing" | undefined;
+  acceptedVersion = 0;
+  committedVersion = 0;
+  /** Chunks accepted so far: the index of the next chunk, for R2 error messages. */
+  chunkCount = 0;
+  deltaBytesSinceBody = 0;
+  lastBodyBytes = 0;
+  lastBodyAt: number;
+  private waiters: FlushWaiter[] = [];
+
+  constructor(
+    public stored: StoredMessage,
+    readonly workspaceId: string,
+    now: number,
+  ) {
+    this.fold = createFoldState({
+      id: stored.id,
+      role: stored.role,
+      parts: stored.parts,
+      ...(stored.metadata === undefined ? {} : { metadata: stored.metadata }),
+    });
+    this.lastBodyAt = now;
+  }
+
+  get id(): string {
+    return this.stored.id;
+  }
+
+  get dirty(): boolean {
+    return this.dirtySince !== undefined;
+  }
+
+  /** Records an accepted change. */
+  accept(now: number, bytes: number, urgent: boolean): void {
+    this.acceptedVersion += 1;
+    this.pendingBytes += bytes;
+    this.dirtySince ??= now;
+    if (urgent) this.urgent = true;
+  }
+
+  /** The message as the producer sees it, buffered changes included (R8). */
+  current(): StoredMessage {
+    const { parts, metadata } = this.fold.message;
+    return {
+      ...this.stored,
+      parts,
+      ...(metadata === undefined ? {} : { metadata }),
+    };
+  }
+
+  /** Resolves once everything accepted up to now has committed; rejects if that commit fails. */
+  whenCommitted(): Promise<void> {
+    if (this.committedVersion >= this.acceptedVersion || this.closed) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ version: this.acceptedVersion, resolve, reject });
+    });
+  }
+
+  /** Marks `version` durable and releases the waiters it covers. */
+  committed(version: number): void {
+    this.committedVersion = Math.max(this.committedVersion, version);
+    this.waiters = this.waiters.filter((w) => {
+      if (w.version > this.committedVersion) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  /** Rejects every waiter with a commit's error (R4: errors reach the caller). */
+  failed(error: unknown): void {
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+  }
+
+  /** Releases every waiter: nothing more will be written (finalized elsewhere or deleted). */
+  release(): void {
+    for (const waiter of this.waiters.splice(0)) waiter.resolve();
+  }
+}
