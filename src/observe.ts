@@ -10,7 +10,12 @@ export interface ThreadlineEventMap {
   /** A write matched no streaming row: the message was finalized elsewhere or deleted (R8, R15). */
   "writer:rejected": { workspaceId: string; messageId: string; reason: "finalized" | "missing" };
   /** A subscriber queue was full: `lossy` for a delta, `reliable` after the bounded wait (R12). */
-  "broker:drop": { delivery: "lossy" | "reliable"; workspaceId: string; threadId: string; seq: number };
+  "broker:drop": {
+    delivery: "lossy" | "reliable";
+    workspaceId: string;
+    threadId: string;
+    seq: number;
+  };
   /** The crash sweep finalized messages whose writer lease expired (R18). */
   "lifecycle:swept": { count: number };
   /** Leases of this node's streaming messages were renewed (R18). */

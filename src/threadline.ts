@@ -5,8 +5,8 @@ import { LeaseSweeper } from "./lifecycle/lease-sweeper.js";
 import { EventHub } from "./observe.js";
 import { openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
-import { CoalescingWriter, type WriterOptions } from "./writer/coalescing-writer.js";
 import { ThreadlineWorkspace, type WorkspaceDeps } from "./workspace.js";
+import { CoalescingWriter, type WriterOptions } from "./writer/coalescing-writer.js";
 
 /** The workspace used when none is named (a server without API keys serves only this one). */
 export const DEFAULT_WORKSPACE = "default";

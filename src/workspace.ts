@@ -214,7 +214,10 @@ function threadNotFound(threadId: string): ThreadlineError {
 
 function checkId(id: unknown, what: string): void {
   if (typeof id !== "string" || id.length === 0 || id.length > 200) {
-    throw new ThreadlineError("bad_request", `${what} must be a non-empty string of at most 200 characters`);
+    throw new ThreadlineError(
+      "bad_request",
+      `${what} must be a non-empty string of at most 200 characters`,
+    );
   }
 }
 

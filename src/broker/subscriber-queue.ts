@@ -52,7 +52,8 @@ export class SubscriberQueue {
 
   /** Resolves when there is something for the reader: an event, `behind`, `closed`, or `signal`. */
   ready(signal?: AbortSignal): Promise<void> {
-    if (this.items.length > 0 || this.behind || this.closed || signal?.aborted) return Promise.resolve();
+    if (this.items.length > 0 || this.behind || this.closed || signal?.aborted)
+      return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         signal?.removeEventListener("abort", done);

@@ -75,7 +75,9 @@ export class LeaseSweeper {
     let total = 0;
     for (;;) {
       const swept = await this.store.sweepExpiredLeases(this.clock.now(), this.batchSize);
-      await Promise.all(swept.map(({ workspaceId, event }) => this.broker.publish(workspaceId, event)));
+      await Promise.all(
+        swept.map(({ workspaceId, event }) => this.broker.publish(workspaceId, event)),
+      );
       total += swept.length;
       if (swept.length < this.batchSize) break;
     }

@@ -21,13 +21,18 @@ const UNRESOLVED_STATES: ReadonlySet<ToolState> = new Set<ToolState>([
  * The message as stored with a terminal status (SPEC R16).
  *
  * On `aborted` and `error`, every tool call still without a result (`input-streaming`,
- * `input-available`, `approval-requested`, `approval-responded`) gets a synthetic result:
- * `state: "output-error"` with `errorText` (the given text, else a default saying the message was
- * aborted or failed before the call completed). Its input is kept; an `input-streaming` call keeps
- * the input parsed so far (and its `rawInput`, which `ai`'s `convertToModelMessages` falls back on).
- * Everything else, partial text included, is kept as it is, so the history always replays to a
- * model. On `completed` nothing changes: a call awaiting a client-side result stays
- * `input-available`.
+ * `input-available`, `approval-requested`, `approval-responded`) gets a synthetic result, so the
+ * history always replays to a model and passes `ai`'s `validateUIMessages`:
+ * - `state: "output-error"` with `errorText` (the given text, else a default saying the message was
+ *   aborted or failed before the call completed). The input is kept; an `input-streaming` call keeps
+ *   the input parsed so far (and its `rawInput`, which `ai`'s `convertToModelMessages` falls back
+ *   on). An approval that was requested but never answered is dropped (an `output-error` part may
+ *   only carry a granted approval); a granted one is kept.
+ * - A call whose approval was refused (`approval-responded`, `approved: false`) becomes
+ *   `output-denied` instead, as the `tool-output-denied` chunk would have made it.
+ *
+ * Everything else, partial text included, is kept as it is. On `completed` nothing changes: a call
+ * awaiting a client-side result stays `input-available`.
  *
  * Pure: returns `message` itself when nothing changes, else a copy with new parts where needed.
  *
@@ -49,16 +54,22 @@ export function finalizeMessage(
   let parts: UIMessagePart[] | undefined;
   message.parts.forEach((part, index) => {
     if (!isUnresolvedToolCall(part)) return;
-    const { inputEncoding: _encoding, ...rest } = part;
     parts ??= message.parts.slice();
-    parts[index] = { ...rest, state: "output-error", errorText: text };
+    parts[index] = resolveToolCall(part, text);
   });
   return parts === undefined ? message : { ...message, parts };
 }
 
-function isUnresolvedToolCall(
-  part: UIMessagePart,
-): part is Extract<UIMessagePart, { toolCallId: string }> {
+type ToolCallPart = Extract<UIMessagePart, { toolCallId: string }>;
+
+function resolveToolCall(part: ToolCallPart, errorText: string): ToolCallPart {
+  const { inputEncoding: _encoding, approval, ...rest } = part;
+  if (approval?.approved === false) return { ...rest, approval, state: "output-denied" };
+  const granted = approval?.approved === true ? { approval } : {};
+  return { ...rest, ...granted, state: "output-error", errorText };
+}
+
+function isUnresolvedToolCall(part: UIMessagePart): part is ToolCallPart {
   return (
     (part.type === "dynamic-tool" || part.type.startsWith("tool-")) &&
     UNRESOLVED_STATES.has((part as { state: ToolState }).state)
@@ -96,11 +107,13 @@ export function classifyChunk(chunk: UIMessageChunk): "delta" | "structural" | "
 }
 
 /**
- * Merges runs of adjacent deltas into one chunk each (SPEC R3, R9: fewer, larger log entries):
- * `text-delta`s and `reasoning-delta`s with the same `id`, and `tool-input-delta`s with the same
- * `toolCallId`, as long as neither chunk carries `providerMetadata`. Folding the result gives the
- * same message and state as folding `chunks`. Pure; chunks that are not merged are returned as they
- * are.
+ * Merges runs of adjacent deltas (SPEC R3, R9: fewer, larger log entries): `text-delta`s and
+ * `reasoning-delta`s with the same `id` become one chunk, as long as no chunk of the run carries
+ * `providerMetadata`. A run of `tool-input-delta`s with the same `toolCallId` becomes two chunks:
+ * all but the last merged, then the last as it was, because `ai` builds a tool part that a delta
+ * creates (a dynamic call's first delta in a new step) without `rawInput` and only adds it on the
+ * next delta. Folding the result gives the same message and state as folding `chunks`. Pure;
+ * chunks that are not merged are returned as they are.
  *
  * @example
  * ```ts
@@ -111,36 +124,48 @@ export function classifyChunk(chunk: UIMessageChunk): "delta" | "structural" | "
  * ```
  */
 export function mergeDeltaChunks(chunks: readonly UIMessageChunk[]): UIMessageChunk[] {
-  const merged: UIMessageChunk[] = [];
+  // Each run is its merged head plus, for tool input, the run's last chunk kept apart.
+  const runs: Array<{ head: UIMessageChunk; tail?: UIMessageChunk }> = [];
   for (const chunk of chunks) {
-    const last = merged[merged.length - 1];
-    const joined = last === undefined ? undefined : joinDeltas(last, chunk);
-    if (joined === undefined) merged.push(chunk);
-    else merged[merged.length - 1] = joined;
+    const run = runs[runs.length - 1];
+    if (run === undefined || !continuesRun(run.tail ?? run.head, chunk)) {
+      runs.push({ head: chunk });
+    } else if (chunk.type !== "tool-input-delta") {
+      run.head = joinDeltas(run.head, chunk);
+    } else {
+      if (run.tail !== undefined) run.head = joinDeltas(run.head, run.tail);
+      run.tail = chunk;
+    }
   }
-  return merged;
+  return runs.flatMap(({ head, tail }) => (tail === undefined ? [head] : [head, tail]));
 }
 
-function joinDeltas(first: UIMessageChunk, second: UIMessageChunk): UIMessageChunk | undefined {
-  if (first.type !== second.type || hasProviderMetadata(first) || hasProviderMetadata(second)) {
-    return undefined;
+function continuesRun(previous: UIMessageChunk, next: UIMessageChunk): boolean {
+  if (previous.type !== next.type || hasProviderMetadata(previous) || hasProviderMetadata(next)) {
+    return false;
   }
+  if (previous.type === "tool-input-delta" && next.type === "tool-input-delta") {
+    return previous.toolCallId === next.toolCallId;
+  }
+  return (
+    (previous.type === "text-delta" || previous.type === "reasoning-delta") &&
+    (next.type === "text-delta" || next.type === "reasoning-delta") &&
+    previous.id === next.id
+  );
+}
+
+/** Concatenates two deltas of one run (`continuesRun` holds). */
+function joinDeltas(first: UIMessageChunk, second: UIMessageChunk): UIMessageChunk {
   if (first.type === "tool-input-delta" && second.type === "tool-input-delta") {
-    if (first.toolCallId !== second.toolCallId) return undefined;
     return {
       type: first.type,
       toolCallId: first.toolCallId,
       inputTextDelta: first.inputTextDelta + second.inputTextDelta,
     };
   }
-  if (
-    (first.type === "text-delta" || first.type === "reasoning-delta") &&
-    (second.type === "text-delta" || second.type === "reasoning-delta") &&
-    first.id === second.id
-  ) {
-    return { type: first.type, id: first.id, delta: first.delta + second.delta };
-  }
-  return undefined;
+  const a = first as Extract<UIMessageChunk, { type: "text-delta" | "reasoning-delta" }>;
+  const b = second as typeof a;
+  return { type: a.type, id: a.id, delta: a.delta + b.delta };
 }
 
 function hasProviderMetadata(chunk: UIMessageChunk): boolean {

@@ -55,7 +55,8 @@ export class KyselyStore implements Store {
   deleteThread(workspaceId: string, threadId: string) {
     return this.write(async (trx) => {
       const deleted = await deleteThread(trx, workspaceId, threadId);
-      if (deleted) await this.driver.announce(trx, [{ workspaceId, threadId, seq: 0, deleted: true }]);
+      if (deleted)
+        await this.driver.announce(trx, [{ workspaceId, threadId, seq: 0, deleted: true }]);
       return deleted;
     });
   }
@@ -75,7 +76,9 @@ export class KyselyStore implements Store {
       await this.driver.announce(
         trx,
         latestPerThread(
-          outcomes.flatMap((o) => (o.applied ? [{ workspaceId: o.workspaceId, event: o.event }] : [])),
+          outcomes.flatMap((o) =>
+            o.applied ? [{ workspaceId: o.workspaceId, event: o.event }] : [],
+          ),
         ),
       );
       return outcomes;
@@ -150,16 +153,22 @@ export class KyselyStore implements Store {
   }
 
   private announceEvents(trx: Transaction<Database>, workspaceId: string, events: ThreadEvent[]) {
-    return this.driver.announce(trx, latestPerThread(events.map((event) => ({ workspaceId, event }))));
+    return this.driver.announce(
+      trx,
+      latestPerThread(events.map((event) => ({ workspaceId, event }))),
+    );
   }
 }
 
-function latestPerThread(events: readonly { workspaceId: string; event: ThreadEvent }[]): RemoteCommit[] {
+function latestPerThread(
+  events: readonly { workspaceId: string; event: ThreadEvent }[],
+): RemoteCommit[] {
   const latest = new Map<string, RemoteCommit>();
   for (const { workspaceId, event } of events) {
     const key = `${workspaceId}\u0000${event.threadId}`;
     const seen = latest.get(key);
-    if (!seen || seen.seq < event.seq) latest.set(key, { workspaceId, threadId: event.threadId, seq: event.seq });
+    if (!seen || seen.seq < event.seq)
+      latest.set(key, { workspaceId, threadId: event.threadId, seq: event.seq });
   }
   return [...latest.values()];
 }

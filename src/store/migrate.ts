@@ -41,9 +41,9 @@ export const LATEST_SCHEMA_VERSION = Object.keys(MIGRATIONS).sort().at(-1) ?? ""
 async function refuseNewerSchema(db: Kysely<Database>): Promise<void> {
   let applied: string[];
   try {
-    const rows = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(
-      db,
-    );
+    const rows = await sql<{
+      name: string;
+    }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(db);
     applied = rows.rows.map((r) => r.name);
   } catch {
     return; // No migration table yet: a fresh database.

@@ -22,7 +22,8 @@ import type { Store } from "./store.js";
 export async function openStore(databaseUrl: string, nodeId: string): Promise<Store> {
   if (databaseUrl.startsWith("sqlite:")) {
     const path = databaseUrl.slice("sqlite:".length);
-    if (path === "") throw new ThreadlineError("bad_request", "sqlite: needs a path, e.g. sqlite:./threadline.db");
+    if (path === "")
+      throw new ThreadlineError("bad_request", "sqlite: needs a path, e.g. sqlite:./threadline.db");
     return new KyselyStore(openSqliteDriver(path));
   }
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {

@@ -126,7 +126,10 @@ export interface Store {
     now: number,
   ): Promise<{ thread: Thread; event: ThreadEvent }>;
   getThread(workspaceId: string, threadId: string): Promise<Thread | undefined>;
-  listThreads(workspaceId: string, options: { limit: number; cursor?: string }): Promise<ThreadPage>;
+  listThreads(
+    workspaceId: string,
+    options: { limit: number; cursor?: string },
+  ): Promise<ThreadPage>;
   /** Deletes a thread with its messages and log (R20). @returns false when there was none. */
   deleteThread(workspaceId: string, threadId: string): Promise<boolean>;
 

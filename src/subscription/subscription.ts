@@ -87,7 +87,12 @@ export class Subscription implements AsyncIterable<SubscriptionItem> {
       while (!signal.aborted) {
         if (catchUp || queue.behind) {
           queue.behind = false;
-          const events = await this.store.readEvents(this.workspaceId, this.threadId, next - 1, CATCH_UP_PAGE);
+          const events = await this.store.readEvents(
+            this.workspaceId,
+            this.threadId,
+            next - 1,
+            CATCH_UP_PAGE,
+          );
           for (const event of events) {
             if (event.seq !== next) continue;
             yield event;
@@ -120,7 +125,10 @@ export class Subscription implements AsyncIterable<SubscriptionItem> {
 
   private async checkOffset(after: number): Promise<number> {
     if (!Number.isSafeInteger(after) || after < 0) {
-      throw new ThreadlineError("bad_offset", `after must be a non-negative integer, got ${String(after)}`);
+      throw new ThreadlineError(
+        "bad_offset",
+        `after must be a non-negative integer, got ${String(after)}`,
+      );
     }
     const thread = await this.store.getThread(this.workspaceId, this.threadId);
     if (!thread) throw notFound(this.threadId);

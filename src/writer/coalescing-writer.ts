@@ -150,7 +150,8 @@ export class CoalescingWriter {
 
   /** Forgets every buffered message of a deleted thread (R20). */
   dropThread(workspaceId: string, threadId: string): void {
-    for (const pending of this.pendingOfThread(workspaceId, threadId)) this.drop(workspaceId, pending.id);
+    for (const pending of this.pendingOfThread(workspaceId, threadId))
+      this.drop(workspaceId, pending.id);
   }
 
   /** Resolves when no commit is queued or running (for tests and shutdown). */

@@ -1,7 +1,7 @@
 import { ThreadlineError } from "../errors.js";
+import { parseChunk } from "../message/chunk-schema.js";
 import { classifyChunk } from "../message/finalize.js";
 import { createFoldState, type FoldState, foldChunk } from "../message/fold.js";
-import { parseChunk } from "../message/chunk-schema.js";
 import type { FinishReason, UIMessage, UIMessageChunk } from "../message/types.js";
 import type { StoredMessage } from "../protocol/resources.js";
 import type { CoalescingWriter } from "./coalescing-writer.js";
@@ -71,7 +71,8 @@ export class MessageWriter {
     }
     const kind = classifyChunk(parsed);
     this.pending.chunkCount += 1;
-    this.pending.fold = next.message.id === this.id ? next : { ...next, message: { ...next.message, id: this.id } };
+    this.pending.fold =
+      next.message.id === this.id ? next : { ...next, message: { ...next.message, id: this.id } };
     this.pending.chunks.push(parsed);
     if (kind === "terminal") this.pending.terminal = terminalOf(parsed);
     await this.engine.accepted(this.pending, chunkBytes(parsed), kind !== "delta");
@@ -114,7 +115,10 @@ export class MessageWriter {
 
   /** Finalizes the message `aborted`, keeping its partial parts (R16). */
   abort(reason?: string): Promise<void> {
-    return this.write({ type: "abort", ...(reason === undefined ? {} : { reason }) } as UIMessageChunk);
+    return this.write({
+      type: "abort",
+      ...(reason === undefined ? {} : { reason }),
+    } as UIMessageChunk);
   }
 
   /** Resolves once everything written so far has committed (R7). */
@@ -124,7 +128,10 @@ export class MessageWriter {
 
   private ensureOpen(): void {
     if (this.closed) {
-      throw new ThreadlineError("message_finalized", `message ${this.id} is ${this.describeClosed()}`);
+      throw new ThreadlineError(
+        "message_finalized",
+        `message ${this.id} is ${this.describeClosed()}`,
+      );
     }
   }
 

@@ -15,8 +15,8 @@ import type { UIMessage, UIMessageChunk } from "../../src/message/index.js";
 export type AiVersion = "ai5" | "ai6" | "ai7";
 
 type ReadUIMessageStream = (options: {
-  message?: never;
-  stream: ReadableStream<never>;
+  message?: unknown;
+  stream: ReadableStream<unknown>;
   onError?: (error: unknown) => void;
 }) => AsyncIterable<unknown>;
 
@@ -91,9 +91,10 @@ export async function foldWithAi(
   });
   let last: UIMessage | undefined;
   const read = READERS[version];
-  const options = { stream, onError: () => {} } as Parameters<ReadUIMessageStream>[0];
-  if (message) Object.assign(options, { message: structuredClone(message) });
-  for await (const snapshot of read(options)) last = snapshot as UIMessage;
+  const initial = message === undefined ? {} : { message: structuredClone(message) };
+  for await (const snapshot of read({ stream, onError: () => {}, ...initial })) {
+    last = snapshot as UIMessage;
+  }
   const probe = last?.parts.at(-1);
   const completed = probe?.type === PROBE.type;
   if (completed && last) last = { ...last, parts: last.parts.slice(0, -1) };

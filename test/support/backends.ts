@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { afterEach } from "vitest";
 import { ManualClock } from "../../src/clock.js";
@@ -8,15 +11,25 @@ import { DATABASE_URL } from "./database-url.js";
 /** One backend a shared test body runs against (STYLE habit 14). */
 export interface Backend {
   name: "sqlite" | "postgres";
-  /** A fresh, empty database URL (a new in-memory SQLite, or a new PostgreSQL schema). */
-  freshDatabase(): Promise<string>;
+  /**
+   * A fresh, empty database URL: a new PostgreSQL schema, or for SQLite an in-memory database —
+   * or a temporary file when `shared` (several Threadline instances, i.e. nodes, open it).
+   */
+  freshDatabase(options?: { shared?: boolean }): Promise<string>;
 }
 
 const schemas: string[] = [];
 
 /** Every backend: each store test body runs once per entry. */
 export const BACKENDS: readonly Backend[] = [
-  { name: "sqlite", freshDatabase: async () => "sqlite::memory:" },
+  {
+    name: "sqlite",
+    freshDatabase: async (options) => {
+      if (!options?.shared) return "sqlite::memory:";
+      const dir = await mkdtemp(join(tmpdir(), "threadline-test-"));
+      return `sqlite:${join(dir, "threadline.db")}`;
+    },
+  },
   {
     name: "postgres",
     freshDatabase: async () => {
@@ -52,7 +65,8 @@ afterEach(async () => {
   const client = new pg.Client({ connectionString: DATABASE_URL });
   await client.connect();
   try {
-    for (const schema of schemas.splice(0)) await client.query(`drop schema if exists "${schema}" cascade`);
+    for (const schema of schemas.splice(0))
+      await client.query(`drop schema if exists "${schema}" cascade`);
   } finally {
     await client.end();
   }

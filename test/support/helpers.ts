@@ -11,7 +11,10 @@ export async function take(
   const items: SubscriptionItem[] = [];
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${items.length}/${count} items`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`timed out after ${items.length}/${count} items`)),
+      timeoutMs,
+    );
   });
   try {
     while (items.length < count) {
@@ -45,4 +48,25 @@ export function textOf(message: { parts: readonly { type: string; text?: string 
     .filter((p) => p.type === "text")
     .map((p) => p.text ?? "")
     .join("");
+}
+
+/**
+ * Awaits `promise` while moving a fake clock forward in `stepMs` steps, yielding to real I/O between
+ * steps: for work that waits on fake-clock timers (bounded publish waits, retries).
+ */
+export async function drive<T>(
+  clock: { advance(ms: number): void },
+  promise: Promise<T>,
+  stepMs = 10,
+  maxSteps = 1_000,
+): Promise<T> {
+  let settled = false;
+  const result = promise.finally(() => {
+    settled = true;
+  });
+  for (let step = 0; step < maxSteps && !settled; step++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!settled) clock.advance(stepMs);
+  }
+  return result;
 }

@@ -24,8 +24,12 @@ for (const backend of BACKENDS) {
         (e) => e.type === "message.delta",
       );
       expect(deltas).toHaveLength(2);
-      expect(deltas[1]?.data).toEqual({ chunks: [{ type: "text-delta", id: "t", delta: "aaaaa" }] });
-      expect(textOf(await threadline.store.getMessage("default", writer.id) ?? { parts: [] })).toBe("aaaaa");
+      expect(deltas[1]?.data).toEqual({
+        chunks: [{ type: "text-delta", id: "t", delta: "aaaaa" }],
+      });
+      expect(
+        textOf((await threadline.store.getMessage("default", writer.id)) ?? { parts: [] }),
+      ).toBe("aaaaa");
     });
 
     it("R3: the window opens at the first buffered change and later changes do not reset it", async () => {
@@ -65,10 +69,19 @@ for (const backend of BACKENDS) {
       const writer = await threadline.writers.open(thread.id);
       await writer.write({ type: "tool-input-start", toolCallId: "tc1", toolName: "view" });
       let stored = await threadline.store.getMessage("default", writer.id);
-      expect(stored?.parts).toMatchObject([{ type: "tool-view", toolCallId: "tc1", state: "input-streaming" }]);
-      await writer.write({ type: "tool-input-available", toolCallId: "tc1", toolName: "view", input: {} });
+      expect(stored?.parts).toMatchObject([
+        { type: "tool-view", toolCallId: "tc1", state: "input-streaming" },
+      ]);
+      await writer.write({
+        type: "tool-input-available",
+        toolCallId: "tc1",
+        toolName: "view",
+        input: {},
+      });
       stored = await threadline.store.getMessage("default", writer.id);
-      expect(stored?.parts).toMatchObject([{ type: "tool-view", state: "input-available", input: {} }]);
+      expect(stored?.parts).toMatchObject([
+        { type: "tool-view", state: "input-available", input: {} },
+      ]);
     });
 
     it("R4: reasoning deltas stay buffered; reasoning-end writes them", async () => {
@@ -160,10 +173,8 @@ for (const backend of BACKENDS) {
         const writer = await threadline.writers.open(thread.id, { messageId: "m" });
         for (const chunk of script) await writer.write(chunk);
         await threadline.flushAll();
-        const { updatedAt, createdAt, finishedAt, revision, ...stored } = (await threadline.store.getMessage(
-          "default",
-          "m",
-        ))!;
+        const { updatedAt, createdAt, finishedAt, revision, ...stored } =
+          (await threadline.store.getMessage("default", "m"))!;
         results.push({ stored, windowMs, revision });
       }
       expect(results[0]?.stored).toEqual(results[1]?.stored);
@@ -181,9 +192,11 @@ for (const backend of BACKENDS) {
       await threadline.flushAll();
       await expect(threadline.messages.get(writer.id)).rejects.toMatchObject({ code: "not_found" });
       expect(await threadline.store.getMessage("default", writer.id)).toBeUndefined();
-      await expect(writer.write({ type: "text-delta", id: "t", delta: "x" })).rejects.toMatchObject({
-        code: "message_finalized",
-      });
+      await expect(writer.write({ type: "text-delta", id: "t", delta: "x" })).rejects.toMatchObject(
+        {
+          code: "message_finalized",
+        },
+      );
       const types = (await logOf(threadline.store, "default", thread.id)).map((e) => e.type);
       expect(types.at(-1)).toBe("message.deleted");
       expect(threadline.stats.bufferedMessages).toBe(0);

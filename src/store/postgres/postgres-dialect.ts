@@ -33,7 +33,10 @@ export function poolConfig(settings: PostgresSettings): pg.PoolConfig {
 }
 
 /** Opens a Kysely instance over a pg pool. */
-export function openPostgresKysely(settings: PostgresSettings): { db: Kysely<Database>; pool: pg.Pool } {
+export function openPostgresKysely(settings: PostgresSettings): {
+  db: Kysely<Database>;
+  pool: pg.Pool;
+} {
   const pool = new pg.Pool(poolConfig(settings));
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
 }

@@ -24,9 +24,17 @@ export async function announceCommits(
 ): Promise<void> {
   if (commits.length === 0) return;
   const payloads = commits.map((c) =>
-    JSON.stringify({ n: nodeId, w: c.workspaceId, t: c.threadId, s: c.seq, ...(c.deleted ? { d: 1 } : {}) }),
+    JSON.stringify({
+      n: nodeId,
+      w: c.workspaceId,
+      t: c.threadId,
+      s: c.seq,
+      ...(c.deleted ? { d: 1 } : {}),
+    }),
   );
-  await sql`select pg_notify(${channel}, p) from unnest(cast(${payloads} as text[])) as p`.execute(trx);
+  await sql`select pg_notify(${channel}, p) from unnest(cast(${payloads} as text[])) as p`.execute(
+    trx,
+  );
 }
 
 /**

@@ -13,9 +13,13 @@ import { announceCommits, channelFor, listenForCommits } from "./postgres-notify
  * const driver = await openPostgresDriver({ connectionString: "postgres://root@127.0.0.1/test" }, "node-1");
  * ```
  */
-export async function openPostgresDriver(settings: PostgresSettings, nodeId: string): Promise<StoreDriver> {
+export async function openPostgresDriver(
+  settings: PostgresSettings,
+  nodeId: string,
+): Promise<StoreDriver> {
   const { db } = openPostgresKysely(settings);
-  if (settings.schema) await sql`create schema if not exists ${sql.id(settings.schema)}`.execute(db);
+  if (settings.schema)
+    await sql`create schema if not exists ${sql.id(settings.schema)}`.execute(db);
   const channel = channelFor(settings.schema);
   return {
     capabilities: { dialect: "postgres", crossProcessNotify: true, skipLocked: true },

@@ -128,7 +128,8 @@ export async function commitWrites(
   return writes.map((write): WriteOutcome => {
     const key = threadKey(write.workspaceId, write.messageId);
     const event = byMessage.get(key);
-    if (event) return { workspaceId: write.workspaceId, messageId: write.messageId, applied: true, event };
+    if (event)
+      return { workspaceId: write.workspaceId, messageId: write.messageId, applied: true, event };
     return {
       workspaceId: write.workspaceId,
       messageId: write.messageId,
@@ -177,4 +178,3 @@ async function writeBody(
     .where("message_id", "=", messageId)
     .execute();
 }
-

@@ -22,7 +22,8 @@ export async function createMessage(
   now: number,
 ): Promise<{ message: StoredMessage; event: ThreadEvent }> {
   const seq = await reserveSeq(trx, workspaceId, input.threadId, now);
-  if (seq === undefined) throw new ThreadlineError("not_found", `thread ${input.threadId} not found`);
+  if (seq === undefined)
+    throw new ThreadlineError("not_found", `thread ${input.threadId} not found`);
   const row = await trx
     .insertInto("messages")
     .values({

@@ -6,7 +6,8 @@ import { commitWrites } from "./commit-writes.js";
 import { readMessage } from "./read-messages.js";
 
 /** Error text of a message the crash sweep finalized (R18). */
-export const LEASE_EXPIRED_TEXT = "The writer of this message stopped before it finished (lease expired).";
+export const LEASE_EXPIRED_TEXT =
+  "The writer of this message stopped before it finished (lease expired).";
 
 /**
  * Extends the lease of every message `owner` is streaming (R18). Guarded by owner and status, so a
@@ -69,7 +70,7 @@ export async function sweepExpiredLease(
       .execute();
   }
   const current = await readMessage(trx, workspaceId, messageId);
-  if (!current || current.status !== "streaming") return undefined;
+  if (current?.status !== "streaming") return undefined;
   const final = finalizeMessage(current, "aborted", LEASE_EXPIRED_TEXT);
   const [outcome] = await commitWrites(
     trx,

@@ -5,10 +5,11 @@ import type { MessageDelta, StoredMessage } from "../../protocol/resources.js";
 import { parseJson, toStoredMessage } from "../mappers.js";
 import type { Database, MessageBodyRow, MessageRow } from "../schema.js";
 
-type MessageWithBody = MessageRow & Pick<MessageBodyRow, "parts" | "metadata" | "fold_state"> & {
-  body_revision: number;
-  body_seq: number;
-};
+type MessageWithBody = MessageRow &
+  Pick<MessageBodyRow, "parts" | "metadata" | "fold_state"> & {
+    body_revision: number;
+    body_seq: number;
+  };
 
 function selectMessages(db: Kysely<Database>, workspaceId: string) {
   return db
@@ -17,7 +18,13 @@ function selectMessages(db: Kysely<Database>, workspaceId: string) {
       join.onRef("b.workspace_id", "=", "m.workspace_id").onRef("b.message_id", "=", "m.id"),
     )
     .selectAll("m")
-    .select(["b.parts", "b.metadata", "b.fold_state", "b.revision as body_revision", "b.seq as body_seq"])
+    .select([
+      "b.parts",
+      "b.metadata",
+      "b.fold_state",
+      "b.revision as body_revision",
+      "b.seq as body_seq",
+    ])
     .where("m.workspace_id", "=", workspaceId);
 }
 
@@ -27,7 +34,9 @@ export async function readMessage(
   workspaceId: string,
   messageId: string,
 ): Promise<StoredMessage | undefined> {
-  const row = await selectMessages(db, workspaceId).where("m.id", "=", messageId).executeTakeFirst();
+  const row = await selectMessages(db, workspaceId)
+    .where("m.id", "=", messageId)
+    .executeTakeFirst();
   if (!row) return undefined;
   const [message] = await materialize(db, workspaceId, row.thread_id, [row as MessageWithBody]);
   return message;

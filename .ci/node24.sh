@@ -1,0 +1,2 @@
+#!/usr/bin/env bash
+echo "node24: not set up yet"

@@ -1,0 +1,84 @@
+/**
+ * The simulated model stream: a timer-paced producer writing one small text delta per interval
+ * into a thread, rolling over to a new message when the current one reaches its size limit.
+ */
+import type { DeliveryTracker } from "./delivery-tracker.js";
+import type { BenchThread, StreamingMessage } from "./strategies/strategy.js";
+
+/** The pace and shape of every stream. */
+export interface StreamShape {
+  /** Time between two deltas of one stream (ms); 20 ms = 50 deltas/s. */
+  deltaIntervalMs: number;
+  /** Characters per delta. */
+  deltaChars: number;
+  /** A message is finished and a new one started once its text reaches this length. */
+  maxMessageChars: number;
+}
+
+/** A stream with its open message, ready to run. */
+export interface PreparedStream {
+  thread: BenchThread;
+  message: StreamingMessage;
+  length: number;
+}
+
+/**
+ * Opens a stream's first message and writes its prefill (one delta of `prefillChars` characters, so
+ * that concurrent streams start at different message sizes).
+ */
+export async function prepareStream(
+  thread: BenchThread,
+  tracker: DeliveryTracker,
+  prefillChars: number,
+): Promise<PreparedStream> {
+  const message = await thread.startMessage();
+  tracker.begin(message.id);
+  if (prefillChars > 0) {
+    tracker.wrote(message.id, prefillChars, prefillChars, performance.now());
+    await message.append(text(prefillChars));
+  }
+  return { thread, message, length: prefillChars };
+}
+
+/**
+ * Runs a prepared stream until `stopAt` (performance.now() ms): one delta every
+ * `shape.deltaIntervalMs` on an absolute schedule starting at `firstDueAt`, each paced by a real
+ * `setTimeout`. A producer that falls behind writes its late deltas at once (its lag is recorded).
+ * Deltas are awaited, so a strategy that makes `append` wait for a commit slows its producer.
+ * Resolves with the stream, its last message still open.
+ */
+export async function runStream(
+  stream: PreparedStream,
+  tracker: DeliveryTracker,
+  shape: StreamShape,
+  firstDueAt: number,
+  stopAt: number,
+): Promise<PreparedStream> {
+  const delta = text(shape.deltaChars);
+  let due = firstDueAt;
+  for (;;) {
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    if (performance.now() >= stopAt) return stream;
+    stream.length += delta.length;
+    tracker.wrote(stream.message.id, stream.length, delta.length, due);
+    await stream.message.append(delta);
+    due += shape.deltaIntervalMs;
+    if (stream.length >= shape.maxMessageChars) {
+      await stream.message.finish();
+      stream.message = await stream.thread.startMessage();
+      tracker.begin(stream.message.id);
+      stream.length = 0;
+    }
+  }
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** `n` characters of lorem-ish text. */
+function text(n: number): string {
+  return "lorem ipsum dolor sit amet ".repeat(Math.ceil(n / 27)).slice(0, n);
+}
