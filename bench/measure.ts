@@ -121,12 +121,20 @@ function postgresCpuTicks(): Map<string, number> {
   return ticks;
 }
 
-/** Reads a monotonically growing count of bytes written by one backend. */
+/** Bytes written over an interval. */
+export interface ByteCount {
+  /** The figure reported as "bytes written" for this backend. */
+  bytes: number;
+  /** Backend-specific breakdown (e.g. cluster-wide WAL, full-page images). */
+  detail?: Record<string, number>;
+}
+
+/** Measures bytes one backend writes over an interval. */
 export interface ByteMeter {
   /** What is counted, for the report. */
   readonly source: string;
-  /** The current count in bytes. */
-  read(): Promise<number>;
+  /** Starts counting; the returned function stops and resolves the bytes written meanwhile. */
+  start(): Promise<() => Promise<ByteCount>>;
 }
 
 /**
@@ -134,27 +142,96 @@ export interface ByteMeter {
  * this process, so during a SQLite phase this is every WAL frame and checkpoint write it made.
  */
 export function sqliteByteMeter(): ByteMeter {
+  const read = () => Number(/wchar:\s*(\d+)/.exec(readFileSync("/proc/self/io", "utf8"))?.[1] ?? 0);
   return {
-    source: "/proc/self/io wchar (SQLite WAL frames + checkpoint writes of this process)",
-    read: async () => {
-      const match = /wchar:\s*(\d+)/.exec(readFileSync("/proc/self/io", "utf8"));
-      return Number(match?.[1] ?? 0);
+    source: "/proc/self/io wchar: SQLite WAL frames + checkpoint writes of this process",
+    start: async () => {
+      const before = read();
+      return async () => ({ bytes: read() - before });
+    },
+  };
+}
+
+const LSN_SQL = "pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text";
+
+/**
+ * WAL bytes inserted by the whole PostgreSQL cluster (`pg_current_wal_insert_lsn()` deltas) over a
+ * dedicated connection. Cluster-wide: other sessions' writes count too.
+ */
+export function postgresLsnMeter(client: pg.Client): ByteMeter {
+  const read = async () =>
+    Number((await client.query<{ b: string }>(`select ${LSN_SQL} as b`)).rows[0]?.b);
+  return {
+    source: "pg_current_wal_insert_lsn() deltas (cluster-wide WAL bytes)",
+    start: async () => {
+      const before = await read();
+      return async () => ({ bytes: (await read()) - before });
     },
   };
 }
 
 /**
- * WAL bytes inserted by the whole PostgreSQL cluster (`pg_current_wal_insert_lsn()` differences),
- * read over a dedicated connection. Cluster-wide: other sessions' writes count too.
+ * WAL bytes attributable to one schema, read back with `pg_walinspect` (installed in
+ * `extensionSchema`): every record touching a relation of `dataSchema` (tables, indexes, TOAST),
+ * plus the commit records of those transactions, each rounded up to its 8-byte alignment. Other
+ * sessions' WAL is excluded; `detail.clusterBytes` has the cluster-wide figure for comparison.
  */
-export function postgresByteMeter(client: pg.Client): ByteMeter {
+export function postgresWalMeter(
+  client: pg.Client,
+  extensionSchema: string,
+  dataSchema: string,
+): ByteMeter {
+  const lsns = async () =>
+    (
+      await client.query<{ flush: string; insert: string }>(
+        `select pg_current_wal_flush_lsn()::text as flush, ${LSN_SQL} as insert`,
+      )
+    ).rows[0] as { flush: string; insert: string };
   return {
-    source: "pg_current_wal_insert_lsn() delta (cluster-wide WAL bytes)",
-    read: async () => {
-      const result = await client.query<{ bytes: string }>(
-        "select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text as bytes",
-      );
-      return Number(result.rows[0]?.bytes ?? 0);
+    source: `pg_walinspect records of schema ${dataSchema} (+ their commit records)`,
+    start: async () => {
+      const before = await lsns();
+      return async () => {
+        const after = await lsns();
+        const result = await client.query<{ ours: string | null; fpi: string | null }>(
+          attributionSql(extensionSchema),
+          [dataSchema, before.flush, after.flush],
+        );
+        const row = result.rows[0];
+        return {
+          bytes: Number(row?.ours ?? 0),
+          detail: {
+            fpiBytes: Number(row?.fpi ?? 0),
+            clusterBytes: Number(after.insert) - Number(before.insert),
+          },
+        };
+      };
     },
   };
+}
+
+function attributionSql(extensionSchema: string): string {
+  return `
+    with rels as (
+      select c.oid from pg_class c where c.relnamespace = $1::regnamespace
+      union select c.reltoastrelid from pg_class c where c.relnamespace = $1::regnamespace and c.reltoastrelid <> 0
+      union select i.indexrelid from pg_index i join pg_class c on c.reltoastrelid = i.indrelid
+        where c.relnamespace = $1::regnamespace
+    ),
+    nodes as (select pg_relation_filenode(oid)::text as node from rels),
+    db as (select oid::text as oid from pg_database where datname = current_database()),
+    recs as (
+      select r.xid, r.resource_manager, r.record_length, r.fpi_length,
+        exists (
+          select 1 from regexp_matches(coalesce(r.block_ref, ''), 'rel \\d+/(\\d+)/(\\d+)', 'g') m
+          where m[1] = (select oid from db) and m[2] in (select node from nodes)
+        ) as touches
+      from "${extensionSchema}".pg_get_wal_records_info($2::pg_lsn, $3::pg_lsn) r
+    ),
+    xids as (select distinct xid from recs where touches and xid <> 0),
+    ours as (
+      select * from recs
+      where touches or (resource_manager = 'Transaction' and xid in (select xid from xids))
+    )
+    select sum((record_length + 7) / 8 * 8)::text as ours, sum(fpi_length)::text as fpi from ours`;
 }

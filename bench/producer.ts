@@ -54,12 +54,12 @@ export async function runStream(
   firstDueAt: number,
   stopAt: number,
 ): Promise<PreparedStream> {
-  const delta = text(shape.deltaChars);
   let due = firstDueAt;
   for (;;) {
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
     if (performance.now() >= stopAt) return stream;
+    const delta = text(shape.deltaChars);
     stream.length += delta.length;
     tracker.wrote(stream.message.id, stream.length, delta.length, due);
     await stream.message.append(delta);
@@ -78,7 +78,36 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** `n` characters of lorem-ish text. */
+const WORDS = (
+  "the of and to in is that for it as with was on be by this are or from at an which not have " +
+  "model token stream delta message thread writer commit window buffer latency subscriber event " +
+  "database index query schema table column value function return async await promise error " +
+  "because however therefore result example system user assistant answer question context tool"
+).split(" ");
+
+/** A fixed, seeded corpus of word salad: compresses about like prose, unlike a repeated phrase. */
+const CORPUS = (() => {
+  let seed = 42;
+  const words: string[] = [];
+  let length = 0;
+  while (length < 64 * 1024) {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    const word = WORDS[seed % WORDS.length] as string;
+    words.push(word);
+    length += word.length + 1;
+  }
+  return words.join(" ");
+})();
+
+let cursor = 0;
+
+/** The next `n` characters of the corpus (wrapping around). */
 function text(n: number): string {
-  return "lorem ipsum dolor sit amet ".repeat(Math.ceil(n / 27)).slice(0, n);
+  let out = "";
+  while (out.length < n) {
+    const take = Math.min(n - out.length, CORPUS.length - cursor);
+    out += CORPUS.slice(cursor, cursor + take);
+    cursor = (cursor + take) % CORPUS.length;
+  }
+  return out;
 }

@@ -3,8 +3,8 @@
  * window, then finish, drain and judge whether the strategy kept up.
  */
 import { DeliveryTracker } from "./delivery-tracker.js";
-import { type ByteMeter, startCpu } from "./measure.js";
-import { type PreparedStream, prepareStream, runStream, type StreamShape, sleep } from "./producer.js";
+import { type ByteCount, type ByteMeter, startCpu } from "./measure.js";
+import { prepareStream, runStream, type StreamShape, sleep } from "./producer.js";
 import type { BenchThread, Strategy } from "./strategies/strategy.js";
 
 /** What a step runs. */
@@ -41,11 +41,15 @@ export interface StepResult {
   producerLagMs: { p99: number; max: number };
   backlog: { firstThird: number; lastThird: number; undeliveredAfterDrain: number };
   commitsPerSec: number;
+  /** Streaming commits in the window (raw count). */
+  streamingCommits: number;
   streamingCommitsPerSec: number;
   /** Streaming commits per 33 ms window, all streams together. */
   streamingCommitsPerWindow: number;
   cpu: { processPctOfCore: number; processUsPerChar: number; databasePctOfCore: number | null };
   bytesPerChar: number;
+  /** The byte meter's breakdown, per streamed character. */
+  bytesDetailPerChar?: Record<string, number>;
 }
 
 const SETUP_CONCURRENCY = 16;
@@ -53,10 +57,16 @@ const WINDOW_MS = 33;
 const BACKLOG_SAMPLE_MS = 100;
 
 /** Runs one step of `plan.streams` streams on `strategy`. */
-export async function runStep(strategy: Strategy, plan: StepPlan, meters: StepMeters): Promise<StepResult> {
+export async function runStep(
+  strategy: Strategy,
+  plan: StepPlan,
+  meters: StepMeters,
+): Promise<StepResult> {
   const tracker = new DeliveryTracker();
   const { streams } = plan;
-  const threads = await mapLimit(range(streams), SETUP_CONCURRENCY, () => strategy.openThread(tracker.onDelivery));
+  const threads = await mapLimit(range(streams), SETUP_CONCURRENCY, () =>
+    strategy.openThread(tracker.onDelivery),
+  );
   const prepared = await mapLimit(range(streams), SETUP_CONCURRENCY, (i) =>
     prepareStream(threads[i] as BenchThread, tracker, plan.prefillChars(i, streams)),
   );
@@ -66,7 +76,13 @@ export async function runStep(strategy: Strategy, plan: StepPlan, meters: StepMe
   tracker.measureTo = tracker.measureFrom + plan.durationMs;
   const window = measureWindow(strategy, tracker, meters, tracker.measureFrom, tracker.measureTo);
   const running = prepared.map((stream, i) =>
-    runStream(stream, tracker, plan.shape, t0 + (i * plan.shape.deltaIntervalMs) / streams, tracker.measureTo),
+    runStream(
+      stream,
+      tracker,
+      plan.shape,
+      t0 + (i * plan.shape.deltaIntervalMs) / streams,
+      tracker.measureTo,
+    ),
   );
   const ended = await Promise.all(running);
   const measured = await window;
@@ -85,7 +101,7 @@ interface WindowFigures {
   streamingCommits: number;
   cpuUs: number;
   databaseCpuUs: number | undefined;
-  bytes: number;
+  bytes: ByteCount;
   backlogSamples: number[];
 }
 
@@ -98,7 +114,7 @@ async function measureWindow(
 ): Promise<WindowFigures> {
   await sleep(from - performance.now());
   const commits0 = strategy.commits();
-  const bytes0 = await meters.bytes.read();
+  const stopBytes = await meters.bytes.start();
   const started = performance.now();
   const stopCpu = startCpu(meters.databaseCpu);
   const backlogSamples: number[] = [];
@@ -107,7 +123,7 @@ async function measureWindow(
   clearInterval(sampler);
   const cpu = stopCpu();
   const windowMs = performance.now() - started;
-  const bytes1 = await meters.bytes.read();
+  const bytes = await stopBytes();
   const commits1 = strategy.commits();
   return {
     windowMs,
@@ -115,12 +131,17 @@ async function measureWindow(
     streamingCommits: commits1.streaming - commits0.streaming,
     cpuUs: cpu.processUs,
     databaseCpuUs: cpu.databaseUs,
-    bytes: bytes1 - bytes0,
+    bytes,
     backlogSamples,
   };
 }
 
-function judge(plan: StepPlan, tracker: DeliveryTracker, w: WindowFigures, undelivered: number): StepResult {
+function judge(
+  plan: StepPlan,
+  tracker: DeliveryTracker,
+  w: WindowFigures,
+  undelivered: number,
+): StepResult {
   const seconds = w.windowMs / 1000;
   const chars = Math.max(1, tracker.windowChars);
   const third = Math.max(1, Math.floor(w.backlogSamples.length / 3));
@@ -129,11 +150,14 @@ function judge(plan: StepPlan, tracker: DeliveryTracker, w: WindowFigures, undel
   const latency = tracker.latency;
   const lag = tracker.producerLag;
   const failures: string[] = [];
-  if (latency.quantile(0.99) > plan.p99LimitMs) failures.push(`p99 latency ${fmt(latency.quantile(0.99))} ms`);
-  if (lag.quantile(0.99) > plan.p99LimitMs) failures.push(`producer p99 lag ${fmt(lag.quantile(0.99))} ms`);
+  if (latency.quantile(0.99) > plan.p99LimitMs)
+    failures.push(`p99 latency ${fmt(latency.quantile(0.99))} ms`);
+  if (lag.quantile(0.99) > plan.p99LimitMs)
+    failures.push(`producer p99 lag ${fmt(lag.quantile(0.99))} ms`);
   // A backlog growing by more than 50 ms of production across the window is not keeping up.
   const growthLimit = (plan.streams * 50) / plan.shape.deltaIntervalMs;
-  if (lastThird - firstThird > growthLimit) failures.push(`backlog grew ${fmt(firstThird)}→${fmt(lastThird)}`);
+  if (lastThird - firstThird > growthLimit)
+    failures.push(`backlog grew ${fmt(firstThird)}→${fmt(lastThird)}`);
   if (undelivered > 0) failures.push(`${undelivered} deltas undelivered after drain`);
   const streamingCommitsPerSec = w.streamingCommits / seconds;
   return {
@@ -150,20 +174,37 @@ function judge(plan: StepPlan, tracker: DeliveryTracker, w: WindowFigures, undel
       samples: latency.count,
     },
     producerLagMs: { p99: round(lag.quantile(0.99)), max: round(lag.max) },
-    backlog: { firstThird: round(firstThird), lastThird: round(lastThird), undeliveredAfterDrain: undelivered },
+    backlog: {
+      firstThird: round(firstThird),
+      lastThird: round(lastThird),
+      undeliveredAfterDrain: undelivered,
+    },
     commitsPerSec: round(w.commits / seconds),
+    streamingCommits: w.streamingCommits,
     streamingCommitsPerSec: round(streamingCommitsPerSec),
     streamingCommitsPerWindow: round((streamingCommitsPerSec * WINDOW_MS) / 1000),
     cpu: {
       processPctOfCore: round((w.cpuUs / 1000 / w.windowMs) * 100),
       processUsPerChar: round(w.cpuUs / chars),
-      databasePctOfCore: w.databaseCpuUs === undefined ? null : round((w.databaseCpuUs / 1000 / w.windowMs) * 100),
+      databasePctOfCore:
+        w.databaseCpuUs === undefined ? null : round((w.databaseCpuUs / 1000 / w.windowMs) * 100),
     },
-    bytesPerChar: round(w.bytes / chars),
+    bytesPerChar: round(w.bytes.bytes / chars),
+    ...(w.bytes.detail
+      ? {
+          bytesDetailPerChar: Object.fromEntries(
+            Object.entries(w.bytes.detail).map(([k, v]) => [k, round(v / chars)]),
+          ),
+        }
+      : {}),
   };
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

@@ -3,7 +3,7 @@
  * for the coalescing writer (R3, R4) and merging buffered deltas (R3, R9).
  */
 import type { UIMessageChunk } from "./chunk-types.js";
-import type { MessageStatus, ToolState, UIMessage, UIMessagePart } from "./types.js";
+import type { MessageStatus, ToolApproval, ToolState, UIMessage, UIMessagePart } from "./types.js";
 
 /** Default `errorText` of a tool call cut off by an abort (SPEC R16). */
 export const ABORTED_TOOL_ERROR_TEXT = "Message aborted before the tool call completed";
@@ -63,10 +63,19 @@ export function finalizeMessage(
 type ToolCallPart = Extract<UIMessagePart, { toolCallId: string }>;
 
 function resolveToolCall(part: ToolCallPart, errorText: string): ToolCallPart {
-  const { inputEncoding: _encoding, approval, ...rest } = part;
-  if (approval?.approved === false) return { ...rest, approval, state: "output-denied" };
+  const {
+    inputEncoding: _encoding,
+    approval,
+    ...rest
+  } = part as ToolCallPart & {
+    inputEncoding?: unknown;
+    approval?: ToolApproval;
+  };
+  if (approval?.approved === false) {
+    return { ...rest, approval, state: "output-denied" } as ToolCallPart;
+  }
   const granted = approval?.approved === true ? { approval } : {};
-  return { ...rest, ...granted, state: "output-error", errorText };
+  return { ...rest, ...granted, state: "output-error", errorText } as ToolCallPart;
 }
 
 function isUnresolvedToolCall(part: UIMessagePart): part is ToolCallPart {

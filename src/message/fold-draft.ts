@@ -73,15 +73,15 @@ export class FoldDraft {
   }
 
   /** The part at `index`, copied first if this draft does not own it yet, for mutation. */
-  writablePart<T extends UIMessagePart>(index: number): T {
+  writablePart<T extends object = UIMessagePart>(index: number): T {
     const parts = this.#writableParts();
-    let part = parts[index] as T;
+    let part = parts[index] as UIMessagePart;
     if (!this.#ownedParts.has(part)) {
       part = { ...part };
       this.#ownedParts.add(part);
       parts[index] = part;
     }
-    return part;
+    return part as unknown as T;
   }
 
   /** Removes every part from `start` on. */

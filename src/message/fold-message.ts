@@ -2,7 +2,6 @@
  * Message-level and content chunks (SPEC R1): `start`, `finish`, `message-metadata`, steps,
  * sources, files, `custom`, `steering-message` and `data-*`.
  */
-import { isThreadlineError } from "../errors.js";
 import type { DataUIMessageChunk, UIMessageChunk } from "./chunk-types.js";
 import { type FoldDraft, rejectChunk } from "./fold-draft.js";
 import { lastStepStart, withoutUndefined } from "./fold-state.js";
@@ -44,7 +43,7 @@ export function mergeIntoMetadata(
   try {
     draft.setMessage({ metadata: current != null ? mergeMetadata(current, update) : update });
   } catch (error) {
-    if (isThreadlineError(error) || !(error instanceof TypeError)) throw error;
+    if (!(error instanceof TypeError)) throw error;
     throw rejectChunk(chunk.type, `cannot merge messageMetadata into ${typeof current} metadata`);
   }
 }

@@ -13,8 +13,8 @@ import type {
   DynamicToolUIPart,
   JSONObject,
   ProviderMetadata,
+  ToolApproval,
   ToolInputEncoding,
-  ToolInvocationFields,
   ToolState,
   ToolUIPart,
   UIMessagePart,
@@ -22,6 +22,24 @@ import type {
 
 /** A static or dynamic tool call part. */
 export type AnyToolPart = ToolUIPart | DynamicToolUIPart;
+
+/**
+ * A tool part as the fold writes it: any state with any of the state-dependent fields, since `ai`
+ * itself leaves fields of earlier states in place (an approval survives a later input update).
+ */
+export interface WritableToolPart {
+  type: string;
+  toolName?: string;
+  toolCallId: string;
+  state: ToolState;
+  input?: unknown;
+  rawInput?: unknown;
+  title?: string;
+  toolMetadata?: JSONObject;
+  providerExecuted?: boolean;
+  callProviderMetadata?: ProviderMetadata;
+  approval?: ToolApproval;
+}
 
 /** What a tool chunk writes into a tool part. */
 export interface ToolPartUpdate {
@@ -43,11 +61,6 @@ export interface ToolPartUpdate {
 /** True for `tool-<name>` and `dynamic-tool` parts. */
 export function isToolPart(part: UIMessagePart): part is AnyToolPart {
   return part.type === "dynamic-tool" || part.type.startsWith("tool-");
-}
-
-/** The static tool name of a `tool-<name>` part. */
-export function staticToolName(part: ToolUIPart): string {
-  return part.type.slice("tool-".length);
 }
 
 /** Index of the first part in the current step that matches, or -1. */
@@ -104,7 +117,7 @@ function isResultState(state: ToolState): boolean {
 }
 
 function updateToolPart(part: AnyToolPart, dynamic: boolean, update: ToolPartUpdate): void {
-  const fields = part as unknown as ToolInvocationFields & Record<string, unknown>;
+  const fields = part as unknown as Record<string, unknown>;
   fields.state = update.state;
   if (dynamic) (part as DynamicToolUIPart).toolName = update.toolName;
   else (part as ToolUIPart).type = `tool-${update.toolName}`;

@@ -6,15 +6,14 @@ import type { UIMessageChunk } from "./chunk-types.js";
 import { type FoldDraft, rejectChunk } from "./fold-draft.js";
 import { getOwn, lastStepStart, withoutUndefined } from "./fold-state.js";
 import {
-  type AnyToolPart,
   findInCurrentStep,
   findToolCall,
   isToolPart,
-  staticToolName,
   upsertToolPart,
+  type WritableToolPart,
 } from "./fold-tool-part.js";
 import { parsePartialJson } from "./partial-json.js";
-import type { ToolApproval, ToolUIPart } from "./types.js";
+import type { ToolApproval } from "./types.js";
 
 type ChunkOf<T extends UIMessageChunk["type"]> = Extract<UIMessageChunk, { type: T }>;
 
@@ -123,7 +122,9 @@ export function foldToolApprovalRequest(
   draft: FoldDraft,
   chunk: ChunkOf<"tool-approval-request">,
 ): void {
-  const part = draft.writablePart<AnyToolPart>(findToolCall(draft, chunk.type, chunk.toolCallId));
+  const part = draft.writablePart<WritableToolPart>(
+    findToolCall(draft, chunk.type, chunk.toolCallId),
+  );
   const approval: ToolApproval = { id: chunk.approvalId };
   if (chunk.approvalDescriptor != null) approval.descriptor = chunk.approvalDescriptor;
   if (Object.hasOwn(chunk, "inputSchemaInput")) approval.inputSchemaInput = chunk.inputSchemaInput;
@@ -150,7 +151,7 @@ export function foldToolApprovalResponse(
   if (index < 0) {
     throw rejectChunk(chunk.type, `no tool call with approval id "${chunk.approvalId}"`);
   }
-  const part = draft.writablePart<AnyToolPart>(index);
+  const part = draft.writablePart<WritableToolPart>(index);
   part.state = "approval-responded";
   part.approval = {
     ...part.approval,
@@ -168,7 +169,7 @@ export function foldToolApprovalResponse(
  * @throws ThreadlineError `chunk_rejected` when the message has no call with that toolCallId.
  */
 export function foldToolOutputDenied(draft: FoldDraft, chunk: ChunkOf<"tool-output-denied">): void {
-  draft.writablePart<AnyToolPart>(findToolCall(draft, chunk.type, chunk.toolCallId)).state =
+  draft.writablePart<WritableToolPart>(findToolCall(draft, chunk.type, chunk.toolCallId)).state =
     "output-denied";
 }
 
@@ -183,7 +184,7 @@ export function foldToolOutput(
   chunk: ChunkOf<"tool-output-available" | "tool-output-error">,
 ): void {
   const index = findToolCall(draft, chunk.type, chunk.toolCallId);
-  const call = draft.parts[index] as AnyToolPart;
+  const call = draft.parts[index] as WritableToolPart;
   const dynamic = call.type === "dynamic-tool";
   const result =
     chunk.type === "tool-output-available"
@@ -199,7 +200,7 @@ export function foldToolOutput(
     dynamic,
     {
       toolCallId: chunk.toolCallId,
-      toolName: dynamic ? call.toolName : staticToolName(call as ToolUIPart),
+      toolName: dynamic ? (call.toolName as string) : call.type.slice("tool-".length),
       input: call.input,
       providerExecuted: chunk.providerExecuted,
       providerMetadata: chunk.providerMetadata,

@@ -12,8 +12,14 @@
 
 export type { FinishReason, UIMessageChunk } from "./chunk-types.js";
 
-/** Any JSON value (the AI SDK's `JSONValue`). */
-export type JSONValue = null | string | number | boolean | JSONObject | JSONValue[];
+/** Any JSON value (the AI SDK's `JSONValue`; read-only so that `ai`'s values are assignable). */
+export type JSONValue =
+  | null
+  | string
+  | number
+  | boolean
+  | Readonly<JSONObject>
+  | readonly JSONValue[];
 
 /** A JSON object; `undefined` members are allowed as in the AI SDK and vanish when serialized. */
 export type JSONObject = { [key: string]: JSONValue | undefined };
@@ -145,23 +151,10 @@ export interface DataUIPart {
   data: unknown;
 }
 
-/** Every state a tool call part can be in (ai 7; `approval-*` and `output-denied` since ai 6). */
-export type ToolState =
-  | "input-streaming"
-  | "input-available"
-  | "approval-requested"
-  | "approval-responded"
-  | "output-available"
-  | "output-error"
-  | "output-denied";
-
 /** How `tool-input-delta` text is interpreted: parsed as partial JSON (default) or kept as text. */
 export type ToolInputEncoding = "json" | "text";
 
-/**
- * A tool approval: requested by `tool-approval-request`, answered by `tool-approval-response`
- * (then `approved` is set).
- */
+/** A tool approval as requested by `tool-approval-request` (no decision yet). */
 export interface ToolApproval {
   id: string;
   approved?: boolean;
@@ -173,38 +166,90 @@ export interface ToolApproval {
   inputSchemaInput?: unknown;
 }
 
-/**
- * Fields shared by static (`tool-<name>`) and dynamic tool parts. Which fields are present depends
- * on `state`, as in the AI SDK: `rawInput`/`inputEncoding` while `input-streaming`, `output` when
- * `output-available`, `errorText` when `output-error`, `approval` from `approval-requested` on.
- */
-export interface ToolInvocationFields {
+/** Fields every tool call part has, whatever its state. */
+export interface ToolCallFields {
   toolCallId: string;
-  state: ToolState;
-  input?: unknown;
-  output?: unknown;
-  errorText?: string;
-  rawInput?: unknown;
-  inputEncoding?: ToolInputEncoding;
-  providerExecuted?: boolean;
-  preliminary?: boolean;
   title?: string;
   toolMetadata?: JSONObject;
+  providerExecuted?: boolean;
   callProviderMetadata?: ProviderMetadata;
-  resultProviderMetadata?: ProviderMetadata;
-  approval?: ToolApproval;
 }
+
+/**
+ * The state-dependent fields of a tool call part, discriminated by `state` exactly as in the AI SDK
+ * (`UIToolInvocation`): `rawInput`/`inputEncoding` while `input-streaming`, `output` when
+ * `output-available`, `errorText` when `output-error`, `approval` from `approval-requested` on.
+ */
+export type ToolInvocationState =
+  | {
+      state: "input-streaming";
+      input?: unknown;
+      rawInput?: string;
+      inputEncoding?: ToolInputEncoding;
+      output?: never;
+      errorText?: never;
+      approval?: never;
+    }
+  | {
+      state: "input-available";
+      input: unknown;
+      output?: never;
+      errorText?: never;
+      approval?: never;
+    }
+  | {
+      state: "approval-requested";
+      input: unknown;
+      output?: never;
+      errorText?: never;
+      approval: ToolApproval & { approved?: never; reason?: never };
+    }
+  | {
+      state: "approval-responded";
+      input: unknown;
+      output?: never;
+      errorText?: never;
+      approval: ToolApproval & { approved: boolean };
+    }
+  | {
+      state: "output-available";
+      input: unknown;
+      output: unknown;
+      errorText?: never;
+      resultProviderMetadata?: ProviderMetadata;
+      preliminary?: boolean;
+      approval?: ToolApproval & { approved: true };
+    }
+  | {
+      state: "output-error";
+      input: unknown;
+      rawInput?: unknown;
+      output?: never;
+      errorText: string;
+      resultProviderMetadata?: ProviderMetadata;
+      approval?: ToolApproval & { approved: true };
+    }
+  | {
+      state: "output-denied";
+      input: unknown;
+      output?: never;
+      errorText?: never;
+      approval: ToolApproval & { approved: false };
+    };
+
+/** Every state a tool call part can be in (ai 7; `approval-*` and `output-denied` since ai 6). */
+export type ToolState = ToolInvocationState["state"];
 
 /** A call of a tool known to the app; the tool name is the part type's suffix (`tool-weather`). */
-export interface ToolUIPart extends ToolInvocationFields {
-  type: `tool-${string}`;
-}
+export type ToolUIPart = { type: `tool-${string}` } & ToolCallFields & ToolInvocationState;
 
 /** A call of a tool not known statically (for example an MCP tool); the name is `toolName`. */
-export interface DynamicToolUIPart extends ToolInvocationFields {
+export type DynamicToolUIPart = {
   type: "dynamic-tool";
   toolName: string;
-}
+  dynamic?: false;
+} & ToolCallFields &
+  ToolInvocationState;
 
 /** One part of a message, discriminated by `type` (every part type of ai 7). */
 export type UIMessagePart =

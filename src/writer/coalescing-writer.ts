@@ -25,6 +25,8 @@ type CommitMode = "urgent" | "all";
 interface Taken {
   pending: PendingMessage;
   write: MessageWrite;
+  /** The write carries a structural or terminal change: its event is published reliably. */
+  urgent: boolean;
   version: number;
   bytes: number;
   bodyBytes: number | undefined;
@@ -42,7 +44,8 @@ interface Taken {
  * - commits strictly one after another, so writes of a message never overlap or reorder; a failed
  *   commit puts its changes back in front of newer ones and is retried with backoff (R6).
  *
- * Events are published only after their commit (R10): deltas lossy, the rest reliably.
+ * Events are published only after their commit (R10): plain deltas lossy; structural and terminal
+ * changes reliably.
  */
 export class CoalescingWriter {
   private readonly pending = new Map<string, PendingMessage>();
@@ -294,7 +297,7 @@ export class CoalescingWriter {
       p.dirtySince = Math.min(dirtySince ?? now, p.dirtySince ?? now);
       p.urgent ||= urgent;
     };
-    return { pending: p, write, version, bytes: pendingBytes, bodyBytes, restore };
+    return { pending: p, write, urgent, version, bytes: pendingBytes, bodyBytes, restore };
   }
 
   /** Applies a commit's outcome to a message's state and publishes its event (R10). */
@@ -332,7 +335,12 @@ export class CoalescingWriter {
       p.closed = "finalized";
       this.pending.delete(keyOf(p.workspaceId, p.id));
     }
-    void this.broker.publish(p.workspaceId, event).then(() => p.committed(t.version));
+    // Structural changes (a tool call appears, reasoning ends, …) must not be lost to a busy
+    // subscriber any more than terminal ones: they take the bounded-wait path (R12, crush).
+    const published = t.urgent
+      ? this.broker.publishReliable(p.workspaceId, event)
+      : this.broker.publish(p.workspaceId, event);
+    void published.then(() => p.committed(t.version));
   }
 
   private scheduleRetry(error: unknown, writes: number): void {

@@ -13,7 +13,7 @@ import {
   type UIMessageChunk,
 } from "../../src/message/index.js";
 import { foldWithAi, toJson } from "./ai-oracle.js";
-import { rejectedChunk, validChunks } from "./chunk-arbitraries.js";
+import { continuingChunks, rejectedChunk, validChunks } from "./chunk-arbitraries.js";
 
 const RUNS = { numRuns: 150 };
 const EMPTY: FoldState = createFoldState({ id: "", role: "assistant", parts: [] });
@@ -45,6 +45,23 @@ describe("fold of generated chunk sequences (SPEC R1)", () => {
         const ai = await foldWithAi("ai7", chunks);
         expect(ai.completed).toBe(true);
         expect(toJson(foldChunks(EMPTY, chunks).message)).toStrictEqual(ai.message);
+      }),
+      RUNS,
+    );
+  });
+
+  it("R1: continuing a stored message equals readUIMessageStream({ message })", async () => {
+    const firstThenMore = validChunks(30).chain((first) => {
+      const message = toJson(foldChunks(EMPTY, first).message);
+      return continuingChunks(message.id).map((more) => ({ message, more }));
+    });
+    await fc.assert(
+      fc.asyncProperty(firstThenMore, async ({ message, more }) => {
+        const ai = await foldWithAi("ai7", more, message);
+        expect(ai.completed).toBe(true);
+        expect(toJson(foldChunks(createFoldState(message), more).message)).toStrictEqual(
+          ai.message,
+        );
       }),
       RUNS,
     );

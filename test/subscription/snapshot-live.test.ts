@@ -133,7 +133,7 @@ for (const backend of BACKENDS) {
         clock.advance(10);
         await threadline.idle();
       }
-      await writer.write({ type: "text-end", id: "t" });
+      await drive(clock, writer.write({ type: "text-end", id: "t" }));
       await drive(clock, writer.finish()); // the bounded wait for room runs on the fake clock
       expect(threadline.stats.lossyDrops).toBeGreaterThan(0);
       const head = (await threadline.threads.get(thread.id)).headSeq;

@@ -58,15 +58,18 @@ export async function drive<T>(
   clock: { advance(ms: number): void },
   promise: Promise<T>,
   stepMs = 10,
-  maxSteps = 1_000,
+  realTimeoutMs = 5_000,
 ): Promise<T> {
   let settled = false;
   const result = promise.finally(() => {
     settled = true;
   });
-  for (let step = 0; step < maxSteps && !settled; step++) {
-    await new Promise((resolve) => setImmediate(resolve));
+  const deadline = Date.now() + realTimeoutMs;
+  while (!settled && Date.now() < deadline) {
+    // A real millisecond between steps lets database I/O progress.
+    await new Promise((resolve) => setTimeout(resolve, 1));
     if (!settled) clock.advance(stepMs);
   }
+  if (!settled) throw new Error(`drive: still pending after ${realTimeoutMs} ms`);
   return result;
 }

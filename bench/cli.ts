@@ -1,0 +1,93 @@
+/**
+ * Command-line and environment options of `npm run bench`.
+ *
+ * ```
+ * npm run bench -- [--quick] [--duration-ms 3000] [--warmup-ms 600] [--ladder 1,2,5,10,…]
+ *   [--start 10] [--bytes-streams 10] [--bytes-duration-ms 2500] [--p99-ms 100]
+ *   [--backends sqlite,postgres] [--strategies naive,window,threadline] [--out PATH]
+ * ```
+ * Every flag also reads `BENCH_<FLAG>` (e.g. `BENCH_DURATION_MS=2000`, `BENCH_QUICK=1`);
+ * PostgreSQL is `DATABASE_URL` (default `postgres://root@127.0.0.1:5432/test`).
+ */
+import type { StrategyName } from "./strategies/strategy.js";
+
+/** Resolved benchmark options. */
+export interface BenchOptions {
+  quick: boolean;
+  /** Measurement window of a capacity step (ms). */
+  durationMs: number;
+  /** Warm-up before each window, excluded from the figures (ms). */
+  warmupMs: number;
+  /** Stream counts the capacity search may try. */
+  ladder: number[];
+  /** Stream count the search starts at. */
+  start: number;
+  /** Streams of the fixed-size bytes phases. */
+  bytesStreams: number;
+  /** Measurement window of a bytes phase (ms). */
+  bytesDurationMs: number;
+  /** Latency and producer-lag p99 limit for "keeps up" (ms). */
+  p99Ms: number;
+  backends: ("sqlite" | "postgres")[];
+  strategies: StrategyName[];
+  databaseUrl: string;
+  out: string;
+}
+
+const FULL = {
+  durationMs: 3_000,
+  warmupMs: 600,
+  ladder: [1, 2, 5, 10, 20, 50, 100, 200, 400, 800, 1600],
+  start: 10,
+  bytesStreams: 10,
+  bytesDurationMs: 2_500,
+};
+
+const QUICK = {
+  durationMs: 1_000,
+  warmupMs: 300,
+  ladder: [1, 5, 20, 100, 400],
+  start: 5,
+  bytesStreams: 5,
+  bytesDurationMs: 800,
+};
+
+/** Parses `argv` (without node and script) and the `BENCH_*` environment. */
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (!arg.startsWith("--")) throw new Error(`unexpected argument ${arg}`);
+    const [name, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
+    if (name === "quick" || name === "help") flags.set(name, "1");
+    else flags.set(name, inline ?? argv[++i] ?? "");
+  }
+  if (flags.has("help")) {
+    console.log("see bench/cli.ts for the flags");
+    process.exit(0);
+  }
+  const get = (name: string): string | undefined =>
+    flags.get(name) ?? env[`BENCH_${name.toUpperCase().replaceAll("-", "_")}`];
+  const quick = get("quick") === "1" || get("quick") === "true";
+  const base = quick ? QUICK : FULL;
+  const num = (name: string, fallback: number) => {
+    const value = get(name);
+    return value === undefined ? fallback : Number(value);
+  };
+  const list = (name: string, fallback: string[]) =>
+    get(name)?.split(",").filter(Boolean) ?? fallback;
+  return {
+    quick,
+    durationMs: num("duration-ms", base.durationMs),
+    warmupMs: num("warmup-ms", base.warmupMs),
+    ladder: list("ladder", base.ladder.map(String)).map(Number),
+    start: num("start", base.start),
+    bytesStreams: num("bytes-streams", base.bytesStreams),
+    bytesDurationMs: num("bytes-duration-ms", base.bytesDurationMs),
+    p99Ms: num("p99-ms", 100),
+    backends: list("backends", ["sqlite", "postgres"]) as BenchOptions["backends"],
+    strategies: list("strategies", ["naive", "window", "threadline"]) as StrategyName[],
+    databaseUrl: env.DATABASE_URL ?? "postgres://root@127.0.0.1:5432/test",
+    out: get("out") ?? "bench/results/latest.json",
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Turns the measurements into the printed table, the target verdicts and the JSON file.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { CapacityResult } from "./ladder.js";
+import type { StepResult } from "./step.js";
+import type { ThreadlineCounters } from "./strategies/threadline.js";
+
+/** Everything measured for one strategy on one backend. */
+export interface StrategyReport {
+  backend: "sqlite" | "postgres";
+  strategy: string;
+  /** What "bytes written" counts on this backend. */
+  bytesSource: string;
+  capacity: CapacityResult;
+  /** The step at `capacity.maxStreams` (null when no step kept up). */
+  atMax: StepResult | null;
+  /** Fixed-size phases: messages of about 1 KB and 8 KB during the window. */
+  bytes: { at1KB: StepResult; at8KB: StepResult };
+  /** Threadline's broker and writer counters at the end (Threadline only). */
+  counters?: ThreadlineCounters;
+}
+
+/** One target of the issue and whether it was met. */
+export interface TargetVerdict {
+  target: string;
+  met: boolean;
+  detail: string;
+}
+
+/** The targets: capacity ratios against naive, and ≤ 1 streaming commit per 33 ms window. */
+export function judgeTargets(reports: readonly StrategyReport[]): TargetVerdict[] {
+  const verdicts: TargetVerdict[] = [];
+  const ratios: [backend: "postgres" | "sqlite", factor: number][] = [
+    ["postgres", 20],
+    ["sqlite", 5],
+  ];
+  for (const [backend, factor] of ratios) {
+    const naive = reports.find((r) => r.backend === backend && r.strategy === "naive");
+    const threadline = reports.find((r) => r.backend === backend && r.strategy === "threadline");
+    if (!naive || !threadline) continue;
+    const tl = threadline.capacity;
+    const lowerBound =
+      tl.firstFailingStreams === null ? " (ladder top reached: a lower bound)" : "";
+    const ratio =
+      naive.capacity.maxStreams === 0
+        ? Number.POSITIVE_INFINITY
+        : tl.maxStreams / naive.capacity.maxStreams;
+    verdicts.push({
+      target: `${backend}: Threadline keeps up with ≥ ${factor}× the streams of naive`,
+      met: tl.maxStreams > 0 && ratio >= factor,
+      detail: `Threadline ${tl.maxStreams} vs naive ${naive.capacity.maxStreams} streams = ${ratio.toFixed(1)}×${lowerBound}`,
+    });
+  }
+  const steps = reports
+    .filter((r) => r.strategy === "threadline")
+    .flatMap((r) =>
+      [...r.capacity.steps, r.bytes.at1KB, r.bytes.at8KB].map((s) => ({ backend: r.backend, s })),
+    );
+  if (steps.length > 0) {
+    // One commit of slack per step: a window boundary can split a tick.
+    const over = steps.filter(({ s }) => s.streamingCommits > s.windowMs / 33 + 1);
+    const worst = Math.max(...steps.map(({ s }) => s.streamingCommitsPerWindow));
+    verdicts.push({
+      target: "Threadline: ≤ 1 commit per 33 ms window for all streaming writes together",
+      met: over.length === 0,
+      detail:
+        over.length === 0
+          ? `max ${worst.toFixed(2)} streaming commits per window over ${steps.length} steps`
+          : `exceeded in ${over.map(({ backend, s }) => `${backend} S=${s.streams}`).join(", ")}`,
+    });
+  }
+  return verdicts;
+}
+
+/** Renders the summary table. */
+export function formatTable(reports: readonly StrategyReport[]): string {
+  const header = [
+    "backend",
+    "strategy",
+    "max S",
+    "fails at",
+    "commits/s",
+    "stream commits/33ms",
+    "p50 ms",
+    "p99 ms",
+    "cpu %core",
+    "cpu µs/char",
+    "db %core",
+    "B/char mixed",
+    "B/char @1KB",
+    "B/char @8KB",
+  ];
+  const rows = reports.map((r) => {
+    const m = r.atMax;
+    return [
+      r.backend,
+      r.strategy,
+      String(r.capacity.maxStreams),
+      r.capacity.firstFailingStreams === null ? "-" : String(r.capacity.firstFailingStreams),
+      m ? num(m.commitsPerSec) : "-",
+      m ? num(m.streamingCommitsPerWindow) : "-",
+      m ? num(m.latencyMs.p50) : "-",
+      m ? num(m.latencyMs.p99) : "-",
+      m ? num(m.cpu.processPctOfCore) : "-",
+      m ? num(m.cpu.processUsPerChar) : "-",
+      m?.cpu.databasePctOfCore == null ? "-" : num(m.cpu.databasePctOfCore),
+      m ? num(m.bytesPerChar) : "-",
+      num(r.bytes.at1KB.bytesPerChar),
+      num(r.bytes.at8KB.bytesPerChar),
+    ];
+  });
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)),
+  );
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/** Writes `data` as pretty JSON to `path`, creating its folder. */
+export function writeJson(path: string, data: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(data, null, 2)}\n`);
+}
+
+/** One line describing a step, for progress output. */
+export function describeStep(s: StepResult): string {
+  const verdict = s.keepsUp ? "keeps up" : `FAILS (${s.failures.join("; ")})`;
+  return (
+    `S=${s.streams}: ${verdict} | p50 ${num(s.latencyMs.p50)} ms p99 ${num(s.latencyMs.p99)} ms, ` +
+    `lag p99 ${num(s.producerLagMs.p99)} ms, ${num(s.deltasPerSec)} deltas/s, ${num(s.commitsPerSec)} commits/s, ` +
+    `cpu ${num(s.cpu.processPctOfCore)}%` +
+    (s.cpu.databasePctOfCore === null ? "" : ` + db ${num(s.cpu.databasePctOfCore)}%`) +
+    `, ${num(s.bytesPerChar)} B/char`
+  );
+}
+
+function num(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Math.abs(value) >= 100) return value.toFixed(0);
+  if (Math.abs(value) >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}

@@ -1,0 +1,175 @@
+/**
+ * `npm run bench`: S concurrent simulated model streams (50 deltas/s of 4 characters, messages
+ * growing to 8 KB, one subscriber per thread) against three persistence strategies — naive
+ * per-delta rewrites, crush's per-message window and Threadline — on SQLite and PostgreSQL.
+ * Prints progress, a table and the target verdicts, and writes bench/results/latest.json.
+ * Options: see bench/cli.ts (`--quick` for a ~30 s smoke run).
+ */
+import { cpus } from "node:os";
+import { type BenchBackend, openPostgresBackend, openSqliteBackend } from "./backends.js";
+import { type BenchOptions, parseOptions } from "./cli.js";
+import { prefillForSize, searchCapacity } from "./ladder.js";
+import type { StreamShape } from "./producer.js";
+import {
+  describeStep,
+  formatTable,
+  judgeTargets,
+  type StrategyReport,
+  writeJson,
+} from "./report.js";
+import { runStep, type StepMeters, type StepPlan, type StepResult } from "./step.js";
+import { openNaive } from "./strategies/naive.js";
+import { openPerMessageWindow } from "./strategies/per-message-window.js";
+import type { Strategy, StrategyFactory, StrategyName } from "./strategies/strategy.js";
+import { openThreadlineStrategy, type ThreadlineCounters } from "./strategies/threadline.js";
+
+const FACTORIES: Record<StrategyName, StrategyFactory> = {
+  naive: openNaive,
+  window: openPerMessageWindow,
+  threadline: openThreadlineStrategy,
+};
+
+/** 50 deltas/s of 4 characters per stream; messages grow to 8 KB. */
+const SHAPE: StreamShape = { deltaIntervalMs: 20, deltaChars: 4, maxMessageChars: 8 * 1024 };
+const CHARS_PER_SEC = (SHAPE.deltaChars * 1000) / SHAPE.deltaIntervalMs;
+const DRAIN_TIMEOUT_MS = 3_000;
+
+let active: BenchBackend | undefined;
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), process.env);
+  const started = performance.now();
+  log(
+    `threadline bench${options.quick ? " (quick)" : ""}: ${cpus().length} cores, node ${process.version}`,
+  );
+  log(`ladder ${options.ladder.join(",")} from ${options.start}; ${options.durationMs} ms windows`);
+  const reports: StrategyReport[] = [];
+  const backends: Record<string, unknown>[] = [];
+  for (const name of options.backends) {
+    const backend =
+      name === "sqlite" ? openSqliteBackend() : await openPostgresBackend(options.databaseUrl);
+    active = backend;
+    try {
+      const idleBytesPerSec = await backend.idleBytesPerSec();
+      log(
+        `\n== ${backend.description}${idleBytesPerSec === null ? "" : `; idle WAL ${idleBytesPerSec} B/s`}`,
+      );
+      backends.push({
+        name,
+        description: backend.description,
+        idleBytesPerSec,
+      });
+      for (const strategy of options.strategies)
+        reports.push(await benchStrategy(backend, strategy, options));
+    } finally {
+      await backend.close();
+      active = undefined;
+    }
+  }
+  const targets = judgeTargets(reports);
+  const elapsedSec = Math.round((performance.now() - started) / 1000);
+  console.log(`\n${formatTable(reports)}\n`);
+  console.log("figures at the largest S that keeps up; B/char @1KB/@8KB from fixed-size phases");
+  for (const t of targets) console.log(`${t.met ? "MET    " : "MISSED "} ${t.target}: ${t.detail}`);
+  writeJson(options.out, {
+    generatedAt: new Date().toISOString(),
+    elapsedSec,
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    options,
+    workload: { ...SHAPE, charsPerSecPerStream: CHARS_PER_SEC, subscribersPerThread: 1 },
+    backends,
+    results: reports,
+    targets,
+  });
+  console.log(`\nwrote ${options.out} (${elapsedSec} s)`);
+}
+
+async function benchStrategy(
+  backend: BenchBackend,
+  name: StrategyName,
+  options: BenchOptions,
+): Promise<StrategyReport> {
+  const target = backend.target(name);
+  const strategy = await FACTORIES[name](target);
+  const meters: StepMeters = {
+    bytes: backend.meter(target),
+    databaseCpu: backend.name === "postgres",
+  };
+  const tag = `[${backend.name}/${name}]`;
+  const step = async (plan: StepPlan, label: string): Promise<StepResult> => {
+    const result = await runStep(strategy, plan, meters);
+    log(`${tag} ${label}${describeStep(result)}`);
+    return result;
+  };
+  try {
+    const at1KB = await step(bytesPlan(options, 1024), "bytes @1KB ");
+    const at8KB = await step(bytesPlan(options, 8192), "bytes @8KB ");
+    const capacity = await searchCapacity(options.ladder, options.start, (streams) =>
+      step(capacityPlan(options, streams), ""),
+    );
+    log(`${tag} largest S that keeps up: ${capacity.maxStreams}`);
+    return {
+      backend: backend.name,
+      strategy: name,
+      bytesSource: meters.bytes.source,
+      capacity,
+      atMax: capacity.steps.find((s) => s.streams === capacity.maxStreams && s.keepsUp) ?? null,
+      bytes: { at1KB, at8KB },
+      ...counters(strategy),
+    };
+  } finally {
+    await strategy.close();
+  }
+}
+
+/** A capacity step: message sizes spread evenly over 0–8 KB across the streams. */
+function capacityPlan(options: BenchOptions, streams: number): StepPlan {
+  return {
+    streams,
+    warmupMs: options.warmupMs,
+    durationMs: options.durationMs,
+    shape: SHAPE,
+    prefillChars: (i, n) =>
+      Math.floor((((i + 0.5) / n) * SHAPE.maxMessageChars) / SHAPE.deltaChars) * SHAPE.deltaChars,
+    p99LimitMs: options.p99Ms,
+    drainTimeoutMs: DRAIN_TIMEOUT_MS,
+  };
+}
+
+/** A bytes phase: every message about `sizeChars` long in the middle of the window, no rollover. */
+function bytesPlan(options: BenchOptions, sizeChars: number): StepPlan {
+  const prefill = prefillForSize(
+    sizeChars,
+    CHARS_PER_SEC,
+    options.warmupMs,
+    options.bytesDurationMs,
+  );
+  return {
+    streams: options.bytesStreams,
+    warmupMs: options.warmupMs,
+    durationMs: options.bytesDurationMs,
+    shape: { ...SHAPE, maxMessageChars: Number.POSITIVE_INFINITY },
+    prefillChars: () => prefill,
+    p99LimitMs: options.p99Ms,
+    drainTimeoutMs: DRAIN_TIMEOUT_MS,
+  };
+}
+
+function counters(strategy: Strategy): { counters?: ThreadlineCounters } {
+  const withCounters = strategy as Strategy & { counters?: () => ThreadlineCounters };
+  return withCounters.counters ? { counters: withCounters.counters() } : {};
+}
+
+function log(message: string): void {
+  console.log(message);
+}
+
+process.on("SIGINT", () => {
+  void (active?.close() ?? Promise.resolve()).finally(() => process.exit(130));
+});
+
+main().catch(async (error) => {
+  console.error(error);
+  await active?.close().catch(() => {});
+  process.exit(1);
+});

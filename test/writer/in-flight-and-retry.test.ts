@@ -1,0 +1,178 @@
+import { describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/open-store.js";
+import type { MessageWrite, Store, WriteOutcome } from "../../src/store/store.js";
+import { BACKENDS, openThreadline } from "../support/backends.js";
+import { drive, gate, logOf, take, textOf } from "../support/helpers.js";
+
+/**
+ * A real store whose `commitWrites` runs `before` first: to hold a write in flight (like crush's
+ * slowUpdateQuerier) or to fail it. Everything else goes straight to the real store.
+ */
+function interceptCommits(
+  store: Store,
+  before: (writes: readonly MessageWrite[]) => Promise<void>,
+): Store {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === "commitWrites") {
+        return async (writes: readonly MessageWrite[], now: number): Promise<WriteOutcome[]> => {
+          await before(writes);
+          return target.commitWrites(writes, now);
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+for (const backend of BACKENDS) {
+  describe(`writes in flight, failures and retries [${backend.name}]`, () => {
+    async function setup(
+      before: (writes: readonly MessageWrite[]) => Promise<void>,
+      windowMs = 10,
+    ) {
+      const database = await backend.freshDatabase({ shared: true });
+      const store = interceptCommits(await openStore(database, "test-node"), before);
+      return openThreadline(backend, { database, store, windowMs });
+    }
+
+    for (const flushKind of ["flush(id)", "flushAll()"] as const) {
+      it(`R7: ${flushKind} waits for a timer-fired write that is still in flight`, async () => {
+        const release = gate();
+        let started!: () => void;
+        const inFlight = new Promise<void>((resolve) => {
+          started = resolve;
+        });
+        let hold = false;
+        const { threadline, clock } = await setup(async () => {
+          if (!hold) return;
+          started();
+          await release.promise;
+        });
+        const thread = await threadline.threads.create();
+        const writer = await threadline.writers.open(thread.id);
+        await writer.write({ type: "text-start", id: "t" });
+        hold = true;
+        await writer.write({ type: "text-delta", id: "t", delta: "payload" });
+        clock.advance(10); // the window ends: the tick's commit starts and is held
+        await inFlight;
+
+        let flushed = false;
+        const flush = (
+          flushKind === "flushAll()" ? threadline.flushAll() : threadline.flush(writer.id)
+        ).then(() => {
+          flushed = true;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        expect(flushed).toBe(false); // nothing is buffered, but a write is still in flight
+        release.open();
+        await flush;
+        expect(textOf((await threadline.store.getMessage("default", writer.id))!)).toBe("payload");
+      });
+    }
+
+    it("R6: a change arriving during a write is written by the next tick (no trailing-delta stall)", async () => {
+      const release = gate();
+      let started!: () => void;
+      const inFlight = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      let holdNext = false;
+      const { threadline, clock } = await setup(async () => {
+        if (!holdNext) return;
+        holdNext = false;
+        started();
+        await release.promise;
+      });
+      const thread = await threadline.threads.create();
+      const writer = await threadline.writers.open(thread.id);
+      await writer.write({ type: "text-start", id: "t" });
+      holdNext = true;
+      await writer.write({ type: "text-delta", id: "t", delta: "one " });
+      clock.advance(10);
+      await inFlight;
+      await writer.write({ type: "text-delta", id: "t", delta: "two" }); // arrives mid-write
+      release.open();
+      await threadline.idle();
+      clock.advance(10); // no further producer activity: the trailing delta must still land
+      await threadline.idle();
+      expect(textOf((await threadline.store.getMessage("default", writer.id))!)).toBe("one two");
+    });
+
+    it("R6: a failed commit keeps the changes buffered, reports the error and retries with backoff", async () => {
+      let failuresLeft = 3;
+      const { threadline, clock } = await setup(async (writes) => {
+        if (writes.some((w) => w.kind === "stream") && failuresLeft > 0) {
+          failuresLeft -= 1;
+          throw new Error("database unavailable");
+        }
+      });
+      const errors: { attempt: number; retryInMs: number }[] = [];
+      threadline.events.on("writer:error", ({ attempt, retryInMs }) =>
+        errors.push({ attempt, retryInMs }),
+      );
+      const thread = await threadline.threads.create();
+      const writer = await threadline.writers.open(thread.id);
+      // R4: the structural write's error reaches the caller…
+      await expect(writer.write({ type: "text-start", id: "t" })).rejects.toThrow(
+        "database unavailable",
+      );
+      await writer.write({ type: "text-delta", id: "t", delta: "survives" });
+      // …and the background retries back off 50, 100, 200 ms, then succeed.
+      for (let i = 0; i < 40; i++) {
+        clock.advance(10);
+        await threadline.idle();
+      }
+      expect(errors.map((e) => e.retryInMs)).toEqual([50, 100, 200]);
+      const stored = await threadline.store.getMessage("default", writer.id);
+      expect(stored?.parts).toMatchObject([{ type: "text", text: "survives" }]);
+      // Nothing was logged twice or out of order.
+      const deltas = (await logOf(threadline.store, "default", thread.id)).filter(
+        (e) => e.type === "message.delta",
+      );
+      expect(
+        deltas.flatMap((e) => (e.type === "message.delta" ? e.data.chunks.map((c) => c.type) : [])),
+      ).toEqual(["text-start", "text-delta"]);
+    });
+
+    it("R7: flushAll keeps going past a failure and rejects with the first error", async () => {
+      let fail = false;
+      const { threadline } = await setup(async () => {
+        if (fail) throw new Error("disk full");
+      }, 3_600_000);
+      const thread = await threadline.threads.create();
+      const writer = await threadline.writers.open(thread.id);
+      await writer.write({ type: "text-start", id: "t" });
+      await writer.write({ type: "text-delta", id: "t", delta: "x" });
+      fail = true;
+      await expect(threadline.flushAll()).rejects.toThrow("disk full");
+      fail = false;
+      await threadline.flushAll();
+      expect(textOf((await threadline.store.getMessage("default", writer.id))!)).toBe("x");
+    });
+
+    it("R12 (crush): structural changes are published with the bounded wait, not lossy", async () => {
+      const { threadline, clock } = await openThreadline(backend, {
+        windowMs: 3_600_000,
+        queueCapacity: 1,
+        reliableTimeoutMs: 40,
+      });
+      const thread = await threadline.threads.create();
+      const iterator = threadline.subscribe(thread.id)[Symbol.asyncIterator]();
+      await take(iterator, 1); // the snapshot; then the subscriber stops reading
+      const writer = await drive(clock, threadline.writers.open(thread.id)); // message.created fills the queue
+      for (const chunk of [
+        { type: "tool-input-start", toolCallId: "tc1", toolName: "view" },
+        { type: "tool-input-available", toolCallId: "tc1", toolName: "view", input: {} },
+        { type: "reasoning-start", id: "r" },
+        { type: "reasoning-end", id: "r" },
+      ] as const) {
+        await drive(clock, writer.write(chunk));
+      }
+      expect(threadline.stats.reliableDrops).toBe(4);
+      expect(threadline.stats.lossyDrops).toBe(0);
+      await iterator.return?.();
+    });
+  });
+}
