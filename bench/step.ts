@@ -46,6 +46,12 @@ export interface StepResult {
   streamingCommitsPerSec: number;
   /** Streaming commits per 33 ms window, all streams together. */
   streamingCommitsPerWindow: number;
+  /**
+   * Spacing of streaming commits that started in the window (Threadline's commit loop): the
+   * shortest start-to-start gap and how many gaps were under one window (32 ms, allowing 1 ms of
+   * clock granularity).
+   */
+  streamingCommitSpacing?: { started: number; minGapMs: number; gapsUnderWindow: number };
   cpu: { processPctOfCore: number; processUsPerChar: number; databasePctOfCore: number | null };
   bytesPerChar: number;
   /** The byte meter's breakdown, per streamed character. */
@@ -86,13 +92,32 @@ export async function runStep(
   );
   const ended = await Promise.all(running);
   const measured = await window;
+  const spacing = commitSpacing(strategy, tracker.measureFrom, tracker.measureTo);
 
   await Promise.all(ended.map((s) => s.message.finish()));
   const drainUntil = performance.now() + plan.drainTimeoutMs;
   while (tracker.backlog > 0 && performance.now() < drainUntil) await sleep(10);
   const undelivered = tracker.backlog;
   await Promise.all(threads.map((t) => t.close()));
-  return judge(plan, tracker, measured, undelivered);
+  return {
+    ...judge(plan, tracker, measured, undelivered),
+    ...(spacing ? { streamingCommitSpacing: spacing } : {}),
+  };
+}
+
+function commitSpacing(
+  strategy: Strategy,
+  from: number,
+  to: number,
+): StepResult["streamingCommitSpacing"] {
+  const starts = strategy.streamingCommitStarts?.().filter((t) => t >= from && t < to);
+  if (!starts) return undefined;
+  const gaps = starts.slice(1).map((t, i) => t - (starts[i] as number));
+  return {
+    started: starts.length,
+    minGapMs: round(gaps.length === 0 ? 0 : Math.min(...gaps)),
+    gapsUnderWindow: gaps.filter((g) => g < WINDOW_MS - 1).length,
+  };
 }
 
 interface WindowFigures {

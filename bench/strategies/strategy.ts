@@ -46,6 +46,11 @@ export interface Strategy {
   openThread(onDelivery: DeliveryListener): Promise<BenchThread>;
   /** Commits so far (monotonic). */
   commits(): CommitCounts;
+  /**
+   * Start times (performance.now() ms) of every streaming commit so far, for strategies with one
+   * process-wide commit loop (Threadline): lets the benchmark check the spacing of its ticks.
+   */
+  streamingCommitStarts?(): readonly number[];
   /** Flushes, closes connections and drops what the strategy created. */
   close(): Promise<void>;
 }

@@ -46,9 +46,13 @@ export async function openThreadlineStrategy(
   const threadline = await createThreadline({ database });
   const counts: CommitCounts = { streaming: 0, other: 0 };
   let writerErrors = 0;
-  threadline.events.on("writer:commit", ({ urgent }) => {
+  const starts: number[] = [];
+  threadline.events.on("writer:commit", ({ urgent, durationMs }) => {
     if (urgent) counts.other += 1;
-    else counts.streaming += 1;
+    else {
+      counts.streaming += 1;
+      starts.push(performance.now() - durationMs);
+    }
   });
   threadline.events.on("writer:error", () => {
     writerErrors += 1;
@@ -58,6 +62,7 @@ export async function openThreadlineStrategy(
     name: "threadline",
     openThread: (onDelivery) => openThread(threadline, onDelivery),
     commits: () => ({ ...counts }),
+    streamingCommitStarts: () => starts,
     counters: () => ({ ...threadline.stats, writerErrors }),
     close: () => threadline.close(),
   };

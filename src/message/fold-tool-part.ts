@@ -109,18 +109,21 @@ export function upsertToolPart(
         : part.type.startsWith("tool-") && (part as ToolUIPart).toolCallId === update.toolCallId,
     );
   if (target < 0) draft.append(newToolPart(dynamic, update));
-  else updateToolPart(draft.writablePart<AnyToolPart>(target), dynamic, update);
+  else updateToolPart(draft.writablePart<Record<string, unknown>>(target), dynamic, update);
 }
 
 function isResultState(state: ToolState): boolean {
   return state === "output-available" || state === "output-error";
 }
 
-function updateToolPart(part: AnyToolPart, dynamic: boolean, update: ToolPartUpdate): void {
-  const fields = part as unknown as Record<string, unknown>;
+function updateToolPart(
+  fields: Record<string, unknown>,
+  dynamic: boolean,
+  update: ToolPartUpdate,
+): void {
   fields.state = update.state;
-  if (dynamic) (part as DynamicToolUIPart).toolName = update.toolName;
-  else (part as ToolUIPart).type = `tool-${update.toolName}`;
+  if (dynamic) fields.toolName = update.toolName;
+  else fields.type = `tool-${update.toolName}`;
   assign(fields, "input", update.input);
   assign(fields, "output", update.output);
   assign(fields, "errorText", update.errorText);
@@ -136,7 +139,7 @@ function updateToolPart(part: AnyToolPart, dynamic: boolean, update: ToolPartUpd
   }
 }
 
-function newToolPart(dynamic: boolean, update: ToolPartUpdate): AnyToolPart {
+function newToolPart(dynamic: boolean, update: ToolPartUpdate): UIMessagePart {
   const part: Record<string, unknown> = dynamic
     ? { type: "dynamic-tool", toolName: update.toolName }
     : { type: `tool-${update.toolName}` };
@@ -156,7 +159,7 @@ function newToolPart(dynamic: boolean, update: ToolPartUpdate): AnyToolPart {
     const key = isResultState(update.state) ? "resultProviderMetadata" : "callProviderMetadata";
     part[key] = update.providerMetadata;
   }
-  return part as unknown as AnyToolPart;
+  return part as unknown as UIMessagePart;
 }
 
 /** Sets `key` to `value`, or removes it for `undefined` (the JSON form of ai's `= undefined`). */

@@ -154,7 +154,10 @@ export interface DataUIPart {
 /** How `tool-input-delta` text is interpreted: parsed as partial JSON (default) or kept as text. */
 export type ToolInputEncoding = "json" | "text";
 
-/** A tool approval as requested by `tool-approval-request` (no decision yet). */
+/**
+ * A tool approval: created by `tool-approval-request`, answered by `tool-approval-response` (which
+ * sets `approved` and may set `reason`).
+ */
 export interface ToolApproval {
   id: string;
   approved?: boolean;

@@ -11,7 +11,9 @@ describe("AI SDK type compatibility (SPEC §1 Message, R1)", () => {
     expectTypeOf<Ai5UIMessage>().toExtend<UIMessage>();
     expectTypeOf<Ai7Chunk>().toExtend<UIMessageChunk>();
     expectTypeOf<Ai6Chunk>().toExtend<UIMessageChunk>();
-    expectTypeOf<Ai5Chunk>().toExtend<UIMessageChunk>();
+    // ai 5 also allows finishReason "unknown", which ai 6 and 7 (and parseChunk) reject.
+    expectTypeOf<Exclude<Ai5Chunk, { type: "finish" }>>().toExtend<UIMessageChunk>();
+    expectTypeOf<Ai5Chunk & { type: "finish" }>().not.toExtend<UIMessageChunk>();
   });
 
   it("R1: Threadline messages and chunks are ai 7 messages and chunks", () => {

@@ -1,0 +1,70 @@
+/**
+ * Threadline: a durable, live store for AI-agent conversations.
+ *
+ * @example
+ * ```ts
+ * import { createThreadline } from "threadline";
+ *
+ * const threadline = await createThreadline({ database: "sqlite:./threadline.db" });
+ * const thread = await threadline.threads.create({ title: "Support" });
+ * const writer = await threadline.writers.open(thread.id);
+ * for await (const chunk of result.toUIMessageStream()) await writer.write(chunk);
+ * ```
+ */
+
+export { Broker, type BrokerOptions } from "./broker/broker.js";
+export {
+  type Clock,
+  type IdGenerator,
+  ManualClock,
+  randomId,
+  systemClock,
+  type TimerHandle,
+} from "./clock.js";
+export { isThreadlineError, ThreadlineError } from "./errors.js";
+export { LeaseSweeper, type SweeperOptions } from "./lifecycle/lease-sweeper.js";
+export * from "./message/index.js";
+export { EventHub, type Listener, type ThreadlineEventMap } from "./observe.js";
+export { ERROR_STATUS, type ErrorCode } from "./protocol/error-codes.js";
+export {
+  EVENT_TYPES,
+  isReliableEventType,
+  type ThreadEvent,
+  type ThreadEventData,
+  type ThreadEventType,
+} from "./protocol/events.js";
+export type { MessageDelta, StoredMessage, Thread } from "./protocol/resources.js";
+export { openStore } from "./store/open-store.js";
+export type {
+  BodySnapshot,
+  CreateMessageInput,
+  CreateThreadInput,
+  MessageWrite,
+  RemoteCommit,
+  Store,
+  StoreCapabilities,
+  ThreadPage,
+  ThreadSnapshot,
+  WorkspaceEvent,
+  WriteOutcome,
+} from "./store/store.js";
+export {
+  type SnapshotItem,
+  type SubscribeOptions,
+  Subscription,
+  type SubscriptionItem,
+} from "./subscription/subscription.js";
+export {
+  createThreadline,
+  DEFAULT_WORKSPACE,
+  Threadline,
+  type ThreadlineOptions,
+} from "./threadline.js";
+export type {
+  AppendMessageInput,
+  CreateThreadOptions,
+  OpenWriterOptions,
+  ThreadlineWorkspace,
+} from "./workspace.js";
+export type { WriterOptions } from "./writer/coalescing-writer.js";
+export { MessageWriter } from "./writer/message-writer.js";
