@@ -61,17 +61,17 @@ describe("fold of recorded UI message streams (SPEC R1)", () => {
       });
 
       for (const version of ["ai5", "ai6"] as const) {
-        it.skipIf(!supportsChunks(version, chunks))(
-          `R1: equals ${version} readUIMessageStream (chunk types it knows)`,
-          async () => {
-            await expectSameAsAi(version, chunks);
-          },
-        );
+        // An older client never receives chunk types it does not know: compare on those it knows.
+        const known = chunks.filter((chunk) => supportsChunks(version, [chunk]));
+        it(`R1: equals ${version} readUIMessageStream on the chunk types it knows`, async () => {
+          expect(known.length).toBeGreaterThan(0);
+          await expectSameAsAi(version, known);
+        });
       }
     });
   }
 
-  it("R1: skips ai 5 and ai 6 only for the fixtures with ai 7 chunk types", () => {
+  it("R1: only the fixtures with ai 7 chunk types lose chunks for ai 5 and ai 6", () => {
     const withAi7Types = FIXTURES.filter(({ chunks }) => !supportsChunks("ai6", chunks));
     expect(withAi7Types.map(({ name }) => name)).toStrictEqual([
       "from-anthropic--anthropic-clear-thinking.1.sse",
