@@ -76,7 +76,7 @@ export class ThreadlineWorkspace {
       return thread;
     },
     /** Lists threads newest first, `limit` (1–200, default 50) at a time. */
-    list: (options: { limit?: number; cursor?: string } = {}): Promise<ThreadPage> => {
+    list: async (options: { limit?: number; cursor?: string } = {}): Promise<ThreadPage> => {
       const limit = options.limit ?? 50;
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
         throw new ThreadlineError("bad_request", `limit must be an integer from 1 to ${MAX_PAGE}`);

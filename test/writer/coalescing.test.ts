@@ -222,5 +222,30 @@ for (const backend of BACKENDS) {
       await writer.finish();
       expect(threadline.stats.bufferedMessages).toBe(0);
     });
+
+    it("R3/R4: update(message) coalesces growing text and writes a structural change at once (crush)", async () => {
+      const database = await backend.freshDatabase({ shared: true });
+      const { threadline } = await openThreadline(backend, { database, windowMs: 3_600_000 });
+      const { threadline: reader } = await openThreadline(backend, { database });
+      const thread = await threadline.threads.create();
+      const writer = await threadline.writers.open(thread.id);
+      await writer.update({ parts: [{ type: "text", text: "hel", state: "streaming" }] }); // a part appears
+      await writer.update({ parts: [{ type: "text", text: "hello", state: "streaming" }] }); // text grows
+      expect(textOf(await reader.messages.get(writer.id))).toBe("hel");
+      expect(textOf(writer.message)).toBe("hello");
+      await writer.update({
+        parts: [
+          { type: "text", text: "hello", state: "done" },
+          { type: "tool-view", toolCallId: "tc", state: "input-available", input: {} },
+        ],
+      });
+      const stored = await reader.messages.get(writer.id);
+      expect(stored.parts).toMatchObject([{ text: "hello", state: "done" }, { type: "tool-view" }]);
+      // Chunks may follow a snapshot: they start from no open part.
+      await writer.write({ type: "text-start", id: "t2" });
+      await writer.write({ type: "text-delta", id: "t2", delta: " world" });
+      await writer.finish();
+      expect(textOf(await reader.messages.get(writer.id))).toBe("hello world");
+    });
   });
 }

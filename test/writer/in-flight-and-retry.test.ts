@@ -176,3 +176,51 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+for (const backend of BACKENDS) {
+  describe(`delete racing an in-flight write [${backend.name}]`, () => {
+    for (const order of ["the write commits first", "the delete commits first"] as const) {
+      it(`R8: a deleted message stays deleted when ${order}`, async () => {
+        const release = gate();
+        let started!: () => void;
+        const inFlight = new Promise<void>((resolve) => {
+          started = resolve;
+        });
+        let hold = false;
+        const database = await backend.freshDatabase({ shared: true });
+        const store = interceptCommits(await openStore(database, "test-node"), async () => {
+          if (!hold) return;
+          hold = false;
+          started();
+          await release.promise;
+        });
+        const { threadline, clock } = await openThreadline(backend, {
+          database,
+          store,
+          windowMs: 10,
+        });
+        const thread = await threadline.threads.create();
+        const writer = await threadline.writers.open(thread.id);
+        await writer.write({ type: "text-start", id: "t" });
+        hold = true;
+        await writer.write({ type: "text-delta", id: "t", delta: "racing" });
+        clock.advance(10);
+        await inFlight; // the tick's write is in flight, its chunks taken from the buffer
+        if (order === "the write commits first") {
+          release.open();
+          await threadline.idle();
+          await threadline.messages.delete(writer.id);
+        } else {
+          await threadline.messages.delete(writer.id);
+          release.open();
+          await threadline.idle();
+        }
+        await threadline.flushAll();
+        expect(await threadline.store.getMessage("default", writer.id)).toBeUndefined();
+        const log = await logOf(threadline.store, "default", thread.id);
+        expect(log.at(-1)?.type).toBe("message.deleted");
+        expect(threadline.stats.bufferedMessages).toBe(0);
+      });
+    }
+  });
+}
