@@ -20,6 +20,25 @@ function lateStreamWrite(messageId: string, workspaceId = "default"): MessageWri
 // gitmost's status guard and crash sweep cases (seed 002), plus the races both ways.
 for (const backend of BACKENDS) {
   describe(`message lifecycle [${backend.name}]`, () => {
+    /** Two nodes on one database: one streaming a message (its clock still), one sweeping. */
+    async function producerAndSweeper() {
+      const database = await backend.freshDatabase({ shared: true });
+      const { threadline: producer } = await openThreadline(backend, {
+        database,
+        clock: new ManualClock(1_700_000_000_000),
+      });
+      const sweeperClock = new ManualClock(1_700_000_000_000);
+      const { threadline: sweeper } = await openThreadline(backend, {
+        database,
+        clock: sweeperClock,
+        sweepIntervalMs: NO_PERIODIC_SWEEP,
+      });
+      const thread = await producer.threads.create();
+      const writer = await producer.writers.open(thread.id);
+      await writer.write({ type: "text-start", id: "t" });
+      return { sweeper, sweeperClock, writer };
+    }
+
     it("R14: an assistant message exists as streaming before its first chunk is accepted", async () => {
       const { threadline } = await openThreadline(backend);
       const thread = await threadline.threads.create();
@@ -162,20 +181,7 @@ for (const backend of BACKENDS) {
     });
 
     it("R16/R18: sweep first, then the live writer finishes — the writer's unguarded terminal write wins", async () => {
-      const database = await backend.freshDatabase({ shared: true });
-      const { threadline: producer } = await openThreadline(backend, {
-        database,
-        clock: new ManualClock(1_700_000_000_000),
-      });
-      const sweeperClock = new ManualClock(1_700_000_000_000);
-      const { threadline: sweeper } = await openThreadline(backend, {
-        database,
-        clock: sweeperClock,
-        sweepIntervalMs: NO_PERIODIC_SWEEP,
-      });
-      const thread = await producer.threads.create();
-      const writer = await producer.writers.open(thread.id);
-      await writer.write({ type: "text-start", id: "t" });
+      const { sweeper, sweeperClock, writer } = await producerAndSweeper();
       sweeperClock.advance(LEASE_TTL_MS + 1);
       expect(await sweeper.sweep()).toBe(1);
       await writer.finish();
@@ -185,20 +191,7 @@ for (const backend of BACKENDS) {
     });
 
     it("R16/R18: the writer finishes first, then the sweep — the sweep finds nothing", async () => {
-      const database = await backend.freshDatabase({ shared: true });
-      const { threadline: producer } = await openThreadline(backend, {
-        database,
-        clock: new ManualClock(1_700_000_000_000),
-      });
-      const sweeperClock = new ManualClock(1_700_000_000_000);
-      const { threadline: sweeper } = await openThreadline(backend, {
-        database,
-        clock: sweeperClock,
-        sweepIntervalMs: NO_PERIODIC_SWEEP,
-      });
-      const thread = await producer.threads.create();
-      const writer = await producer.writers.open(thread.id);
-      await writer.write({ type: "text-start", id: "t" });
+      const { sweeper, sweeperClock, writer } = await producerAndSweeper();
       await writer.finish();
       sweeperClock.advance(LEASE_TTL_MS + 1);
       expect(await sweeper.sweep()).toBe(0);

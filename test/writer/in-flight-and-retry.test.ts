@@ -26,6 +26,32 @@ function interceptCommits(
   });
 }
 
+/**
+ * Holds the next commit once armed, like crush's slowUpdateQuerier: `inFlight` resolves when a
+ * commit is held (its chunks already taken from the buffer), `release()` lets it go on.
+ */
+function holdNextCommit() {
+  const released = gate();
+  let started!: () => void;
+  const inFlight = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  let armed = false;
+  return {
+    inFlight,
+    arm: () => {
+      armed = true;
+    },
+    release: released.open,
+    before: async () => {
+      if (!armed) return;
+      armed = false;
+      started();
+      await released.promise;
+    },
+  };
+}
+
 for (const backend of BACKENDS) {
   describe(`writes in flight, failures and retries [${backend.name}]`, () => {
     async function setup(
@@ -39,24 +65,15 @@ for (const backend of BACKENDS) {
 
     for (const flushKind of ["flush(id)", "flushAll()"] as const) {
       it(`R7: ${flushKind} waits for a timer-fired write that is still in flight`, async () => {
-        const release = gate();
-        let started!: () => void;
-        const inFlight = new Promise<void>((resolve) => {
-          started = resolve;
-        });
-        let hold = false;
-        const { threadline, clock } = await setup(async () => {
-          if (!hold) return;
-          started();
-          await release.promise;
-        });
+        const hold = holdNextCommit();
+        const { threadline, clock } = await setup(hold.before);
         const thread = await threadline.threads.create();
         const writer = await threadline.writers.open(thread.id);
         await writer.write({ type: "text-start", id: "t" });
-        hold = true;
+        hold.arm();
         await writer.write({ type: "text-delta", id: "t", delta: "payload" });
         clock.advance(10); // the window ends: the tick's commit starts and is held
-        await inFlight;
+        await hold.inFlight;
 
         let flushed = false;
         const flush = (
@@ -66,34 +83,24 @@ for (const backend of BACKENDS) {
         });
         await new Promise((resolve) => setTimeout(resolve, 30));
         expect(flushed).toBe(false); // nothing is buffered, but a write is still in flight
-        release.open();
+        hold.release();
         await flush;
         expect(textOf((await threadline.store.getMessage("default", writer.id))!)).toBe("payload");
       });
     }
 
     it("R6: a change arriving during a write is written by the next tick (no trailing-delta stall)", async () => {
-      const release = gate();
-      let started!: () => void;
-      const inFlight = new Promise<void>((resolve) => {
-        started = resolve;
-      });
-      let holdNext = false;
-      const { threadline, clock } = await setup(async () => {
-        if (!holdNext) return;
-        holdNext = false;
-        started();
-        await release.promise;
-      });
+      const hold = holdNextCommit();
+      const { threadline, clock } = await setup(hold.before);
       const thread = await threadline.threads.create();
       const writer = await threadline.writers.open(thread.id);
       await writer.write({ type: "text-start", id: "t" });
-      holdNext = true;
+      hold.arm();
       await writer.write({ type: "text-delta", id: "t", delta: "one " });
       clock.advance(10);
-      await inFlight;
+      await hold.inFlight;
       await writer.write({ type: "text-delta", id: "t", delta: "two" }); // arrives mid-write
-      release.open();
+      hold.release();
       await threadline.idle();
       clock.advance(10); // no further producer activity: the trailing delta must still land
       await threadline.idle();
