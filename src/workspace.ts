@@ -87,6 +87,31 @@ export class ThreadlineWorkspace {
       });
     },
     /**
+     * Forks a thread (R19): a new thread whose history equals the source up to `atSeq`, or up to
+     * the last event of `atMessageId` (default: the whole log), with `forkedFrom` set. The source is
+     * never modified. @throws ThreadlineError `not_found`, `bad_offset`, `conflict`.
+     */
+    fork: async (
+      threadId: string,
+      options: { atSeq?: number; atMessageId?: string } & CreateThreadOptions = {},
+    ): Promise<Thread> => {
+      const id = options.id ?? this.deps.generateId();
+      checkId(id, "thread id");
+      const { thread, events } = await this.deps.store.forkThread(
+        this.workspaceId,
+        threadId,
+        {
+          ...(options.atSeq === undefined ? {} : { atSeq: options.atSeq }),
+          ...(options.atMessageId === undefined ? {} : { atMessageId: options.atMessageId }),
+        },
+        { id, title: options.title ?? null, metadata: options.metadata ?? null },
+        this.deps.generateId,
+        this.deps.clock.now(),
+      );
+      for (const event of events) await this.deps.broker.publish(this.workspaceId, event);
+      return thread;
+    },
+    /**
      * Deletes a thread, its messages and log; live subscribers get `thread.deleted` and close (R20).
      * @throws ThreadlineError `not_found`.
      */

@@ -5,6 +5,7 @@ import { migrateToLatest } from "./migrate.js";
 import { commitWrites } from "./queries/commit-writes.js";
 import { createMessage } from "./queries/create-message.js";
 import { deleteMessage } from "./queries/delete-message.js";
+import { type ForkPoint, forkThread } from "./queries/fork-thread.js";
 import { findExpiredLeases, renewLeases, sweepExpiredLease } from "./queries/leases.js";
 import { readMessage, readThreadMessages } from "./queries/read-messages.js";
 import { createThread, deleteThread, getThread, listThreads } from "./queries/threads.js";
@@ -50,6 +51,21 @@ export class KyselyStore implements Store {
 
   listThreads(workspaceId: string, options: { limit: number; cursor?: string }) {
     return listThreads(this.driver.db, workspaceId, options);
+  }
+
+  forkThread(
+    workspaceId: string,
+    sourceId: string,
+    point: ForkPoint,
+    input: Omit<CreateThreadInput, "forkedFrom">,
+    newMessageId: () => string,
+    now: number,
+  ) {
+    return this.write(async (trx) => {
+      const forked = await forkThread(trx, workspaceId, sourceId, point, input, newMessageId, now);
+      await this.announceEvents(trx, workspaceId, forked.events);
+      return forked;
+    });
   }
 
   deleteThread(workspaceId: string, threadId: string) {

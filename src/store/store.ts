@@ -130,6 +130,18 @@ export interface Store {
     workspaceId: string,
     options: { limit: number; cursor?: string },
   ): Promise<ThreadPage>;
+  /**
+   * Forks a thread at a log offset or message (R19): a new thread, `thread.forked` then a
+   * `message.created` per copied message. @throws `not_found`, `bad_offset`, `conflict`.
+   */
+  forkThread(
+    workspaceId: string,
+    sourceId: string,
+    point: { atSeq?: number; atMessageId?: string },
+    input: Omit<CreateThreadInput, "forkedFrom">,
+    newMessageId: () => string,
+    now: number,
+  ): Promise<{ thread: Thread; events: ThreadEvent[] }>;
   /** Deletes a thread with its messages and log (R20). @returns false when there was none. */
   deleteThread(workspaceId: string, threadId: string): Promise<boolean>;
 

@@ -7,8 +7,9 @@ import type { Database } from "../schema.js";
 import type { CreateThreadInput, ThreadPage } from "../store.js";
 
 /**
- * Creates a thread with `head_seq = 1` and its `thread.created` event at seq 1, creating the
- * workspace row on first use. Runs inside the caller's transaction.
+ * Creates a thread with `head_seq = 1` and its first event at seq 1 — `thread.created`, or
+ * `thread.forked` for a fork — creating the workspace row on first use. Runs inside the caller's
+ * transaction.
  *
  * @throws ThreadlineError `conflict` when the workspace already has a thread with this id.
  */
@@ -41,15 +42,10 @@ export async function createThread(
     .executeTakeFirst();
   if (!row) throw new ThreadlineError("conflict", `thread ${input.id} already exists`);
   const thread = toThread(row);
-  const event: ThreadEvent = {
-    type: "thread.created",
-    threadId: thread.id,
-    seq: 1,
-    messageId: null,
-    revision: null,
-    createdAt: now,
-    data: { thread },
-  };
+  const base = { threadId: thread.id, seq: 1, messageId: null, revision: null, createdAt: now };
+  const event: ThreadEvent = thread.forkedFrom
+    ? { ...base, type: "thread.forked", data: { thread, forkedFrom: thread.forkedFrom } }
+    : { ...base, type: "thread.created", data: { thread } };
   await trx
     .insertInto("events")
     .values({
