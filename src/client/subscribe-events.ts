@@ -1,0 +1,146 @@
+import { EventSourceParserStream } from "eventsource-parser/stream";
+import { ThreadlineError } from "../errors.js";
+import type { ThreadEvent } from "../protocol/events.js";
+import { HEADERS, PATHS, SSE_SNAPSHOT_EVENT } from "../protocol/http.js";
+import type { StoredMessage, Thread } from "../protocol/resources.js";
+import { errorFromResponse } from "./http-error.js";
+
+/** The snapshot a subscription starts with when it does not resume (R11). */
+export interface ClientSnapshot {
+  type: "snapshot";
+  seq: number;
+  thread: Thread;
+  messages: StoredMessage[];
+}
+
+/** What a client subscription yields. */
+export type ClientSubscriptionItem = ClientSnapshot | ThreadEvent;
+
+/** How the client reaches the server. */
+export interface Transport {
+  baseUrl: string;
+  headers: () => Record<string, string>;
+  fetch: typeof fetch;
+}
+
+/** Options of {@link subscribeEvents}. */
+export interface ClientSubscribeOptions {
+  /** Resume after this seq (no snapshot); default: start with a snapshot. */
+  after?: number;
+  /** Ends the subscription. */
+  signal?: AbortSignal;
+  /** First reconnect delay (default 250 ms), doubling up to `maxReconnectDelayMs` (default 5 s). */
+  reconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+}
+
+/**
+ * Follows a thread's events over SSE (`GET /v1/threads/:id/events`) as an async iterator, in Node and
+ * browsers (fetch + eventsource-parser). After a dropped connection it reconnects with
+ * `Last-Event-ID` = the last seq it yielded, so it never yields an event twice nor skips one (R11,
+ * R13). It ends after `thread.deleted` (R20) or when `signal` aborts.
+ *
+ * @throws ThreadlineError from the server's error answer (`not_found`, `bad_offset`,
+ *   `unauthorized`, …) — 4xx answers are not retried; network errors and 5xx are.
+ */
+export async function* subscribeEvents(
+  transport: Transport,
+  threadId: string,
+  options: ClientSubscribeOptions = {},
+): AsyncGenerator<ClientSubscriptionItem> {
+  let lastSeq = options.after;
+  let delayMs = options.reconnectDelayMs ?? 250;
+  const maxDelayMs = options.maxReconnectDelayMs ?? 5_000;
+  // Aborted when the consumer stops iterating, so the open response is released.
+  const controller = new AbortController();
+  const signal = controller.signal;
+  options.signal?.addEventListener("abort", () => controller.abort(), { once: true });
+  if (options.signal?.aborted) return;
+  try {
+    while (!signal.aborted) {
+      let response: Response;
+      try {
+        response = await transport.fetch(`${transport.baseUrl}${PATHS.events(threadId)}`, {
+          headers: {
+            ...transport.headers(),
+            accept: "text/event-stream",
+            ...(lastSeq === undefined ? {} : { [HEADERS.lastEventId]: String(lastSeq) }),
+          },
+          signal,
+        });
+      } catch (error) {
+        if (signal.aborted) return;
+        await sleep(delayMs, signal);
+        delayMs = Math.min(maxDelayMs, delayMs * 2);
+        continue;
+      }
+      if (!response.ok) {
+        const error = await errorFromResponse(response);
+        if (response.status < 500) throw error;
+        await sleep(delayMs, signal);
+        delayMs = Math.min(maxDelayMs, delayMs * 2);
+        continue;
+      }
+      if (!response.body) throw new ThreadlineError("internal", "the events response has no body");
+      try {
+        const events = response.body
+          .pipeThrough(new TextDecoderStream())
+          .pipeThrough(new EventSourceParserStream());
+        for await (const message of iterate(events)) {
+          const data = JSON.parse(message.data);
+          if (message.event === SSE_SNAPSHOT_EVENT) {
+            if (lastSeq !== undefined) continue; // only on a first connection without `after`
+            lastSeq = data.seq;
+            delayMs = options.reconnectDelayMs ?? 250;
+            yield { type: "snapshot", ...data } as ClientSnapshot;
+            continue;
+          }
+          const event = data as ThreadEvent;
+          if (event.type === "thread.deleted") {
+            yield event;
+            return;
+          }
+          if (lastSeq !== undefined && event.seq <= lastSeq) continue;
+          lastSeq = event.seq;
+          delayMs = options.reconnectDelayMs ?? 250;
+          yield event;
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        if (error instanceof SyntaxError)
+          throw new ThreadlineError("internal", `malformed event from server: ${error.message}`);
+      }
+      await sleep(delayMs, signal);
+      delayMs = Math.min(maxDelayMs, delayMs * 2);
+    }
+  } finally {
+    controller.abort();
+  }
+}
+
+async function* iterate<T>(stream: ReadableStream<T>): AsyncGenerator<T> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
