@@ -219,6 +219,33 @@ export class ThreadlineWorkspace {
   };
 
   /**
+   * Stores a finished message as it was exported elsewhere (status, error text and all), with a
+   * `message.created` event: the import half of `threadline export` / `import`.
+   * @throws ThreadlineError `bad_request` (a `streaming` status or bad shape), `not_found`, `conflict`.
+   */
+  async importMessage(threadId: string, message: StoredMessage, now: number): Promise<StoredMessage> {
+    checkMessageInput(message);
+    if (message.status === "streaming") {
+      throw new ThreadlineError("bad_request", "an imported message must be finished, not streaming");
+    }
+    const { message: stored, event } = await this.deps.store.createMessage(
+      this.workspaceId,
+      {
+        threadId,
+        id: message.id,
+        role: message.role,
+        status: message.status,
+        parts: message.parts,
+        metadata: message.metadata,
+        ...(message.errorText === undefined ? {} : { errorText: message.errorText }),
+      },
+      now,
+    );
+    await this.deps.broker.publish(this.workspaceId, event);
+    return stored;
+  }
+
+  /**
    * Subscribes to a thread: a snapshot then live events, or with `after` the log from `after + 1`
    * then live; every event exactly once in seq order (R11–R13). Errors (`not_found`, `bad_offset`)
    * surface on the first `next()`.

@@ -1,0 +1,95 @@
+import { ThreadlineError } from "../errors.js";
+import { finalizeMessage } from "../message/finalize.js";
+import type { StoredMessage, Thread } from "../protocol/resources.js";
+import type { ThreadlineWorkspace } from "../workspace.js";
+
+/** One line of an export: the thread first, then its messages in order. */
+export type ThreadJsonlLine =
+  | { type: "thread"; thread: Thread }
+  | { type: "message"; message: StoredMessage };
+
+/**
+ * Exports a thread as JSON Lines (SPEC §4 `threadline export`): one `thread` line, then one
+ * `message` line per message in thread order, as committed (read-your-writes).
+ *
+ * @throws ThreadlineError `not_found`.
+ */
+export async function* exportThreadJsonl(
+  workspace: ThreadlineWorkspace,
+  threadId: string,
+): AsyncGenerator<string> {
+  const thread = await workspace.threads.get(threadId);
+  yield JSON.stringify({ type: "thread", thread } satisfies ThreadJsonlLine);
+  const { messages } = await workspace.messages.list(threadId);
+  for (const message of messages)
+    yield JSON.stringify({ type: "message", message } satisfies ThreadJsonlLine);
+}
+
+/**
+ * Imports an export (SPEC §4 `threadline import`): creates the thread (under `threadId` when given,
+ * else its exported id) and its messages with their ids, statuses and parts. A message exported
+ * while still streaming is imported `aborted` (R16): no writer will ever finish it here.
+ *
+ * @returns the new thread and the number of messages imported.
+ * @throws ThreadlineError `bad_request` for a malformed line (naming its number), `conflict` when
+ *   the thread or a message id already exists.
+ */
+export async function importThreadJsonl(
+  workspace: ThreadlineWorkspace,
+  lines: AsyncIterable<string> | Iterable<string>,
+  options: { threadId?: string; now: number },
+): Promise<{ thread: Thread; messages: number }> {
+  let thread: Thread | undefined;
+  let count = 0;
+  let lineNumber = 0;
+  for await (const raw of lines) {
+    lineNumber += 1;
+    if (raw.trim() === "") continue;
+    const line = parseLine(raw, lineNumber);
+    if (line.type === "thread") {
+      if (thread) throw malformed(lineNumber, "a second thread line");
+      thread = await workspace.threads.create({
+        id: options.threadId ?? line.thread.id,
+        title: line.thread.title,
+        metadata: line.thread.metadata,
+      });
+      continue;
+    }
+    if (!thread) throw malformed(lineNumber, "a message before the thread line");
+    await workspace.importMessage(thread.id, asFinished(line.message), options.now);
+    count += 1;
+  }
+  if (!thread) throw new ThreadlineError("bad_request", "the import has no thread line");
+  return { thread: await workspace.threads.get(thread.id), messages: count };
+}
+
+function asFinished(message: StoredMessage): StoredMessage {
+  if (message.status !== "streaming") return message;
+  return { ...message, ...finalizeMessage(message, "aborted"), status: "aborted" };
+}
+
+function parseLine(raw: string, lineNumber: number): ThreadJsonlLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    throw malformed(lineNumber, `invalid JSON (${(error as Error).message})`);
+  }
+  const line = value as Partial<ThreadJsonlLine> | null;
+  if (line?.type === "thread" && typeof line.thread?.id === "string")
+    return line as ThreadJsonlLine;
+  if (
+    line?.type === "message" &&
+    typeof line.message?.id === "string" &&
+    Array.isArray(line.message.parts)
+  ) {
+    return line as ThreadJsonlLine;
+  }
+  throw malformed(lineNumber, 'expected {"type":"thread",…} or {"type":"message",…}');
+}
+
+function malformed(lineNumber: number, reason: string): ThreadlineError {
+  return new ThreadlineError("bad_request", `import line ${lineNumber}: ${reason}`, {
+    details: { line: lineNumber },
+  });
+}
