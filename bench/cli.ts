@@ -3,7 +3,7 @@
  *
  * ```
  * npm run bench -- [--quick] [--duration-ms 3000] [--warmup-ms 600] [--ladder 1,2,5,10,…]
- *   [--start 10] [--bytes-streams 10] [--bytes-duration-ms 2500] [--p99-ms 100]
+ *   [--start 20] [--refine 1] [--retry-marginal 1] [--bytes-streams 10] [--bytes-duration-ms 2000] [--p99-ms 100]
  *   [--backends sqlite,postgres] [--strategies naive,window,threadline] [--out PATH]
  * ```
  * Every flag also reads `BENCH_<FLAG>` (e.g. `BENCH_DURATION_MS=2000`, `BENCH_QUICK=1`);
@@ -22,6 +22,10 @@ export interface BenchOptions {
   ladder: number[];
   /** Stream count the search starts at. */
   start: number;
+  /** Extra steps between the largest passing and the first failing rung. */
+  refine: number;
+  /** Re-runs of a marginally failing capacity step (0 or 1). */
+  retryMarginal: number;
   /** Streams of the fixed-size bytes phases. */
   bytesStreams: number;
   /** Measurement window of a bytes phase (ms). */
@@ -38,18 +42,22 @@ const FULL = {
   durationMs: 3_000,
   warmupMs: 600,
   ladder: [1, 2, 5, 10, 20, 50, 100, 200, 400, 800, 1600],
-  start: 10,
+  start: 20,
+  refine: 1,
+  retryMarginal: 1,
   bytesStreams: 10,
-  bytesDurationMs: 2_500,
+  bytesDurationMs: 2_000,
 };
 
 const QUICK = {
-  durationMs: 1_000,
-  warmupMs: 300,
-  ladder: [1, 5, 20, 100, 400],
+  durationMs: 800,
+  warmupMs: 250,
+  ladder: [5, 50, 400],
   start: 5,
+  refine: 0,
+  retryMarginal: 0,
   bytesStreams: 5,
-  bytesDurationMs: 800,
+  bytesDurationMs: 500,
 };
 
 /** Parses `argv` (without node and script) and the `BENCH_*` environment. */
@@ -82,6 +90,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     warmupMs: num("warmup-ms", base.warmupMs),
     ladder: list("ladder", base.ladder.map(String)).map(Number),
     start: num("start", base.start),
+    refine: num("refine", base.refine),
+    retryMarginal: num("retry-marginal", base.retryMarginal),
     bytesStreams: num("bytes-streams", base.bytesStreams),
     bytesDurationMs: num("bytes-duration-ms", base.bytesDurationMs),
     p99Ms: num("p99-ms", 100),

@@ -55,6 +55,34 @@ export async function searchCapacity(
 }
 
 /**
+ * Narrows a capacity result with extra steps between the largest passing and the first failing
+ * rung (geometric midpoints, rounded to two significant digits), `rounds` times.
+ */
+export async function refineCapacity(
+  result: CapacityResult,
+  rounds: number,
+  runAt: (streams: number) => Promise<StepResult>,
+): Promise<CapacityResult> {
+  let { maxStreams, firstFailingStreams } = result;
+  const steps = [...result.steps];
+  for (let round = 0; round < rounds; round++) {
+    if (maxStreams === 0 || firstFailingStreams === null) break;
+    const mid = twoDigits(Math.sqrt(maxStreams * firstFailingStreams));
+    if (mid <= maxStreams || mid >= firstFailingStreams) break;
+    const step = await runAt(mid);
+    steps.push(step);
+    if (step.keepsUp) maxStreams = mid;
+    else firstFailingStreams = mid;
+  }
+  return { maxStreams, firstFailingStreams, steps };
+}
+
+function twoDigits(value: number): number {
+  const scale = 10 ** Math.max(0, Math.floor(Math.log10(value)) - 1);
+  return Math.round(value / scale) * scale;
+}
+
+/**
  * Prefill that puts a message at `targetChars` in the middle of the measurement window, given the
  * stream pace (characters per second) and when the window starts and how long it lasts.
  */

@@ -4,7 +4,8 @@
  * process, PostgreSQL WAL bytes).
  */
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type pg from "pg";
 
 /** Smallest latency the histogram distinguishes (ms). */
@@ -119,6 +120,45 @@ function postgresCpuTicks(): Map<string, number> {
     }
   }
   return ticks;
+}
+
+/** How much the process and the machine were stalled over an interval. */
+export interface StallSample {
+  /** Event-loop delay of this process (ms): how late timers and I/O callbacks ran. */
+  eventLoopDelayMs: { p99: number; max: number };
+  /**
+   * Share of the interval in which some task on the machine waited for I/O (`/proc/pressure/io`
+   * "some", system-wide), in %; null where PSI is unavailable.
+   */
+  ioStallPct: number | null;
+}
+
+/**
+ * Starts measuring stalls; call the returned function at the end of the interval. A blocked event
+ * loop with little CPU used and a high I/O stall share means the process waited on the disk.
+ */
+export function startStalls(): () => StallSample {
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  const io0 = ioSomeTotalUs();
+  const started = performance.now();
+  return () => {
+    delay.disable();
+    const io1 = ioSomeTotalUs();
+    const elapsedUs = (performance.now() - started) * 1000;
+    return {
+      eventLoopDelayMs: { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
+      ioStallPct: io0 === null || io1 === null ? null : ((io1 - io0) / elapsedUs) * 100,
+    };
+  };
+}
+
+const PSI_IO = "/proc/pressure/io";
+
+function ioSomeTotalUs(): number | null {
+  if (!existsSync(PSI_IO)) return null;
+  const match = /^some .*total=(\d+)/m.exec(readFileSync(PSI_IO, "utf8"));
+  return match ? Number(match[1]) : null;
 }
 
 /** Bytes written over an interval. */

@@ -60,7 +60,7 @@ export function judgeTargets(reports: readonly StrategyReport[]): TargetVerdict[
     );
   if (steps.length > 0) {
     // Streaming commits must start at least one window apart (1 ms of Date.now() granularity).
-    const over = steps.filter(({ s }) => (s.streamingCommitSpacing?.gapsUnderWindow ?? 0) > 0);
+    const over = steps.filter(({ s }) => (s.commitLoop?.gapsUnderWindow ?? 0) > 0);
     const worst = Math.max(...steps.map(({ s }) => s.streamingCommitsPerWindow));
     verdicts.push({
       target: "Threadline: ≤ 1 commit per 33 ms window for all streaming writes together",
@@ -71,7 +71,7 @@ export function judgeTargets(reports: readonly StrategyReport[]): TargetVerdict[
           : `ticks < 33 ms apart in ${over
               .map(
                 ({ backend, s }) =>
-                  `${backend} S=${s.streams} (${s.streamingCommitSpacing?.gapsUnderWindow}/${s.streamingCommitSpacing?.started}, min ${s.streamingCommitSpacing?.minGapMs} ms)`,
+                  `${backend} S=${s.streams} (${s.commitLoop?.gapsUnderWindow}/${s.commitLoop?.started}, min ${s.commitLoop?.minGapMs} ms)`,
               )
               .join(", ")}; max ${worst.toFixed(2)} per window on average`,
     });
@@ -142,8 +142,11 @@ export function describeStep(s: StepResult): string {
     (s.bytesDetailPerChar?.clusterBytes === undefined
       ? ""
       : ` (cluster ${num(s.bytesDetailPerChar.clusterBytes)})`) +
-    (s.streamingCommitSpacing
-      ? `, ticks ≥ ${num(s.streamingCommitSpacing.minGapMs)} ms apart (${s.streamingCommitSpacing.gapsUnderWindow} < 33 ms)`
+    `, loop delay p99 ${num(s.stalls.eventLoopDelayMs.p99)} ms` +
+    (s.stalls.ioStallPct === null ? "" : `, io stall ${num(s.stalls.ioStallPct)}%`) +
+    (s.commitLoop
+      ? `, ticks ≥ ${num(s.commitLoop.minGapMs)} ms apart (${s.commitLoop.gapsUnderWindow} < 33 ms), ` +
+        `commit p50 ${num(s.commitLoop.durationMs.p50)} ms max ${num(s.commitLoop.durationMs.max)} ms`
       : "")
   );
 }

@@ -2,10 +2,14 @@
  * One benchmark step: S concurrent streams on one strategy for a warm-up plus a measurement
  * window, then finish, drain and judge whether the strategy kept up.
  */
+import { analyzeCommitLog } from "./commit-log.js";
 import { DeliveryTracker } from "./delivery-tracker.js";
-import { type ByteCount, type ByteMeter, startCpu } from "./measure.js";
+import { type ByteMeter, startCpu, startStalls } from "./measure.js";
 import { prepareStream, runStream, type StreamShape, sleep } from "./producer.js";
+import { judgeStep, type StepResult, WINDOW_MS, type WindowFigures } from "./step-result.js";
 import type { BenchThread, Strategy } from "./strategies/strategy.js";
+
+export type { StepResult } from "./step-result.js";
 
 /** What a step runs. */
 export interface StepPlan {
@@ -28,48 +32,21 @@ export interface StepMeters {
   databaseCpu: boolean;
 }
 
-/** The figures of one step (rates over the measurement window). */
-export interface StepResult {
-  streams: number;
-  keepsUp: boolean;
-  /** Why it did not keep up (empty when it did). */
-  failures: string[];
-  windowMs: number;
-  deltasPerSec: number;
-  charsPerSec: number;
-  latencyMs: { p50: number; p99: number; max: number; samples: number };
-  producerLagMs: { p99: number; max: number };
-  backlog: { firstThird: number; lastThird: number; undeliveredAfterDrain: number };
-  commitsPerSec: number;
-  /** Streaming commits in the window (raw count). */
-  streamingCommits: number;
-  streamingCommitsPerSec: number;
-  /** Streaming commits per 33 ms window, all streams together. */
-  streamingCommitsPerWindow: number;
-  /**
-   * Spacing of streaming commits that started in the window (Threadline's commit loop): the
-   * shortest start-to-start gap and how many gaps were under one window (32 ms, allowing 1 ms of
-   * clock granularity).
-   */
-  streamingCommitSpacing?: { started: number; minGapMs: number; gapsUnderWindow: number };
-  cpu: { processPctOfCore: number; processUsPerChar: number; databasePctOfCore: number | null };
-  bytesPerChar: number;
-  /** The byte meter's breakdown, per streamed character. */
-  bytesDetailPerChar?: Record<string, number>;
-}
-
 const SETUP_CONCURRENCY = 16;
-const WINDOW_MS = 33;
 const BACKLOG_SAMPLE_MS = 100;
 
-/** Runs one step of `plan.streams` streams on `strategy`. */
+/**
+ * Runs one step of `plan.streams` streams on `strategy`: opens the threads (one subscriber each)
+ * and their first messages, starts every producer staggered over one delta interval, measures the
+ * window after the warm-up, then finishes every message and waits for the subscribers to drain.
+ */
 export async function runStep(
   strategy: Strategy,
   plan: StepPlan,
   meters: StepMeters,
 ): Promise<StepResult> {
   const tracker = new DeliveryTracker();
-  const { streams } = plan;
+  const { streams, shape } = plan;
   const threads = await mapLimit(range(streams), SETUP_CONCURRENCY, () =>
     strategy.openThread(tracker.onDelivery),
   );
@@ -78,56 +55,33 @@ export async function runStep(
   );
 
   const t0 = performance.now() + 20;
-  tracker.measureFrom = t0 + plan.warmupMs;
-  tracker.measureTo = tracker.measureFrom + plan.durationMs;
-  const window = measureWindow(strategy, tracker, meters, tracker.measureFrom, tracker.measureTo);
-  const running = prepared.map((stream, i) =>
-    runStream(
-      stream,
-      tracker,
-      plan.shape,
-      t0 + (i * plan.shape.deltaIntervalMs) / streams,
-      tracker.measureTo,
+  const from = t0 + plan.warmupMs;
+  const to = from + plan.durationMs;
+  tracker.measureFrom = from;
+  tracker.measureTo = to;
+  const window = measureWindow(strategy, tracker, meters, from, to);
+  const ended = await Promise.all(
+    prepared.map((stream, i) =>
+      runStream(stream, tracker, shape, t0 + (i * shape.deltaIntervalMs) / streams, to),
     ),
   );
-  const ended = await Promise.all(running);
   const measured = await window;
-  const spacing = commitSpacing(strategy, tracker.measureFrom, tracker.measureTo);
+  const log = strategy.streamingCommitLog?.();
 
   await Promise.all(ended.map((s) => s.message.finish()));
   const drainUntil = performance.now() + plan.drainTimeoutMs;
   while (tracker.backlog > 0 && performance.now() < drainUntil) await sleep(10);
   const undelivered = tracker.backlog;
   await Promise.all(threads.map((t) => t.close()));
-  return {
-    ...judge(plan, tracker, measured, undelivered),
-    ...(spacing ? { streamingCommitSpacing: spacing } : {}),
-  };
-}
-
-function commitSpacing(
-  strategy: Strategy,
-  from: number,
-  to: number,
-): StepResult["streamingCommitSpacing"] {
-  const starts = strategy.streamingCommitStarts?.().filter((t) => t >= from && t < to);
-  if (!starts) return undefined;
-  const gaps = starts.slice(1).map((t, i) => t - (starts[i] as number));
-  return {
-    started: starts.length,
-    minGapMs: round(gaps.length === 0 ? 0 : Math.min(...gaps)),
-    gapsUnderWindow: gaps.filter((g) => g < WINDOW_MS - 1).length,
-  };
-}
-
-interface WindowFigures {
-  windowMs: number;
-  commits: number;
-  streamingCommits: number;
-  cpuUs: number;
-  databaseCpuUs: number | undefined;
-  bytes: ByteCount;
-  backlogSamples: number[];
+  const result = judgeStep(
+    streams,
+    shape.deltaIntervalMs,
+    plan.p99LimitMs,
+    tracker,
+    measured,
+    undelivered,
+  );
+  return log ? { ...result, commitLoop: analyzeCommitLog(log, from, to, WINDOW_MS) } : result;
 }
 
 async function measureWindow(
@@ -142,11 +96,13 @@ async function measureWindow(
   const stopBytes = await meters.bytes.start();
   const started = performance.now();
   const stopCpu = startCpu(meters.databaseCpu);
+  const stopStalls = startStalls();
   const backlogSamples: number[] = [];
   const sampler = setInterval(() => backlogSamples.push(tracker.backlog), BACKLOG_SAMPLE_MS);
   await sleep(to - performance.now());
   clearInterval(sampler);
   const cpu = stopCpu();
+  const stalls = stopStalls();
   const windowMs = performance.now() - started;
   const bytes = await stopBytes();
   const commits1 = strategy.commits();
@@ -154,74 +110,10 @@ async function measureWindow(
     windowMs,
     commits: commits1.streaming + commits1.other - commits0.streaming - commits0.other,
     streamingCommits: commits1.streaming - commits0.streaming,
-    cpuUs: cpu.processUs,
-    databaseCpuUs: cpu.databaseUs,
+    cpu,
+    stalls,
     bytes,
     backlogSamples,
-  };
-}
-
-function judge(
-  plan: StepPlan,
-  tracker: DeliveryTracker,
-  w: WindowFigures,
-  undelivered: number,
-): StepResult {
-  const seconds = w.windowMs / 1000;
-  const chars = Math.max(1, tracker.windowChars);
-  const third = Math.max(1, Math.floor(w.backlogSamples.length / 3));
-  const firstThird = mean(w.backlogSamples.slice(0, third));
-  const lastThird = mean(w.backlogSamples.slice(-third));
-  const latency = tracker.latency;
-  const lag = tracker.producerLag;
-  const failures: string[] = [];
-  if (latency.quantile(0.99) > plan.p99LimitMs)
-    failures.push(`p99 latency ${fmt(latency.quantile(0.99))} ms`);
-  if (lag.quantile(0.99) > plan.p99LimitMs)
-    failures.push(`producer p99 lag ${fmt(lag.quantile(0.99))} ms`);
-  // A backlog growing by more than 50 ms of production across the window is not keeping up.
-  const growthLimit = (plan.streams * 50) / plan.shape.deltaIntervalMs;
-  if (lastThird - firstThird > growthLimit)
-    failures.push(`backlog grew ${fmt(firstThird)}→${fmt(lastThird)}`);
-  if (undelivered > 0) failures.push(`${undelivered} deltas undelivered after drain`);
-  const streamingCommitsPerSec = w.streamingCommits / seconds;
-  return {
-    streams: plan.streams,
-    keepsUp: failures.length === 0,
-    failures,
-    windowMs: round(w.windowMs),
-    deltasPerSec: round(tracker.windowDeltas / seconds),
-    charsPerSec: round(tracker.windowChars / seconds),
-    latencyMs: {
-      p50: round(latency.quantile(0.5)),
-      p99: round(latency.quantile(0.99)),
-      max: round(latency.max),
-      samples: latency.count,
-    },
-    producerLagMs: { p99: round(lag.quantile(0.99)), max: round(lag.max) },
-    backlog: {
-      firstThird: round(firstThird),
-      lastThird: round(lastThird),
-      undeliveredAfterDrain: undelivered,
-    },
-    commitsPerSec: round(w.commits / seconds),
-    streamingCommits: w.streamingCommits,
-    streamingCommitsPerSec: round(streamingCommitsPerSec),
-    streamingCommitsPerWindow: round((streamingCommitsPerSec * WINDOW_MS) / 1000),
-    cpu: {
-      processPctOfCore: round((w.cpuUs / 1000 / w.windowMs) * 100),
-      processUsPerChar: round(w.cpuUs / chars),
-      databasePctOfCore:
-        w.databaseCpuUs === undefined ? null : round((w.databaseCpuUs / 1000 / w.windowMs) * 100),
-    },
-    bytesPerChar: round(w.bytes.bytes / chars),
-    ...(w.bytes.detail
-      ? {
-          bytesDetailPerChar: Object.fromEntries(
-            Object.entries(w.bytes.detail).map(([k, v]) => [k, round(v / chars)]),
-          ),
-        }
-      : {}),
   };
 }
 
@@ -244,16 +136,4 @@ async function mapLimit<T, R>(
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
-}
-
-function mean(values: readonly number[]): number {
-  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
-}
-
-function fmt(value: number): string {
-  return value.toFixed(1);
 }

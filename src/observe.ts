@@ -4,7 +4,14 @@
  */
 export interface ThreadlineEventMap {
   /** One writer transaction committed (R5): how many message writes and events, and how long. */
-  "writer:commit": { writes: number; events: number; durationMs: number; urgent: boolean };
+  "writer:commit": {
+    writes: number;
+    events: number;
+    /** Clock time the commit started at (ms since the epoch). */
+    startedAt: number;
+    durationMs: number;
+    urgent: boolean;
+  };
   /** A writer transaction failed; its writes stay buffered and are retried after `retryInMs` (R6). */
   "writer:error": { error: unknown; writes: number; attempt: number; retryInMs: number };
   /** A write matched no streaming row: the message was finalized elsewhere or deleted (R8, R15). */

@@ -19,6 +19,15 @@ export interface CommitCounts {
   other: number;
 }
 
+/** One commit of a process-wide commit loop. */
+export interface CommitRecord {
+  /** performance.now() ms when the commit started. */
+  startMs: number;
+  durationMs: number;
+  /** Message writes in the commit. */
+  writes: number;
+}
+
 /** One streaming assistant message. */
 export interface StreamingMessage {
   readonly id: string;
@@ -47,10 +56,10 @@ export interface Strategy {
   /** Commits so far (monotonic). */
   commits(): CommitCounts;
   /**
-   * Start times (performance.now() ms) of every streaming commit so far, for strategies with one
-   * process-wide commit loop (Threadline): lets the benchmark check the spacing of its ticks.
+   * Every streaming commit so far, for strategies with one process-wide commit loop (Threadline):
+   * lets the benchmark check the spacing and duration of its ticks.
    */
-  streamingCommitStarts?(): readonly number[];
+  streamingCommitLog?(): readonly CommitRecord[];
   /** Flushes, closes connections and drops what the strategy created. */
   close(): Promise<void>;
 }

@@ -54,6 +54,10 @@ export class CoalescingWriter {
   private retryTimer: TimerHandle | undefined;
   private leaseTimer: TimerHandle | undefined;
   private urgentScheduled = false;
+  /** A tick's commit is queued or running. */
+  private tickQueued = false;
+  /** When the last tick's commit started (ticks are at least a window apart). */
+  private lastTickAt = Number.NEGATIVE_INFINITY;
   private failures = 0;
   readonly windowMs: number;
   readonly leaseTtlMs: number;
@@ -159,11 +163,16 @@ export class CoalescingWriter {
 
   /** Resolves when no commit is queued or running (for tests and shutdown). */
   async idle(): Promise<void> {
-    let chain: Promise<void>;
-    do {
-      chain = this.chain;
+    for (;;) {
+      const chain = this.chain;
       await chain;
-    } while (chain !== this.chain || this.urgentScheduled);
+      if (this.urgentScheduled) {
+        // The urgent commit is enqueued from a setImmediate: let the event loop run it.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      if (chain === this.chain) return;
+    }
   }
 
   /** Flushes everything and stops timers. */
@@ -179,18 +188,35 @@ export class CoalescingWriter {
     }
   }
 
+  /**
+   * Arms the tick timer for the oldest uncommitted change (R3), unless a tick is already armed or
+   * queued: one tick at a time, and ticks at least one window apart, so streaming writes make at
+   * most one commit per window however slow a commit is (R5).
+   */
   private scheduleTick(): void {
-    if (this.tickTimer !== undefined || this.retryTimer !== undefined) return;
+    if (this.tickTimer !== undefined || this.tickQueued || this.retryTimer !== undefined) return;
     let oldest = Number.POSITIVE_INFINITY;
     for (const p of this.pending.values()) {
       if (p.dirtySince !== undefined && p.dirtySince < oldest) oldest = p.dirtySince;
     }
     if (oldest === Number.POSITIVE_INFINITY) return;
-    const delay = Math.max(0, oldest + this.windowMs - this.clock.now());
-    this.tickTimer = this.clock.setTimeout(() => {
-      this.tickTimer = undefined;
-      this.enqueue("all");
-    }, delay);
+    const dueAt = Math.max(oldest, this.lastTickAt) + this.windowMs;
+    this.tickTimer = this.clock.setTimeout(
+      () => {
+        this.tickTimer = undefined;
+        this.tickQueued = true;
+        this.chain = this.chain.then(async () => {
+          this.lastTickAt = this.clock.now();
+          try {
+            await this.commit("all");
+          } finally {
+            this.tickQueued = false;
+            this.scheduleTick();
+          }
+        });
+      },
+      Math.max(0, dueAt - this.clock.now()),
+    );
   }
 
   private requestUrgentCommit(): void {
@@ -241,6 +267,7 @@ export class CoalescingWriter {
     this.hub.emit("writer:commit", {
       writes: taken.length,
       events,
+      startedAt: now,
       durationMs: performance.now() - started,
       urgent: mode === "urgent",
     });

@@ -247,5 +247,15 @@ for (const backend of BACKENDS) {
       await writer.finish();
       expect(textOf(await reader.messages.get(writer.id))).toBe("hello world");
     });
+
+    it("R7: idle() waits for an urgent commit that is not yet queued (no hang on close)", async () => {
+      const { threadline } = await openThreadline(backend, { windowMs: 3_600_000 });
+      const thread = await threadline.threads.create();
+      const writer = await threadline.writers.open(thread.id);
+      const write = writer.write({ type: "text-start", id: "t" }); // not awaited
+      await threadline.idle();
+      await write;
+      expect((await threadline.store.getMessage("default", writer.id))?.parts).toHaveLength(1);
+    });
   });
 }

@@ -107,6 +107,34 @@ for (const backend of BACKENDS) {
       expect(textOf((await threadline.store.getMessage("default", writer.id))!)).toBe("one two");
     });
 
+    it("R5: a slow commit never makes ticks bunch up: streaming ticks stay a window apart", async () => {
+      const hold = holdNextCommit();
+      const { threadline, clock } = await setup(hold.before, 33);
+      const thread = await threadline.threads.create();
+      const writers = await Promise.all([1, 2, 3].map(() => threadline.writers.open(thread.id)));
+      await Promise.all(writers.map((w) => w.write({ type: "text-start", id: "t" })));
+      const tickStarts: number[] = [];
+      threadline.events.on("writer:commit", (c) => {
+        if (!c.urgent) tickStarts.push(c.startedAt);
+      });
+      hold.arm();
+      for (let step = 0; step < 30; step++) {
+        for (const w of writers) await w.write({ type: "text-delta", id: "t", delta: "x" });
+        clock.advance(10);
+        if (step === 5) await hold.inFlight; // the first tick is now stuck for a while
+        if (step === 15) hold.release();
+        await new Promise((resolve) => setImmediate(resolve));
+        if (step > 15) await threadline.idle();
+      }
+      await threadline.idle();
+      expect(tickStarts.length).toBeGreaterThanOrEqual(3);
+      for (let i = 1; i < tickStarts.length; i++) {
+        expect(tickStarts[i]! - tickStarts[i - 1]!).toBeGreaterThanOrEqual(33);
+      }
+      await threadline.flushAll();
+      for (const w of writers) expect(textOf(w.message)).toBe("x".repeat(30));
+    });
+
     it("R6: a failed commit keeps the changes buffered, reports the error and retries with backoff", async () => {
       let failuresLeft = 3;
       const { threadline, clock } = await setup(async (writes) => {

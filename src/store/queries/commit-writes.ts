@@ -1,11 +1,25 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { ThreadEvent } from "../../protocol/events.js";
 import { toJson, toStoredMessage } from "../mappers.js";
 import type { Database, MessageRow } from "../schema.js";
 import type { MessageWrite, WriteOutcome } from "../store.js";
-import { appendEvents, type PendingEvent, threadKey } from "./append-events.js";
+import { appendEvents, type PendingEvent, threadKey, VALUES_BATCH_ROWS } from "./append-events.js";
 
-const TUPLE_BATCH = 500;
+const MESSAGE_COLUMNS = [
+  "workspace_id",
+  "id",
+  "thread_id",
+  "role",
+  "status",
+  "revision",
+  "created_seq",
+  "error_text",
+  "lease_owner",
+  "lease_expires_at",
+  "created_at",
+  "updated_at",
+  "finished_at",
+].join(", ");
 
 /**
  * Commits one writer tick inside the caller's transaction (R5): a handful of statements whatever
@@ -28,21 +42,19 @@ export async function commitWrites(
 ): Promise<WriteOutcome[]> {
   const applied = new Map<string, MessageRow>();
   const streamWrites = writes.filter((w) => w.kind === "stream");
-  for (let i = 0; i < streamWrites.length; i += TUPLE_BATCH) {
-    const batch = streamWrites.slice(i, i + TUPLE_BATCH);
-    const rows = await trx
-      .updateTable("messages")
-      .set((eb) => ({ revision: eb("revision", "+", 1), updated_at: now }))
-      .where((eb) =>
-        eb(
-          eb.refTuple("workspace_id", "id"),
-          "in",
-          batch.map((w) => eb.tuple(w.workspaceId, w.messageId)),
-        ),
-      )
-      .where("status", "=", "streaming")
-      .returningAll()
-      .execute();
+  for (let i = 0; i < streamWrites.length; i += VALUES_BATCH_ROWS) {
+    const values = sql.join(
+      streamWrites
+        .slice(i, i + VALUES_BATCH_ROWS)
+        .map((w) => sql`(${w.workspaceId}, ${w.messageId})`),
+    );
+    // The R15 guard: only a message still streaming takes a streaming write.
+    const { rows } = await sql<MessageRow>`
+      update messages set revision = revision + 1, updated_at = ${now}
+      from (values ${values}) as v
+      where messages.workspace_id = v.column1 and messages.id = v.column2
+        and messages.status = 'streaming'
+      returning ${sql.raw(MESSAGE_COLUMNS)}`.execute(trx);
     for (const row of rows) applied.set(threadKey(row.workspace_id, row.id), row);
   }
   for (const write of writes) {
