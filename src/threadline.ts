@@ -82,11 +82,17 @@ export class Threadline extends ThreadlineWorkspace {
   }
 
   /** Counters for `/metrics` (R12) and gauges. */
-  get stats(): { lossyDrops: number; reliableDrops: number; bufferedMessages: number } {
+  get stats(): {
+    lossyDrops: number;
+    reliableDrops: number;
+    bufferedMessages: number;
+    subscribers: number;
+  } {
     return {
       lossyDrops: this.broker.lossyDrops,
       reliableDrops: this.broker.reliableDrops,
       bufferedMessages: this.writer.pendingCount,
+      subscribers: this.broker.totalSubscribers,
     };
   }
 

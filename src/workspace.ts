@@ -223,10 +223,17 @@ export class ThreadlineWorkspace {
    * `message.created` event: the import half of `threadline export` / `import`.
    * @throws ThreadlineError `bad_request` (a `streaming` status or bad shape), `not_found`, `conflict`.
    */
-  async importMessage(threadId: string, message: StoredMessage, now: number): Promise<StoredMessage> {
+  async importMessage(
+    threadId: string,
+    message: StoredMessage,
+    now: number,
+  ): Promise<StoredMessage> {
     checkMessageInput(message);
     if (message.status === "streaming") {
-      throw new ThreadlineError("bad_request", "an imported message must be finished, not streaming");
+      throw new ThreadlineError(
+        "bad_request",
+        "an imported message must be finished, not streaming",
+      );
     }
     const { message: stored, event } = await this.deps.store.createMessage(
       this.workspaceId,

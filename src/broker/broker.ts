@@ -60,6 +60,13 @@ export class Broker {
     if (set?.size === 0) this.subscribers.delete(key);
   }
 
+  /** Number of live subscribers, all threads together (a gauge for metrics). */
+  get totalSubscribers(): number {
+    let total = 0;
+    for (const set of this.subscribers.values()) total += set.size;
+    return total;
+  }
+
   /** Number of live subscribers of a thread. */
   subscriberCount(workspaceId: string, threadId: string): number {
     return this.subscribers.get(keyOf(workspaceId, threadId))?.size ?? 0;

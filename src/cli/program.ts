@@ -1,6 +1,9 @@
 import { Command } from "commander";
+import { demoCommand } from "./commands/demo.js";
 import { exportCommand } from "./commands/export.js";
 import { importCommand } from "./commands/import.js";
+import { replayCommand } from "./commands/replay.js";
+import { serveCommand } from "./commands/serve.js";
 import { sweepCommand } from "./commands/sweep.js";
 
 /**
@@ -16,7 +19,10 @@ export function buildProgram(): Command {
     .description("Threadline: a durable, live store for AI-agent conversations")
     .version("0.1.0")
     .showHelpAfterError()
+    .addCommand(serveCommand())
+    .addCommand(replayCommand())
     .addCommand(sweepCommand())
     .addCommand(exportCommand())
-    .addCommand(importCommand());
+    .addCommand(importCommand())
+    .addCommand(demoCommand());
 }

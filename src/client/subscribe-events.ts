@@ -68,7 +68,7 @@ export async function* subscribeEvents(
           },
           signal,
         });
-      } catch (error) {
+      } catch {
         if (signal.aborted) return;
         await sleep(delayMs, signal);
         delayMs = Math.min(maxDelayMs, delayMs * 2);

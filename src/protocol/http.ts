@@ -22,6 +22,23 @@ export const PATHS = {
   metrics: "/metrics",
 } as const;
 
+/**
+ * The same paths as {@link PATHS}, as route patterns with `:threadId` / `:messageId` parameters,
+ * for the server's router (`PATHS.thread(id)` is `ROUTES.thread` with the parameter filled in).
+ */
+export const ROUTES = {
+  threads: PATHS.threads,
+  thread: `${API_PREFIX}/threads/:threadId`,
+  fork: `${API_PREFIX}/threads/:threadId/fork`,
+  threadMessages: `${API_PREFIX}/threads/:threadId/messages`,
+  messageStream: `${API_PREFIX}/threads/:threadId/messages/stream`,
+  events: `${API_PREFIX}/threads/:threadId/events`,
+  resumeStream: `${API_PREFIX}/threads/:threadId/stream`,
+  message: `${API_PREFIX}/messages/:messageId`,
+  healthz: PATHS.healthz,
+  metrics: PATHS.metrics,
+} as const;
+
 /** Request and response header names (lower case). */
 export const HEADERS = {
   authorization: "authorization",
@@ -29,7 +46,12 @@ export const HEADERS = {
   idempotencyKey: "idempotency-key",
   lastEventId: "last-event-id",
   cacheControl: "cache-control",
+  contentLength: "content-length",
+  wwwAuthenticate: "www-authenticate",
 } as const;
+
+/** The `Authorization` scheme of API keys (`Authorization: Bearer <key>`, SPEC §3). */
+export const AUTH_SCHEME = "Bearer";
 
 /** Query parameter names. */
 export const QUERY = {
@@ -54,6 +76,9 @@ export const SSE_SNAPSHOT_EVENT = "snapshot";
 
 /** Interval of the SSE heartbeat comment (SPEC §3). */
 export const SSE_HEARTBEAT_MS = 15_000;
+
+/** Text of the SSE heartbeat comment (`: keep-alive`, as the AI SDK's own keep-alive sends). */
+export const SSE_HEARTBEAT_COMMENT = "keep-alive";
 
 /**
  * Response headers of an AI SDK UI message stream (`UI_MESSAGE_STREAM_HEADERS` in `ai`), used by

@@ -26,14 +26,24 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    throw new ThreadlineError("internal", `database migration failed: ${String(error)}`, {
-      cause: error,
-    });
+  let attempt = 0;
+  for (;;) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error)
+      return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+    // Kysely inspects the catalog of every schema first; a schema that another process drops at
+    // that moment fails the look-up. Such a failure passes on retry; a real one does not.
+    attempt += 1;
+    if (attempt >= MIGRATION_ATTEMPTS) {
+      throw new ThreadlineError("internal", `database migration failed: ${String(error)}`, {
+        cause: error,
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
   }
-  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
 }
+
+const MIGRATION_ATTEMPTS = 3;
 
 /** The newest migration name this code knows: the schema version it expects. */
 export const LATEST_SCHEMA_VERSION = Object.keys(MIGRATIONS).sort().at(-1) ?? "";

@@ -26,7 +26,7 @@ interface Taken {
   pending: PendingMessage;
   write: MessageWrite;
   /** The write carries a structural or terminal change: its event is published reliably. */
-  urgent: boolean;
+  reliable: boolean;
   version: number;
   bytes: number;
   bodyBytes: number | undefined;
@@ -104,13 +104,13 @@ export class CoalescingWriter {
   }
 
   /**
-   * Records that `pending` accepted a change of `bytes` bytes. Urgent changes (structural, terminal,
-   * or any change at window 0) resolve after their commit; others after nothing (R3, R4).
+   * Records that `pending` accepted a change of `bytes` bytes. Structural and terminal changes, and
+   * any change at window 0, resolve after their commit; others at once (R3, R4).
    */
-  accepted(pending: PendingMessage, bytes: number, urgent: boolean): Promise<void> {
+  accepted(pending: PendingMessage, bytes: number, structural: boolean): Promise<void> {
     const now = this.clock.now();
-    const immediate = urgent || this.windowMs === 0;
-    pending.accept(now, bytes, immediate);
+    const immediate = structural || this.windowMs === 0;
+    pending.accept(now, bytes, { urgent: immediate, structural });
     if (!immediate) {
       this.scheduleTick();
       return Promise.resolve();
@@ -277,7 +277,7 @@ export class CoalescingWriter {
 
   /** Moves a message's uncommitted changes into a write, remembering how to put them back. */
   private take(p: PendingMessage, now: number): Taken {
-    const { chunks, replacement, pendingBytes, dirtySince, urgent, terminal } = p;
+    const { chunks, replacement, pendingBytes, dirtySince, urgent, structural, terminal } = p;
     const version = p.acceptedVersion;
     let write: MessageWrite;
     let bodyBytes: number | undefined;
@@ -314,6 +314,7 @@ export class CoalescingWriter {
     p.pendingBytes = 0;
     p.dirtySince = undefined;
     p.urgent = false;
+    p.structural = false;
     const restore = () => {
       // A replacement accepted meanwhile supersedes everything taken here.
       if (!p.replacement) {
@@ -323,8 +324,17 @@ export class CoalescingWriter {
       p.pendingBytes += pendingBytes;
       p.dirtySince = Math.min(dirtySince ?? now, p.dirtySince ?? now);
       p.urgent ||= urgent;
+      p.structural ||= structural;
     };
-    return { pending: p, write, urgent, version, bytes: pendingBytes, bodyBytes, restore };
+    return {
+      pending: p,
+      write,
+      reliable: structural,
+      version,
+      bytes: pendingBytes,
+      bodyBytes,
+      restore,
+    };
   }
 
   /** Applies a commit's outcome to a message's state and publishes its event (R10). */
@@ -364,7 +374,7 @@ export class CoalescingWriter {
     }
     // Structural changes (a tool call appears, reasoning ends, …) must not be lost to a busy
     // subscriber any more than terminal ones: they take the bounded-wait path (R12, crush).
-    const published = t.urgent
+    const published = t.reliable
       ? this.broker.publishReliable(p.workspaceId, event)
       : this.broker.publish(p.workspaceId, event);
     void published.then(() => p.committed(t.version));

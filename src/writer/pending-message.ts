@@ -33,8 +33,10 @@ export class PendingMessage {
   pendingBytes = 0;
   /** When the oldest uncommitted change was accepted (the window opens then, R3). */
   dirtySince: number | undefined;
-  /** A structural or terminal change awaits an immediate commit (R4). */
+  /** A change awaits an immediate commit: structural, terminal, window 0 or a flush (R4, R7). */
   urgent = false;
+  /** A structural or terminal change is uncommitted: its event is published reliably (R12). */
+  structural = false;
   terminal: TerminalRequest | undefined;
   /** Set once the message takes no more changes: finalized here, elsewhere, or deleted. */
   closed: "finalized" | "missing" | undefined;
@@ -70,11 +72,12 @@ export class PendingMessage {
   }
 
   /** Records an accepted change. */
-  accept(now: number, bytes: number, urgent: boolean): void {
+  accept(now: number, bytes: number, change: { urgent: boolean; structural: boolean }): void {
     this.acceptedVersion += 1;
     this.pendingBytes += bytes;
     this.dirtySince ??= now;
-    if (urgent) this.urgent = true;
+    if (change.urgent) this.urgent = true;
+    if (change.structural) this.structural = true;
   }
 
   /** The message as the producer sees it, buffered changes included (R8). */

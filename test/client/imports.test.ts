@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 
 /** Every module the client entry point reaches, following relative imports. */
 function importGraph(entry: string): { files: string[]; packages: string[] } {
+  const root = resolve(entry);
   const files = new Set<string>();
   const packages = new Set<string>();
   const visit = (file: string) => {
@@ -17,7 +18,7 @@ function importGraph(entry: string): { files: string[]; packages: string[] } {
       else packages.add(specifier);
     }
   };
-  visit(resolve("src/client/index.ts"));
+  visit(root);
   return {
     files: [...files].map((f) => f.slice(resolve("src").length + 1)),
     packages: [...packages],

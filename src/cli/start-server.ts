@@ -1,0 +1,73 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { ThreadlineError } from "../errors.js";
+import { createApp } from "../http/app.js";
+import type { ApiKeys } from "../http/auth.js";
+import { createThreadline, type Threadline, type ThreadlineOptions } from "../threadline.js";
+
+/** Options of {@link startServer}. */
+export interface ServerOptions extends Omit<ThreadlineOptions, "store"> {
+  /** Interface to bind; default 127.0.0.1. Without API keys only loopback is allowed (SPEC §3). */
+  host?: string;
+  /** Port; 0 picks a free one. Default 4000. */
+  port?: number;
+  /** API keys (key → workspace). Empty: one default workspace, no auth, loopback only. */
+  apiKeys?: ApiKeys;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:4000`. */
+  url: string;
+  threadline: Threadline;
+  /** Stops accepting connections, then flushes and closes Threadline (R7). */
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/**
+ * Opens Threadline and serves its HTTP API (SPEC §3) with `@hono/node-server`: the only place a
+ * port is bound.
+ *
+ * @throws ThreadlineError `bad_request` when asked to bind a non-loopback host without API keys.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? "127.0.0.1";
+  const apiKeys = options.apiKeys ?? new Map();
+  if (apiKeys.size === 0 && !LOOPBACK.has(host)) {
+    throw new ThreadlineError(
+      "bad_request",
+      `refusing to bind ${host} without API keys: pass --api-key WORKSPACE:KEY (or THREADLINE_API_KEYS), or bind 127.0.0.1`,
+    );
+  }
+  const threadline = await createThreadline(options);
+  const app = createApp({ threadline, apiKeys });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const started = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 4000 }, () =>
+      resolve(started),
+    );
+    started.once("error", reject);
+  }).catch(async (error) => {
+    await threadline.close();
+    throw error;
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${port}`,
+    threadline,
+    close: () => {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // Live SSE connections would hold close() open: end them.
+          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        });
+        await threadline.close();
+      })();
+      return closing;
+    },
+  };
+}

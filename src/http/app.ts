@@ -1,0 +1,81 @@
+import { Hono } from "hono";
+import type { Registry } from "prom-client";
+import { API_PREFIX, SSE_HEARTBEAT_MS } from "../protocol/http.js";
+import type { Threadline } from "../threadline.js";
+import type { AppEnv } from "./app-env.js";
+import { type ApiKeys, authenticate } from "./auth.js";
+import { limitContentLength } from "./body.js";
+import {
+  errorHandler,
+  logToConsole,
+  notFoundHandler,
+  type UnexpectedErrorLogger,
+} from "./errors.js";
+import { type HttpLimits, resolveLimits } from "./limits.js";
+import { createMetrics } from "./metrics.js";
+import { eventRoutes } from "./routes/events.js";
+import { healthRoutes } from "./routes/health.js";
+import { messageRoutes } from "./routes/messages.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import { resumeRoutes } from "./routes/resume.js";
+import { streamUploadRoutes } from "./routes/stream-upload.js";
+import { threadRoutes } from "./routes/threads.js";
+
+/** What {@link createApp} serves. */
+export interface AppDeps {
+  threadline: Threadline;
+  /**
+   * API keys, key → workspace id (see `parseApiKeys`). Empty or absent: every request is served by
+   * the default workspace, unauthenticated (SPEC §3; the CLI then binds 127.0.0.1 only).
+   */
+  apiKeys?: ApiKeys;
+  /** Body limits (defaults: 1 MiB per body, 256 KiB per uploaded chunk). */
+  limits?: Partial<HttpLimits>;
+  /** Interval of SSE heartbeat comments in ms (default 15 000, SPEC §3). */
+  heartbeatMs?: number;
+  /** Where `/metrics` registers Threadline's metrics (default a new registry). */
+  registry?: Registry;
+  /** Receives unexpected errors (answered 500 `internal`); default `console.error`. */
+  log?: UnexpectedErrorLogger;
+}
+
+/** The Threadline HTTP app: a Hono app, i.e. a `fetch(Request)` handler. */
+export type ThreadlineApp = Hono<AppEnv>;
+
+/**
+ * Builds the HTTP API of SPEC §3 over a running Threadline. The app binds no port: serve it with
+ * `@hono/node-server`'s `serve({ fetch: app.fetch })`, or call `app.request()` in tests.
+ *
+ * Every `/v1` route authenticates (`Authorization: Bearer <key>` → workspace, 401 otherwise),
+ * refuses a `Content-Length` over the body limit (413), and answers errors as
+ * `{ "error": { "code", "message" } }` with the code's status. `/healthz` and `/metrics` are open.
+ *
+ * @throws ThreadlineError `bad_request` for invalid limits.
+ * @example
+ * ```ts
+ * import { serve } from "@hono/node-server";
+ * const threadline = await createThreadline({ database: "sqlite:./threadline.db" });
+ * const app = createApp({ threadline, apiKeys: parseApiKeys(["acme:sk-1"]) });
+ * serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 4000 });
+ * ```
+ */
+export function createApp(deps: AppDeps): ThreadlineApp {
+  const limits = resolveLimits(deps.limits);
+  const heartbeatMs = deps.heartbeatMs ?? SSE_HEARTBEAT_MS;
+  const log = deps.log ?? logToConsole;
+  const { registry } = createMetrics(deps.threadline, deps.registry);
+
+  const app = new Hono<AppEnv>();
+  app.onError(errorHandler(log));
+  app.notFound(notFoundHandler);
+  app.route("/", healthRoutes());
+  app.route("/", metricsRoutes(registry));
+  app.use(`${API_PREFIX}/*`, authenticate(deps.threadline, deps.apiKeys));
+  app.use(`${API_PREFIX}/*`, limitContentLength(limits.maxBodyBytes));
+  app.route("/", threadRoutes(limits));
+  app.route("/", messageRoutes(limits));
+  app.route("/", streamUploadRoutes(limits));
+  app.route("/", eventRoutes(heartbeatMs, log));
+  app.route("/", resumeRoutes(heartbeatMs, log));
+  return app;
+}

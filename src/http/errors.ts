@@ -1,0 +1,86 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ZodError } from "zod";
+import { isThreadlineError, ThreadlineError } from "../errors.js";
+import { ERROR_STATUS, type ErrorCode } from "../protocol/error-codes.js";
+
+/** Receives errors the server could not map to a client error (they answer 500 `internal`). */
+export type UnexpectedErrorLogger = (
+  error: unknown,
+  context: { method: string; path: string },
+) => void;
+
+/** The default {@link UnexpectedErrorLogger}: `console.error`. */
+export const logToConsole: UnexpectedErrorLogger = (error, { method, path }) => {
+  console.error(`threadline: ${method} ${path} failed`, error);
+};
+
+/**
+ * Converts anything thrown by a route into the {@link ThreadlineError} it answers with (SPEC §3,
+ * STYLE habit 8): ThreadlineErrors as they are; a zod error, a JSON `SyntaxError` or an
+ * `HTTPException` become the matching 4xx; anything else is `internal`, with a generic message so
+ * no internals leak.
+ */
+export function toThreadlineError(error: unknown): ThreadlineError {
+  if (isThreadlineError(error)) return error;
+  if (error instanceof ZodError) {
+    return new ThreadlineError("bad_request", describeZodError(error), { cause: error });
+  }
+  if (error instanceof SyntaxError) {
+    return new ThreadlineError("bad_request", `malformed JSON body: ${error.message}`, {
+      cause: error,
+    });
+  }
+  if (error instanceof HTTPException) {
+    return new ThreadlineError(codeOfStatus(error.status), error.message || "request failed", {
+      cause: error,
+    });
+  }
+  return new ThreadlineError("internal", "internal server error", { cause: error });
+}
+
+/**
+ * The app's one error handler (Hono `onError`): answers `{ "error": { "code", "message" } }` with
+ * the code's status (SPEC §3). Server-side failures (5xx) are logged.
+ */
+export function errorHandler(log: UnexpectedErrorLogger) {
+  return function handleError(error: unknown, c: Context): Response {
+    const mapped = toThreadlineError(error);
+    if (mapped.status >= 500) log(error, { method: c.req.method, path: c.req.path });
+    return errorResponse(c, mapped);
+  };
+}
+
+/** Answers unknown paths with a 404 `not_found` error body (SPEC §3). */
+export function notFoundHandler(c: Context): Response {
+  const error = new ThreadlineError("not_found", `no route for ${c.req.method} ${c.req.path}`);
+  return errorResponse(c, error);
+}
+
+/** The error body and status of a {@link ThreadlineError}. */
+export function errorResponse(c: Context, error: ThreadlineError): Response {
+  return c.json(error.toJSON(), error.status as ContentfulStatusCode);
+}
+
+/** A one-line description of the first zod issue: `field "limit": Too big: expected …`. */
+export function describeZodError(error: ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid request";
+  const path = issue.path.map(String).join(".");
+  return path === "" ? issue.message : `field "${path}": ${issue.message}`;
+}
+
+/** The generic code of each status an `HTTPException` may carry. */
+const CODE_OF_STATUS: Readonly<Record<number, ErrorCode>> = {
+  [ERROR_STATUS.bad_request]: "bad_request",
+  [ERROR_STATUS.unauthorized]: "unauthorized",
+  [ERROR_STATUS.not_found]: "not_found",
+  [ERROR_STATUS.conflict]: "conflict",
+  [ERROR_STATUS.too_large]: "too_large",
+  [ERROR_STATUS.closed]: "closed",
+};
+
+function codeOfStatus(status: number): ErrorCode {
+  return CODE_OF_STATUS[status] ?? (status >= 500 ? "internal" : "bad_request");
+}

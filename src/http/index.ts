@@ -1,0 +1,32 @@
+/**
+ * `http/`: the HTTP API of SPEC §3 as a Hono app. It sits above the library (it calls the
+ * per-workspace API) and is the only place that knows about HTTP, SSE framing and prom-client.
+ */
+
+export { type AppDeps, createApp, type ThreadlineApp } from "./app.js";
+export type { AppEnv } from "./app-env.js";
+export { type ApiKeys, apiKeysFromEnv, authenticate, parseApiKeys } from "./auth.js";
+export {
+  errorHandler,
+  logToConsole,
+  toThreadlineError,
+  type UnexpectedErrorLogger,
+} from "./errors.js";
+export { DEFAULT_LIMITS, type HttpLimits } from "./limits.js";
+export { createMetrics, type ThreadlineMetrics } from "./metrics.js";
+export { persistUIMessageStream } from "./persist-ui-message-stream.js";
+export {
+  BodyInterruptedError,
+  formatOfContentType,
+  readUIMessageStreamBody,
+  type UIMessageStreamFormat,
+} from "./read-ui-message-stream-body.js";
+export {
+  formatSseComment,
+  formatSseEvent,
+  formatThreadEvent,
+  formatUIMessageChunk,
+  SseWriter,
+  UI_MESSAGE_STREAM_DONE_FRAME,
+} from "./sse.js";
+export { type ReplayStep, UIMessageStreamReplay } from "./ui-message-stream-replay.js";

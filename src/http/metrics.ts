@@ -1,0 +1,126 @@
+/**
+ * Prometheus metrics of a Threadline process (SPEC §3 `/metrics`, R12; STYLE habit 11): the only
+ * module that imports prom-client. It reads `threadline.stats` at scrape time and listens to
+ * `threadline.events`; the core knows nothing about it.
+ */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Threadline } from "../threadline.js";
+
+/** Buckets of the commit duration histogram, in seconds (a tick commits in ~1–50 ms). */
+const COMMIT_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
+
+/** The metrics of one Threadline, and how to stop collecting them. */
+export interface ThreadlineMetrics {
+  registry: Registry;
+  /** Removes the event listeners (the registry keeps its last values). */
+  dispose(): void;
+}
+
+/**
+ * Registers Threadline's metrics in `registry` (default a new one):
+ *
+ * - `threadline_broker_dropped_events_total{delivery="lossy"|"reliable"}` — events a full
+ *   subscriber queue dropped (R12), from `threadline.stats`;
+ * - `threadline_writer_buffered_messages` — messages with buffered or in-flight writes;
+ * - `threadline_writer_commits_total{trigger="urgent"|"window"}`, `threadline_writer_message_writes_total`
+ *   and `threadline_writer_commit_duration_seconds` — writer transactions (R4, R5);
+ * - `threadline_writer_commit_errors_total` — failed transactions, retried with backoff (R6);
+ * - `threadline_writer_rejected_writes_total{reason="finalized"|"missing"}` — guarded writes that
+ *   matched no streaming row (R8, R15);
+ * - `threadline_sweep_finalized_messages_total` — messages the crash sweep finalized (R18);
+ * - `threadline_background_errors_total{task}` — failed sweeps and lease renewals.
+ *
+ * One registry takes one Threadline's metrics (names are registered once).
+ *
+ * @example
+ * ```ts
+ * const { registry } = createMetrics(threadline);
+ * const text = await registry.metrics();
+ * ```
+ */
+export function createMetrics(
+  threadline: Threadline,
+  registry = new Registry(),
+): ThreadlineMetrics {
+  const registers = [registry];
+  new Counter({
+    name: "threadline_broker_dropped_events_total",
+    help: "Events dropped by a full subscriber queue; the subscriber then catches up from the log (R12).",
+    labelNames: ["delivery"] as const,
+    registers,
+    collect() {
+      const { lossyDrops, reliableDrops } = threadline.stats;
+      this.reset();
+      this.inc({ delivery: "lossy" }, lossyDrops);
+      this.inc({ delivery: "reliable" }, reliableDrops);
+    },
+  });
+  new Gauge({
+    name: "threadline_writer_buffered_messages",
+    help: "Streaming messages with buffered or in-flight writes in this process.",
+    registers,
+    collect() {
+      this.set(threadline.stats.bufferedMessages);
+    },
+  });
+  const commits = new Counter({
+    name: "threadline_writer_commits_total",
+    help: "Writer transactions committed: urgent (structural or terminal changes) or per window.",
+    labelNames: ["trigger"] as const,
+    registers,
+  });
+  const writes = new Counter({
+    name: "threadline_writer_message_writes_total",
+    help: "Message writes committed by the writer (several per transaction, R5).",
+    registers,
+  });
+  const duration = new Histogram({
+    name: "threadline_writer_commit_duration_seconds",
+    help: "Duration of committed writer transactions.",
+    buckets: COMMIT_DURATION_BUCKETS,
+    registers,
+  });
+  const errors = new Counter({
+    name: "threadline_writer_commit_errors_total",
+    help: "Writer transactions that failed; their writes stay buffered and are retried (R6).",
+    registers,
+  });
+  const rejected = new Counter({
+    name: "threadline_writer_rejected_writes_total",
+    help: "Guarded writes that matched no streaming message: finalized elsewhere or deleted.",
+    labelNames: ["reason"] as const,
+    registers,
+  });
+  const swept = new Counter({
+    name: "threadline_sweep_finalized_messages_total",
+    help: "Messages the crash sweep finalized aborted after their writer lease expired (R18).",
+    registers,
+  });
+  const backgroundErrors = new Counter({
+    name: "threadline_background_errors_total",
+    help: "Failed background tasks (sweep, lease renewal); they run again.",
+    labelNames: ["task"] as const,
+    registers,
+  });
+  commits.inc({ trigger: "urgent" }, 0);
+  commits.inc({ trigger: "window" }, 0);
+
+  const { events } = threadline;
+  const listeners = [
+    events.on("writer:commit", (commit) => {
+      commits.inc({ trigger: commit.urgent ? "urgent" : "window" });
+      writes.inc(commit.writes);
+      duration.observe(commit.durationMs / 1_000);
+    }),
+    events.on("writer:error", () => errors.inc()),
+    events.on("writer:rejected", ({ reason }) => rejected.inc({ reason })),
+    events.on("lifecycle:swept", ({ count }) => swept.inc(count)),
+    events.on("lifecycle:error", ({ task }) => backgroundErrors.inc({ task })),
+  ];
+  return {
+    registry,
+    dispose: () => {
+      for (const off of listeners) off();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { Hono } from "hono";
+import type { UIMessagePart } from "../../message/types.js";
+import { ROUTES } from "../../protocol/http.js";
+import type { AppEnv } from "../app-env.js";
+import { readJsonBody } from "../body.js";
+import type { HttpLimits } from "../limits.js";
+import { appendMessageBody, parseInput } from "../schemas.js";
+
+/**
+ * Message routes (SPEC §3), scoped to the request's workspace (another workspace's ids: 404):
+ *
+ * - `GET /v1/threads/:threadId/messages` → `{messages, seq}`, buffered chunks included (R8);
+ * - `POST /v1/threads/:threadId/messages` `{id?, role, parts, metadata?}` → 201 `{message, seq}`,
+ *   `seq` being the message's `message.created` event. The `Idempotency-Key` header (R21) is
+ *   accepted and not yet acted on;
+ * - `GET /v1/messages/:messageId` → `{message}` (R8); `DELETE` → 204.
+ */
+export function messageRoutes(limits: HttpLimits): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+
+  routes.get(ROUTES.threadMessages, async function listMessages(c) {
+    const { messages, seq } = await c.var.workspace.messages.list(c.req.param("threadId"));
+    return c.json({ messages, seq });
+  });
+
+  routes.post(ROUTES.threadMessages, async function appendMessage(c) {
+    const body = await readJsonBody(c.req.raw, limits.maxBodyBytes);
+    const input = parseInput(appendMessageBody, body, "request body");
+    const message = await c.var.workspace.messages.append(c.req.param("threadId"), {
+      ...input,
+      parts: input.parts as UIMessagePart[], // the library checks each part's `type` again
+    });
+    return c.json({ message, seq: message.createdSeq }, 201);
+  });
+
+  routes.get(ROUTES.message, async function getMessage(c) {
+    const message = await c.var.workspace.messages.get(c.req.param("messageId"));
+    return c.json({ message });
+  });
+
+  routes.delete(ROUTES.message, async function deleteMessage(c) {
+    await c.var.workspace.messages.delete(c.req.param("messageId"));
+    return c.body(null, 204);
+  });
+
+  return routes;
+}

@@ -1,0 +1,32 @@
+import { Hono } from "hono";
+import { HEADERS, ROUTES } from "../../protocol/http.js";
+import type { AppEnv } from "../app-env.js";
+import type { HttpLimits } from "../limits.js";
+import { persistUIMessageStream } from "../persist-ui-message-stream.js";
+import { formatOfContentType, readUIMessageStreamBody } from "../read-ui-message-stream-body.js";
+
+/**
+ * `POST /v1/threads/:threadId/messages/stream` (SPEC §3): the body is an AI SDK UI message stream —
+ * SSE `data:` lines, or NDJSON with `Content-Type: application/x-ndjson` — persisted as one
+ * assistant message while it arrives (R3–R16); answers `{message}` with the final stored message.
+ * See {@link persistUIMessageStream} for how chunks, early ends and bad chunks are handled.
+ */
+export function streamUploadRoutes(limits: HttpLimits): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+
+  routes.post(ROUTES.messageStream, async function uploadMessageStream(c) {
+    const workspace = c.var.workspace;
+    const threadId = c.req.param("threadId");
+    await workspace.threads.get(threadId); // 404 before anything is read or written
+    const format = formatOfContentType(c.req.header(HEADERS.contentType));
+    const records = readUIMessageStreamBody(c.req.raw.body, format, limits);
+    try {
+      const message = await persistUIMessageStream(workspace, threadId, records);
+      return c.json({ message });
+    } finally {
+      await records.return(undefined);
+    }
+  });
+
+  return routes;
+}

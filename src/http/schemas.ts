@@ -1,0 +1,81 @@
+/**
+ * Request validation of the HTTP API (SPEC §3): one zod schema per body or query, and
+ * {@link parseInput} turning a failure into a 400 `bad_request` naming the field.
+ */
+import { z } from "zod";
+import { ThreadlineError } from "../errors.js";
+import { describeZodError } from "./errors.js";
+
+/** Largest page of `GET /v1/threads` (SPEC §3 `limit` 1–200). */
+export const MAX_PAGE_SIZE = 200;
+
+/** A thread or message id: 1–200 characters (the library's own bound). */
+const id = z.string().min(1).max(200);
+const title = z.string().max(1_000).nullable();
+const threadMetadata = z.record(z.string(), z.unknown()).nullable();
+
+/** `POST /v1/threads` `{id?, title?, metadata?}`; unknown fields are refused (typos surface). */
+export const createThreadBody = z.strictObject({
+  id: id.optional(),
+  title: title.optional(),
+  metadata: threadMetadata.optional(),
+});
+
+/**
+ * `POST /v1/threads/:id/fork` `{atSeq?, atMessageId?}` (R19), one of the two at most, plus the new
+ * thread's optional `id`, `title` and `metadata`.
+ */
+export const forkThreadBody = z
+  .strictObject({
+    atSeq: z.number().int().min(1).optional(),
+    atMessageId: id.optional(),
+    id: id.optional(),
+    title: title.optional(),
+    metadata: threadMetadata.optional(),
+  })
+  .refine((body) => body.atSeq === undefined || body.atMessageId === undefined, {
+    message: "give atSeq or atMessageId, not both",
+  });
+
+/**
+ * `POST /v1/threads/:id/messages` `{id?, role, parts, metadata?}`: an AI SDK `UIMessage`. Extra
+ * fields are ignored, so a `UIMessage` from any AI SDK version can be posted as it is.
+ */
+export const appendMessageBody = z.object({
+  id: id.optional(),
+  role: z.enum(["user", "assistant", "system"]),
+  parts: z.array(z.looseObject({ type: z.string().min(1) })),
+  metadata: z.unknown().optional(),
+});
+
+const pageSize = z
+  .string()
+  .regex(/^\d+$/, "must be an integer")
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(MAX_PAGE_SIZE));
+
+/** `GET /v1/threads?limit&cursor`: `limit` an integer 1–200, `cursor` an opaque non-empty string. */
+export const listThreadsQuery = z.object({
+  limit: pageSize.optional(),
+  cursor: z.string().min(1).max(1_000).optional(),
+});
+
+/**
+ * Validates `value` with `schema`.
+ * @throws ThreadlineError `bad_request` naming `what` and the first offending field.
+ * @example
+ * ```ts
+ * const body = parseInput(createThreadBody, await readJsonBody(request, max), "request body");
+ * ```
+ */
+export function parseInput<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  what: string,
+): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ThreadlineError("bad_request", `invalid ${what}: ${describeZodError(result.error)}`, {
+    cause: result.error,
+  });
+}

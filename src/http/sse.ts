@@ -1,0 +1,103 @@
+/**
+ * Server-sent events encoding (SPEC §3 `GET …/events` and `GET …/stream`) and a writer that sends
+ * heartbeats while a stream is idle.
+ */
+import type { StreamingApi } from "hono/utils/stream";
+import type { UIMessageChunk } from "../message/types.js";
+import {
+  SSE_HEARTBEAT_COMMENT,
+  SSE_SNAPSHOT_EVENT,
+  UI_MESSAGE_STREAM_DONE,
+} from "../protocol/http.js";
+import type { SubscriptionItem } from "../subscription/subscription.js";
+
+/**
+ * One SSE event: `event:`, `id:` and one `data:` line per line of `data`, then a blank line.
+ * @throws Error when `event` or `id` contains a line break (it would forge fields).
+ */
+export function formatSseEvent(fields: { event?: string; id?: string; data: string }): string {
+  for (const name of ["event", "id"] as const) {
+    if (/[\r\n]/.test(fields[name] ?? ""))
+      throw new Error(`SSE ${name} must not contain a newline`);
+  }
+  const lines: string[] = [];
+  if (fields.event !== undefined) lines.push(`event: ${fields.event}`);
+  if (fields.id !== undefined) lines.push(`id: ${fields.id}`);
+  for (const line of fields.data.split(/\r\n|\r|\n/)) lines.push(`data: ${line}`);
+  return `${lines.join("\n")}\n\n`;
+}
+
+/** An SSE comment (`: text`), ignored by clients; used as the heartbeat. */
+export function formatSseComment(text: string): string {
+  return `: ${text}\n\n`;
+}
+
+/** The heartbeat frame (`: keep-alive`, SPEC §3). */
+export const HEARTBEAT_FRAME = formatSseComment(SSE_HEARTBEAT_COMMENT);
+
+/**
+ * One item of a thread subscription as an SSE event of `GET /v1/threads/:id/events` (SPEC §3,
+ * R11): `id:` is the seq, `event:` the type (`snapshot` or the log event type), `data:` the JSON
+ * event — for the snapshot `{seq, thread, messages}`.
+ */
+export function formatThreadEvent(item: SubscriptionItem): string {
+  if (item.type === "snapshot") {
+    const { seq, thread, messages } = item;
+    return formatSseEvent({
+      event: SSE_SNAPSHOT_EVENT,
+      id: String(seq),
+      data: JSON.stringify({ seq, thread, messages }),
+    });
+  }
+  return formatSseEvent({ event: item.type, id: String(item.seq), data: JSON.stringify(item) });
+}
+
+/** One chunk of an AI SDK UI message stream: `data: <json>` (protocol doc §1). */
+export function formatUIMessageChunk(chunk: UIMessageChunk): string {
+  return `data: ${JSON.stringify(chunk)}\n\n`;
+}
+
+/** The frame that ends an AI SDK UI message stream: `data: [DONE]`. */
+export const UI_MESSAGE_STREAM_DONE_FRAME = `data: ${UI_MESSAGE_STREAM_DONE}\n\n`;
+
+/**
+ * Writes frames to a Hono stream one at a time, and a heartbeat comment every `heartbeatMs` while
+ * no write is in progress (SPEC §3 "heartbeat comment every 15 s"). A write resolves only once the
+ * stream took the frame, so a caller awaiting each write never buffers more than one frame for a
+ * slow client; a heartbeat is skipped rather than queued behind a write that is stuck.
+ */
+export class SseWriter {
+  private writing = 0;
+  private readonly timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly stream: StreamingApi,
+    heartbeatMs: number,
+  ) {
+    if (heartbeatMs > 0) {
+      this.timer = setInterval(() => this.heartbeat(), heartbeatMs);
+      this.timer.unref?.();
+    }
+  }
+
+  /** Writes one frame; resolves when the stream accepted it (or the client is gone). */
+  async write(frame: string): Promise<void> {
+    this.writing += 1;
+    try {
+      await this.stream.write(frame);
+    } finally {
+      this.writing -= 1;
+    }
+  }
+
+  /** Stops the heartbeat. */
+  close(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+  }
+
+  private heartbeat(): void {
+    if (this.writing === 0 && !this.stream.closed && !this.stream.aborted) {
+      void this.write(HEARTBEAT_FRAME);
+    }
+  }
+}
