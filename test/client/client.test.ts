@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../../src/cli/start-server.js";
 import { type ClientSubscriptionItem, createClient } from "../../src/client/index.js";
+import type { UIMessageChunk } from "../../src/message/types.js";
 import { BACKENDS } from "../support/backends.js";
 
 const servers: RunningServer[] = [];
@@ -79,13 +80,16 @@ for (const backend of BACKENDS) {
         }
       })();
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const chunks = [
+      const chunks: UIMessageChunk[] = [
         { type: "start" },
         { type: "text-start", id: "t" },
-        ...Array.from({ length: 20 }, (_, i) => ({ type: "text-delta", id: "t", delta: `${i} ` })),
+        ...Array.from(
+          { length: 20 },
+          (_, i): UIMessageChunk => ({ type: "text-delta", id: "t", delta: `${i} ` }),
+        ),
         { type: "text-end", id: "t" },
         { type: "finish" },
-      ] as const;
+      ];
       async function* paced() {
         for (const chunk of chunks) {
           yield chunk;
