@@ -22,6 +22,13 @@ export {
   type TimerHandle,
 } from "./clock.js";
 export { isThreadlineError, ThreadlineError } from "./errors.js";
+export type {
+  InboundOptions,
+  RunDeclined,
+  RunHandler,
+} from "./inbound/inbound-options.js";
+export type { AppendOptions, AppendResult } from "./inbound/receive-message.js";
+export { RUN_NOTICE_TEXT } from "./inbound/run-notices.js";
 export { LeaseSweeper, type SweeperOptions } from "./lifecycle/lease-sweeper.js";
 export * from "./message/index.js";
 export { EventHub, type Listener, type ThreadlineEventMap } from "./observe.js";
@@ -34,6 +41,27 @@ export {
   type ThreadEventType,
 } from "./protocol/events.js";
 export type { MessageDelta, StoredMessage, Thread } from "./protocol/resources.js";
+export {
+  isRunDeclineReason,
+  RUN_DECLINE_REASONS,
+  RUN_DECLINE_STATUS,
+  type RunDeclineReason,
+  type RunOptions,
+  type RunRequest,
+} from "./protocol/runs.js";
+export type {
+  ArmedTrigger,
+  ArmTriggerInput,
+  ClaimInboundInput,
+  ClaimRunTriggersInput,
+  InboundClaim,
+  InboundClaimRecord,
+  InboundMessageInput,
+  PurgeCounts,
+  RunCompletion,
+  RunTrigger,
+  RunTriggerStatus,
+} from "./store/inbound-records.js";
 export { openStore } from "./store/open-store.js";
 export type {
   BodySnapshot,

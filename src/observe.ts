@@ -27,8 +27,59 @@ export interface ThreadlineEventMap {
   "lifecycle:swept": { count: number };
   /** Leases of this node's streaming messages were renewed (R18). */
   "lifecycle:renewed": { count: number };
-  /** A background task (sweep, renewal, listener) failed; it will run again. */
+  /** A background task (sweep, renewal, listener, run scheduler, purge) failed; it will run again. */
   "lifecycle:error": { task: string; error: unknown };
+  /** A processed idempotency key was sent again: the original message was answered (R21). */
+  "inbound:replayed": { workspaceId: string; key: string; messageId: string };
+  /**
+   * A message with an idempotency key was refused with `conflict` (R21): `in_flight` (another
+   * request holds the key), `taken_over` (this request held it too long and lost it), `other_thread`
+   * (the key stored a message of another thread), `deleted` (its message was deleted since).
+   */
+  "inbound:conflict": {
+    workspaceId: string;
+    key: string;
+    reason: "in_flight" | "taken_over" | "other_thread" | "deleted";
+  };
+  /** A stale claim (older than the claim stale time) was taken over by a new request (R21). */
+  "inbound:taken-over": { workspaceId: string; key: string };
+  /** A user message (re)armed its thread's run trigger (R22). */
+  "run:armed": {
+    workspaceId: string;
+    threadId: string;
+    triggerId: string;
+    generation: number;
+    dueAt: number;
+  };
+  /** A run was delivered and `run.triggered` appended (R22, R24). */
+  "run:fired": {
+    workspaceId: string;
+    threadId: string;
+    triggerId: string;
+    attempt: number;
+    messages: number;
+  };
+  /**
+   * A run delivery failed (R24): retried after `retryInMs`, or, when `retryInMs` is null, the last
+   * attempt failed and the trigger is kept as `failed`.
+   */
+  "run:failed": {
+    workspaceId: string;
+    threadId: string;
+    triggerId: string;
+    attempt: number;
+    error: unknown;
+    retryInMs: number | null;
+  };
+  /** The run target answered agent offline / archived: a system notice was appended (R24). */
+  "run:notice": { workspaceId: string; threadId: string; triggerId: string; reason: string };
+  /**
+   * A delivery attempt's completion lost the generation fence: its claim had expired and another
+   * claim took the trigger over (R23). Nothing was written; the newer claim completes it.
+   */
+  "run:fenced": { workspaceId: string; threadId: string; triggerId: string; generation: number };
+  /** The retention purge deleted old claims and finished triggers (R25). */
+  "inbound:purged": { claims: number; triggers: number };
 }
 
 /** A listener of one event. */

@@ -1,6 +1,16 @@
 import { Broker, type BrokerOptions } from "./broker/broker.js";
 import { type Clock, type IdGenerator, randomId, systemClock } from "./clock.js";
 import { ThreadlineError } from "./errors.js";
+import type { FireContext } from "./inbound/fire-trigger.js";
+import {
+  type InboundOptions,
+  type ResolvedInboundOptions,
+  resolveInboundOptions,
+} from "./inbound/inbound-options.js";
+import type { InboundDeps } from "./inbound/receive-message.js";
+import { RetentionPurger } from "./inbound/retention-purger.js";
+import { RunScheduler } from "./inbound/run-scheduler.js";
+import { runTargets } from "./inbound/run-targets.js";
 import { LeaseSweeper } from "./lifecycle/lease-sweeper.js";
 import { EventHub } from "./observe.js";
 import { openStore } from "./store/open-store.js";
@@ -12,7 +22,7 @@ import { CoalescingWriter, type WriterOptions } from "./writer/coalescing-writer
 export const DEFAULT_WORKSPACE = "default";
 
 /** Options of {@link createThreadline}. */
-export interface ThreadlineOptions extends WriterOptions, BrokerOptions {
+export interface ThreadlineOptions extends WriterOptions, BrokerOptions, InboundOptions {
   /** `sqlite:PATH`, `sqlite::memory:` or `postgres://…` (SPEC §4 `--db`). */
   database: string;
   /**
@@ -22,7 +32,7 @@ export interface ThreadlineOptions extends WriterOptions, BrokerOptions {
   store?: Store;
   /** Time between crash sweeps in ms (R18; default 10 000). */
   sweepIntervalMs?: number;
-  /** This process's writer-lease owner id (default random per process). */
+  /** This process's node id: writer-lease and run-trigger claim owner (default random per process). */
   nodeId?: string;
   /** The clock for windows, leases and retries (default the system clock). */
   clock?: Clock;
@@ -44,10 +54,11 @@ export class Threadline extends ThreadlineWorkspace {
     private readonly broker: Broker,
     private readonly writer: CoalescingWriter,
     private readonly sweeper: LeaseSweeper,
-    /** Observability events (`writer:commit`, `broker:drop`, `lifecycle:swept`, …). */
+    /** Observability events (`writer:commit`, `broker:drop`, `lifecycle:swept`, `run:fired`, …). */
     readonly events: EventHub,
     private readonly stopListening: () => Promise<void>,
     deps: WorkspaceDeps,
+    private readonly inbound: { scheduler: RunScheduler; purger: RetentionPurger },
   ) {
     super(DEFAULT_WORKSPACE, deps);
     this.views.set(DEFAULT_WORKSPACE, this);
@@ -81,6 +92,19 @@ export class Threadline extends ThreadlineWorkspace {
     return this.sweeper.sweep();
   }
 
+  /**
+   * Run triggers (R22–R25). The scheduler fires them by itself; these are for tests driving a
+   * fake clock, and for operators.
+   */
+  readonly runs = {
+    /** Claims and fires every due trigger now; resolves when that look is done (R23). */
+    fireDue: (): Promise<void> => this.inbound.scheduler.fireDue(),
+    /** Resolves once no trigger is being claimed or delivered. */
+    idle: (): Promise<void> => this.inbound.scheduler.idle(),
+    /** Purges claims and finished triggers past retention now (R25). @returns what was deleted. */
+    purge: (): Promise<{ claims: number; triggers: number }> => this.inbound.purger.purge(),
+  };
+
   /** Counters for `/metrics` (R12) and gauges. */
   get stats(): {
     lossyDrops: number;
@@ -96,13 +120,20 @@ export class Threadline extends ThreadlineWorkspace {
     };
   }
 
-  /** Flushes everything (R7), stops background work, closes subscriptions and the store. */
+  /**
+   * Flushes everything (R7), fires at once every pending run trigger this process armed (R23), stops
+   * background work, closes subscriptions and the store.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.sweeper.stop();
+      await this.inbound.purger.stop();
+      await this.inbound.scheduler.stop();
       try {
         await this.writer.close();
       } finally {
+        // After the writer: a run reads the thread with every assistant message flushed.
+        await this.inbound.scheduler.drain();
         this.broker.closeAll();
         await this.stopListening();
         await this.store.close();
@@ -118,9 +149,11 @@ export class Threadline extends ThreadlineWorkspace {
 
 /**
  * Opens Threadline on a database, migrates it (R27), runs the first crash sweep (R18) and starts
- * the periodic one, and on PostgreSQL listens for other nodes' commits (R26).
+ * the periodic one, starts the run scheduler (firing triggers that came due while it was down,
+ * R23) and the retention purge (R25), and on PostgreSQL listens for other nodes' commits (R26).
  *
- * @throws ThreadlineError `bad_request` (unsupported URL), `schema_too_new` (R27); connection errors.
+ * @throws ThreadlineError `bad_request` (unsupported URL, invalid inbound options),
+ *   `schema_too_new` (R27); connection errors.
  * @example
  * ```ts
  * const threadline = await createThreadline({ database: "sqlite:./threadline.db" });
@@ -137,6 +170,7 @@ export class Threadline extends ThreadlineWorkspace {
 export async function createThreadline(options: ThreadlineOptions): Promise<Threadline> {
   const clock = options.clock ?? systemClock;
   const nodeId = options.nodeId ?? `node-${randomId()}`;
+  const inboundOptions = resolveInboundOptions(options);
   const store = options.store ?? (await openStore(options.database, nodeId));
   try {
     await store.migrate();
@@ -154,12 +188,58 @@ export async function createThreadline(options: ThreadlineOptions): Promise<Thre
         broker.notifyRemoteCommit(commit.workspaceId, commit.threadId);
       }
     });
-    const deps = { store, broker, writer, clock, generateId: options.generateId ?? randomId };
-    const threadline = new Threadline(store, broker, writer, sweeper, events, stopListening, deps);
+    const generateId = options.generateId ?? randomId;
+    const fire: FireContext = {
+      store,
+      broker,
+      clock,
+      events,
+      generateId,
+      deliver: runTargets(inboundOptions),
+      maxAttempts: inboundOptions.runMaxAttempts,
+      retryInitialMs: inboundOptions.runRetryInitialMs,
+      retryMaxMs: inboundOptions.runRetryMaxMs,
+    };
+    const scheduler = new RunScheduler(fire, nodeId, {
+      pollIntervalMs: inboundOptions.runPollIntervalMs,
+      claimTtlMs: inboundOptions.runClaimTtlMs,
+      enabled: inboundOptions.fireRuns,
+    });
+    const purger = new RetentionPurger(store, clock, events, {
+      retentionMs: inboundOptions.retentionMs,
+      intervalMs: inboundOptions.purgeIntervalMs,
+    });
+    const inbound = inboundDeps(fire, nodeId, inboundOptions, scheduler);
+    const deps = { store, broker, writer, clock, generateId, inbound };
+    const threadline = new Threadline(store, broker, writer, sweeper, events, stopListening, deps, {
+      scheduler,
+      purger,
+    });
     await sweeper.start();
+    scheduler.start();
+    purger.start();
     return threadline;
   } catch (error) {
     await store.close().catch(() => {});
     throw error;
   }
+}
+
+function inboundDeps(
+  fire: FireContext,
+  nodeId: string,
+  options: ResolvedInboundOptions,
+  scheduler: RunScheduler,
+): InboundDeps {
+  return {
+    store: fire.store,
+    broker: fire.broker,
+    clock: fire.clock,
+    generateId: fire.generateId,
+    events: fire.events,
+    nodeId,
+    claimStaleMs: options.inboundClaimStaleMs,
+    runDebounceMs: options.runDebounceMs,
+    onArmed: (_workspaceId, _threadId, trigger) => scheduler.armed(trigger),
+  };
 }

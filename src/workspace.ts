@@ -1,6 +1,12 @@
 import type { Broker } from "./broker/broker.js";
 import type { Clock, IdGenerator } from "./clock.js";
 import { ThreadlineError } from "./errors.js";
+import {
+  type AppendOptions,
+  type AppendResult,
+  type InboundDeps,
+  receiveMessage,
+} from "./inbound/receive-message.js";
 import type { MessageRole, UIMessage } from "./message/types.js";
 import type { StoredMessage, Thread } from "./protocol/resources.js";
 import type { Store, ThreadPage } from "./store/store.js";
@@ -15,6 +21,8 @@ export interface WorkspaceDeps {
   writer: CoalescingWriter;
   clock: Clock;
   generateId: IdGenerator;
+  /** Idempotency claims and run triggers (R21–R23). */
+  inbound: InboundDeps;
 }
 
 /** Input of {@link ThreadlineWorkspace.threads}`.create`. */
@@ -126,25 +134,43 @@ export class ThreadlineWorkspace {
   /** Messages: append complete ones, read (read-your-writes, R8), delete. */
   readonly messages = {
     /**
-     * Appends a complete message (status `completed`) with a `message.created` event.
-     * @throws ThreadlineError `not_found` (thread), `conflict` (id taken), `bad_request`.
+     * Appends a complete message (status `completed`) with a `message.created` event. With an
+     * `idempotencyKey` it is stored at most once per key (R21): a repeat returns the original
+     * message. A user message (re)arms its thread's run trigger in the same transaction, with
+     * `run` options (R22); see {@link submit} to also learn whether the key replayed.
+     *
+     * @throws ThreadlineError `not_found` (thread), `conflict` (id taken; key in flight or taken
+     *   over), `bad_request` (message, key or run options).
+     * @example
+     * ```ts
+     * await threadline.messages.append(thread.id, { role: "user", parts: [{ type: "text", text: "Hi" }] },
+     *   { idempotencyKey: "lark-msg-42", run: { forceFresh: true, model: "fast" } });
+     * ```
      */
-    append: async (threadId: string, input: AppendMessageInput): Promise<StoredMessage> => {
+    append: async (
+      threadId: string,
+      input: AppendMessageInput,
+      options: AppendOptions = {},
+    ): Promise<StoredMessage> => (await this.messages.submit(threadId, input, options)).message,
+    /**
+     * {@link append}, also telling whether the idempotency key replayed an earlier message
+     * (`replayed`: HTTP answers 200 instead of 201, R21). Same errors as `append`.
+     */
+    submit: async (
+      threadId: string,
+      input: AppendMessageInput,
+      options: AppendOptions = {},
+    ): Promise<AppendResult> => {
       checkMessageInput(input);
-      const { message, event } = await this.deps.store.createMessage(
-        this.workspaceId,
-        {
-          threadId,
-          id: input.id ?? this.deps.generateId(),
-          role: input.role,
-          status: "completed",
-          parts: input.parts,
-          metadata: input.metadata,
-        },
-        this.deps.clock.now(),
-      );
-      await this.deps.broker.publish(this.workspaceId, event);
-      return message;
+      const message = {
+        threadId,
+        id: input.id ?? this.deps.generateId(),
+        role: input.role,
+        status: "completed" as const,
+        parts: input.parts,
+        metadata: input.metadata,
+      };
+      return receiveMessage(this.deps.inbound, this.workspaceId, message, options);
     },
     /** Reads a message, buffered chunks included (R8). @throws ThreadlineError `not_found`. */
     get: async (messageId: string): Promise<StoredMessage> => {

@@ -20,7 +20,10 @@ export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:4000`. */
   url: string;
   threadline: Threadline;
-  /** Stops accepting connections, then flushes and closes Threadline (R7). */
+  /**
+   * Stops accepting connections, then closes Threadline: flushes buffered writes (R7) and fires the
+   * run triggers this process armed (R23).
+   */
   close(): Promise<void>;
 }
 

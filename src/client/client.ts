@@ -1,6 +1,7 @@
 import type { UIMessage, UIMessageChunk } from "../message/types.js";
 import { CONTENT_TYPES, HEADERS, PATHS, QUERY } from "../protocol/http.js";
 import type { StoredMessage, Thread } from "../protocol/resources.js";
+import type { RunOptions } from "../protocol/runs.js";
 import { errorFromResponse } from "./http-error.js";
 import {
   type ClientSubscribeOptions,
@@ -19,12 +20,13 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
-/** A complete message to append. */
+/** A complete message to append, with the options of the run a user message (re)arms (R22). */
 export interface ClientMessageInput {
   id?: string;
   role: UIMessage["role"];
   parts: UIMessage["parts"];
   metadata?: unknown;
+  run?: RunOptions;
 }
 
 /**

@@ -4,6 +4,7 @@
  * `threadline.events`; the core knows nothing about it.
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { RUN_DECLINE_REASONS } from "../protocol/runs.js";
 import type { Threadline } from "../threadline.js";
 
 /** Buckets of the commit duration histogram, in seconds (a tick commits in ~1–50 ms). */
@@ -28,7 +29,17 @@ export interface ThreadlineMetrics {
  * - `threadline_writer_rejected_writes_total{reason="finalized"|"missing"}` — guarded writes that
  *   matched no streaming row (R8, R15);
  * - `threadline_sweep_finalized_messages_total` — messages the crash sweep finalized (R18);
- * - `threadline_background_errors_total{task}` — failed sweeps and lease renewals.
+ * - `threadline_background_errors_total{task}` — failed sweeps, lease renewals, run scheduler
+ *   looks and purges;
+ * - `threadline_inbound_claim_conflicts_total{reason}` — messages refused because their
+ *   idempotency key was in flight, taken over, or used elsewhere (R21);
+ *   `threadline_inbound_replays_total` — repeats answered with the original message (R21);
+ * - `threadline_runs_fired_total` — runs delivered (R22); `threadline_run_failures_total` — failed
+ *   delivery attempts, each retried (R24); `threadline_runs_failed_total` — triggers kept `failed`
+ *   after their last attempt (R24); `threadline_run_notices_total{reason}` — agent offline /
+ *   archived notices appended (R24);
+ * - `threadline_inbound_purged_total{kind="claims"|"triggers"}` — rows the retention purge deleted
+ *   (R25).
  *
  * One registry takes one Threadline's metrics (names are registered once).
  *
@@ -104,6 +115,7 @@ export function createMetrics(
   });
   commits.inc({ trigger: "urgent" }, 0);
   commits.inc({ trigger: "window" }, 0);
+  const inbound = inboundMetrics(registers);
 
   const { events } = threadline;
   const listeners = [
@@ -116,6 +128,18 @@ export function createMetrics(
     events.on("writer:rejected", ({ reason }) => rejected.inc({ reason })),
     events.on("lifecycle:swept", ({ count }) => swept.inc(count)),
     events.on("lifecycle:error", ({ task }) => backgroundErrors.inc({ task })),
+    events.on("inbound:conflict", ({ reason }) => inbound.conflicts.inc({ reason })),
+    events.on("inbound:replayed", () => inbound.replays.inc()),
+    events.on("run:fired", () => inbound.fired.inc()),
+    events.on("run:failed", ({ retryInMs }) => {
+      inbound.failures.inc();
+      if (retryInMs === null) inbound.gaveUp.inc();
+    }),
+    events.on("run:notice", ({ reason }) => inbound.notices.inc({ reason })),
+    events.on("inbound:purged", ({ claims, triggers }) => {
+      inbound.purged.inc({ kind: "claims" }, claims);
+      inbound.purged.inc({ kind: "triggers" }, triggers);
+    }),
   ];
   return {
     registry,
@@ -123,4 +147,53 @@ export function createMetrics(
       for (const off of listeners) off();
     },
   };
+}
+
+/** The counters of idempotency claims and run triggers (R21–R25), zero-initialized. */
+function inboundMetrics(registers: Registry[]) {
+  const conflicts = new Counter({
+    name: "threadline_inbound_claim_conflicts_total",
+    help: "Messages refused with 409 because of their idempotency key (R21).",
+    labelNames: ["reason"] as const,
+    registers,
+  });
+  const replays = new Counter({
+    name: "threadline_inbound_replays_total",
+    help: "Repeated idempotency keys answered with the original message (R21).",
+    registers,
+  });
+  const fired = new Counter({
+    name: "threadline_runs_fired_total",
+    help: "Runs delivered to the run target (R22).",
+    registers,
+  });
+  const failures = new Counter({
+    name: "threadline_run_failures_total",
+    help: "Failed run delivery attempts; each is retried with backoff until the last (R24).",
+    registers,
+  });
+  const gaveUp = new Counter({
+    name: "threadline_runs_failed_total",
+    help: "Run triggers kept as failed after their last delivery attempt (R24).",
+    registers,
+  });
+  const notices = new Counter({
+    name: "threadline_run_notices_total",
+    help: "System notices appended because the run target declined: agent offline or archived (R24).",
+    labelNames: ["reason"] as const,
+    registers,
+  });
+  const purged = new Counter({
+    name: "threadline_inbound_purged_total",
+    help: "Idempotency claims and finished run triggers deleted after the retention period (R25).",
+    labelNames: ["kind"] as const,
+    registers,
+  });
+  for (const reason of ["in_flight", "taken_over", "other_thread", "deleted"]) {
+    conflicts.inc({ reason }, 0);
+  }
+  for (const reason of RUN_DECLINE_REASONS) notices.inc({ reason }, 0);
+  purged.inc({ kind: "claims" }, 0);
+  purged.inc({ kind: "triggers" }, 0);
+  return { conflicts, replays, fired, failures, gaveUp, notices, purged };
 }

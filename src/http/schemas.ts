@@ -38,14 +38,16 @@ export const forkThreadBody = z
   });
 
 /**
- * `POST /v1/threads/:id/messages` `{id?, role, parts, metadata?}`: an AI SDK `UIMessage`. Extra
- * fields are ignored, so a `UIMessage` from any AI SDK version can be posted as it is.
+ * `POST /v1/threads/:id/messages` `{id?, role, parts, metadata?, run?}`: an AI SDK `UIMessage`, plus
+ * the options of the run it (re)arms (R22: a JSON object, `forceFresh` a boolean). Extra fields are
+ * ignored, so a `UIMessage` from any AI SDK version can be posted as it is.
  */
 export const appendMessageBody = z.object({
   id: id.optional(),
   role: z.enum(["user", "assistant", "system"]),
   parts: z.array(z.looseObject({ type: z.string().min(1) })),
   metadata: z.unknown().optional(),
+  run: z.looseObject({ forceFresh: z.boolean().optional() }).optional(),
 });
 
 const pageSize = z

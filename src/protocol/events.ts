@@ -28,7 +28,8 @@ export interface ThreadEventData {
   /** The final message, and the chunks of its last window (the terminal chunk included, if any). */
   "message.finished": { message: StoredMessage; chunks: UIMessageChunk[] };
   "message.deleted": Record<string, never>;
-  "run.triggered": Record<string, unknown>;
+  /** A debounced run fired (R22): its trigger, the user messages it carried, and its flag. */
+  "run.triggered": { triggerId: string; messageIds: string[]; forceFresh: boolean };
   "thread.deleted": Record<string, never>;
 }
 

@@ -1,13 +1,31 @@
 import type { Transaction } from "kysely";
+import { ThreadlineError } from "../errors.js";
 import type { ThreadEvent } from "../protocol/events.js";
+import type {
+  ClaimInboundInput,
+  ClaimRunTriggersInput,
+  InboundMessageInput,
+  RunCompletion,
+  RunTrigger,
+} from "./inbound-records.js";
 import { toEvent } from "./mappers.js";
 import { migrateToLatest } from "./migrate.js";
+import { armRunTrigger } from "./queries/arm-run-trigger.js";
+import { claimInbound } from "./queries/claim-inbound.js";
+import { claimRunTriggers } from "./queries/claim-run-triggers.js";
 import { commitWrites } from "./queries/commit-writes.js";
+import { completeRunTrigger } from "./queries/complete-run-trigger.js";
 import { createMessage } from "./queries/create-message.js";
 import { deleteMessage } from "./queries/delete-message.js";
 import { type ForkPoint, forkThread } from "./queries/fork-thread.js";
 import { findExpiredLeases, renewLeases, sweepExpiredLease } from "./queries/leases.js";
+import { markInboundProcessed } from "./queries/mark-inbound.js";
+import { purgeInbound } from "./queries/purge-inbound.js";
+import { getInboundClaim, listRunTriggers, nextRunDueAt } from "./queries/read-inbound.js";
 import { readMessage, readThreadMessages } from "./queries/read-messages.js";
+import { readRunMessages } from "./queries/read-run-messages.js";
+import { releaseInbound } from "./queries/release-inbound.js";
+import { renewRunClaims } from "./queries/renew-run-claims.js";
 import { createThread, deleteThread, getThread, listThreads } from "./queries/threads.js";
 import type { Database } from "./schema.js";
 import type {
@@ -154,6 +172,74 @@ export class KyselyStore implements Store {
       if (event) swept.push({ workspaceId, event });
     }
     return swept;
+  }
+
+  claimInbound(workspaceId: string, input: ClaimInboundInput, now: number) {
+    return this.write((trx) => claimInbound(trx, workspaceId, input, now));
+  }
+
+  releaseInbound(workspaceId: string, key: string, token: string) {
+    return releaseInbound(this.driver.db, workspaceId, key, token);
+  }
+
+  appendInbound(workspaceId: string, input: InboundMessageInput, now: number) {
+    return this.write(async (trx) => {
+      const created = await createMessage(trx, workspaceId, input.message, now);
+      if (
+        input.claim &&
+        !(await markInboundProcessed(trx, workspaceId, input.claim, created.message.id, now))
+      ) {
+        // Throwing rolls the message back: the key's new holder stores it (R21).
+        throw new ThreadlineError(
+          "conflict",
+          `idempotency key ${JSON.stringify(input.claim.key)} was taken over by a newer request while this one held it; this message was not stored`,
+          { details: { reason: "taken_over" } },
+        );
+      }
+      const trigger = input.arm
+        ? await armRunTrigger(trx, workspaceId, input.message.threadId, input.arm, now)
+        : undefined;
+      await this.announceEvents(trx, workspaceId, [created.event]);
+      return trigger ? { ...created, trigger } : created;
+    });
+  }
+
+  getInboundClaim(workspaceId: string, key: string) {
+    return getInboundClaim(this.driver.db, workspaceId, key);
+  }
+
+  claimRunTriggers(input: ClaimRunTriggersInput) {
+    return this.write((trx) =>
+      claimRunTriggers(trx, input, { skipLocked: this.capabilities.skipLocked }),
+    );
+  }
+
+  renewRunClaims(owner: string, expiresAt: number) {
+    return renewRunClaims(this.driver.db, owner, expiresAt);
+  }
+
+  completeRunTrigger(trigger: RunTrigger, completion: RunCompletion, now: number) {
+    return this.write(async (trx) => {
+      const completed = await completeRunTrigger(trx, trigger, completion, now);
+      await this.announceEvents(trx, trigger.workspaceId, completed.events);
+      return completed;
+    });
+  }
+
+  readRunMessages(workspaceId: string, threadId: string) {
+    return this.driver.readTransaction((trx) => readRunMessages(trx, workspaceId, threadId));
+  }
+
+  nextRunDueAt() {
+    return nextRunDueAt(this.driver.db);
+  }
+
+  listRunTriggers(workspaceId: string, threadId: string) {
+    return listRunTriggers(this.driver.db, workspaceId, threadId);
+  }
+
+  purgeInbound(before: number) {
+    return purgeInbound(this.driver.db, before);
   }
 
   listen(onCommit: (commit: RemoteCommit) => void) {

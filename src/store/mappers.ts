@@ -1,7 +1,8 @@
 import type { MessageRole, MessageStatus, UIMessage } from "../message/types.js";
 import type { ThreadEvent } from "../protocol/events.js";
 import type { StoredMessage, Thread } from "../protocol/resources.js";
-import type { EventRow, MessageRow, ThreadRow } from "./schema.js";
+import type { InboundClaimRecord, RunTrigger, RunTriggerStatus } from "./inbound-records.js";
+import type { EventRow, InboundClaimRow, MessageRow, RunTriggerRow, ThreadRow } from "./schema.js";
 
 /** Parses a JSON text column; `null` stays `null`. */
 export function parseJson<T>(text: string | null): T | null {
@@ -61,4 +62,40 @@ export function toEvent(row: EventRow): ThreadEvent {
     createdAt: Number(row.created_at),
     data: JSON.parse(row.payload),
   } as ThreadEvent;
+}
+
+/** Maps a `run_triggers` row to a {@link RunTrigger}. */
+export function toRunTrigger(row: RunTriggerRow): RunTrigger {
+  const nullableNumber = (value: number | null) => (value === null ? null : Number(value));
+  return {
+    workspaceId: row.workspace_id,
+    threadId: row.thread_id,
+    triggerId: row.trigger_id,
+    generation: Number(row.generation),
+    status: row.status as RunTriggerStatus,
+    dueAt: Number(row.due_at),
+    options: parseJson<Record<string, unknown>>(row.options) ?? {},
+    forceFresh: Number(row.force_fresh) === 1,
+    attempts: Number(row.attempts),
+    lastError: row.last_error,
+    claimOwner: row.claim_owner,
+    claimExpiresAt: nullableNumber(row.claim_expires_at),
+    armedBy: row.armed_by,
+    createdAt: Number(row.created_at),
+    firedAt: nullableNumber(row.fired_at),
+    finishedAt: nullableNumber(row.finished_at),
+  };
+}
+
+/** Maps an `inbound_claims` row to an {@link InboundClaimRecord}. */
+export function toInboundClaim(row: InboundClaimRow): InboundClaimRecord {
+  return {
+    key: row.idempotency_key,
+    threadId: row.thread_id,
+    token: row.token,
+    status: row.status as InboundClaimRecord["status"],
+    messageId: row.message_id,
+    claimedAt: Number(row.claimed_at),
+    processedAt: row.processed_at === null ? null : Number(row.processed_at),
+  };
 }

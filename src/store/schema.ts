@@ -80,7 +80,10 @@ export interface EventRow {
   created_at: number;
 }
 
-/** An idempotency-key claim for an inbound message (R21; filled by the inbound subsystem). */
+/**
+ * An idempotency-key claim for an inbound message (R21). `status` is `processing` while its holder
+ * (the request owning `token`) stores the message, then `processed` with `message_id` for good.
+ */
 export interface InboundClaimRow {
   workspace_id: string;
   idempotency_key: string;
@@ -92,7 +95,13 @@ export interface InboundClaimRow {
   processed_at: number | null;
 }
 
-/** A durable, debounced run trigger per thread (R22–R23; filled by the inbound subsystem). */
+/**
+ * A durable, debounced run trigger (R22–R24). `status`: `pending` (armed; at most one per thread,
+ * re-armed by each user message), `claimed` (a node is delivering it until `claim_expires_at`),
+ * `retrying` (a delivery failed; due again at `due_at`), then one final state: `fired`, `declined`
+ * (the agent is offline or archived) or `failed` (attempts exhausted). `generation` grows on every
+ * re-arm and claim: the fence of a completion.
+ */
 export interface RunTriggerRow {
   workspace_id: string;
   thread_id: string;
@@ -105,4 +114,10 @@ export interface RunTriggerRow {
   claim_expires_at: number | null;
   created_at: number;
   fired_at: number | null;
+  /** 1 when any message of the window asked for a fresh session (sticky, R22). */
+  force_fresh: number;
+  attempts: number;
+  last_error: string | null;
+  armed_by: string | null;
+  finished_at: number | null;
 }

@@ -2,6 +2,17 @@ import type { FoldState } from "../message/fold.js";
 import type { MessageRole, MessageStatus, UIMessage, UIMessageChunk } from "../message/types.js";
 import type { ThreadEvent } from "../protocol/events.js";
 import type { MessageDelta, StoredMessage, Thread } from "../protocol/resources.js";
+import type {
+  ArmedTrigger,
+  ClaimInboundInput,
+  ClaimRunTriggersInput,
+  InboundClaim,
+  InboundClaimRecord,
+  InboundMessageInput,
+  PurgeCounts,
+  RunCompletion,
+  RunTrigger,
+} from "./inbound-records.js";
 
 /**
  * What a backend can do, as readonly flags rather than dialect checks (STYLE habit 5).
@@ -184,6 +195,68 @@ export interface Store {
    * with a `message.finished` event. A lease renewed meanwhile wins: that message is left alone.
    */
   sweepExpiredLeases(now: number, limit: number): Promise<WorkspaceEvent[]>;
+
+  /**
+   * Claims an idempotency key for a request (R21): inserts a `processing` claim with the request's
+   * token; finding a processed claim answers `processed` (a processed claim never changes hands);
+   * finding a `processing` claim answers `in_flight`, unless it was taken before `staleBefore`, when
+   * it is taken over with the new token (guarded by the old token, so one taker wins).
+   */
+  claimInbound(workspaceId: string, input: ClaimInboundInput, now: number): Promise<InboundClaim>;
+  /**
+   * Releases a claim after a failure before its message was stored (R21), guarded by the token and
+   * `status = processing`. @returns false when the claim was taken over or is gone.
+   */
+  releaseInbound(workspaceId: string, key: string, token: string): Promise<boolean>;
+  /**
+   * Stores a complete message with its `message.created` event, marks its idempotency claim
+   * processed (guarded by token and `status = processing`) and arms its thread's run trigger — all
+   * in one transaction (R21, R22).
+   * @throws ThreadlineError `conflict` with `details.reason = "taken_over"` when the claim changed
+   *   hands (nothing is stored); `not_found` (thread), `conflict` (message id taken).
+   */
+  appendInbound(
+    workspaceId: string,
+    input: InboundMessageInput,
+    now: number,
+  ): Promise<{ message: StoredMessage; event: ThreadEvent; trigger?: ArmedTrigger }>;
+  /** Reads one idempotency claim (for inspection and tests). */
+  getInboundClaim(workspaceId: string, key: string): Promise<InboundClaimRecord | undefined>;
+
+  /**
+   * Claims up to `limit` run triggers in one guarded statement (R23): due `pending`/`retrying` ones
+   * and `claimed` ones whose claim expired (their node is gone), plus with `armedBy` every pending
+   * trigger that node armed. Each claim bumps the trigger's generation. Rows another transaction
+   * holds are skipped where the backend can (`skipLocked`).
+   */
+  claimRunTriggers(input: ClaimRunTriggersInput): Promise<RunTrigger[]>;
+  /** Extends every claim `owner` holds to `expiresAt` (deliveries in progress). @returns how many. */
+  renewRunClaims(owner: string, expiresAt: number): Promise<number>;
+  /**
+   * Ends a claimed trigger's delivery attempt (R22–R24), guarded by trigger id, claim owner,
+   * generation and `status = claimed` — the generation fence: a completion for a claim that expired
+   * and was taken over (or any older claim) matches nothing and changes nothing (`applied: false`).
+   * @returns the committed events (`run.triggered`, or the notice's `message.created`).
+   */
+  completeRunTrigger(
+    trigger: RunTrigger,
+    completion: RunCompletion,
+    now: number,
+  ): Promise<{ applied: boolean; events: ThreadEvent[] }>;
+  /**
+   * The messages of a run (R22): every user message since the thread's last assistant message, in
+   * order. @returns undefined when the thread does not exist.
+   */
+  readRunMessages(workspaceId: string, threadId: string): Promise<StoredMessage[] | undefined>;
+  /** The earliest time a trigger becomes claimable (due, or its claim expires), if any. */
+  nextRunDueAt(): Promise<number | undefined>;
+  /** Every run trigger of a thread, oldest first (for inspection and tests). */
+  listRunTriggers(workspaceId: string, threadId: string): Promise<RunTrigger[]>;
+  /**
+   * Deletes processed claims and finished triggers (`fired`, `declined`, `failed`) older than
+   * `before`, and claims abandoned `processing` since before it (R25).
+   */
+  purgeInbound(before: number): Promise<PurgeCounts>;
 
   /**
    * Calls `onCommit` for commits made by other processes (PostgreSQL); a no-op elsewhere.

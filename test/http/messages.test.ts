@@ -47,7 +47,7 @@ for (const backend of BACKENDS) {
       expect(response.status).toBe(201);
     });
 
-    it("R21 (later issue): an Idempotency-Key header is accepted", async () => {
+    it("R21: a POST with an Idempotency-Key header → 201 the first time", async () => {
       const { app } = await setup();
       const response = await app.request(
         PATHS.threadMessages("t1"),

@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { apiKeysFromEnv, parseApiKeys } from "../../http/auth.js";
 import { API_KEYS_ENV } from "../../protocol/http.js";
+import type { Threadline } from "../../threadline.js";
 import { parseNonNegativeInt, withDatabase } from "../shared-options.js";
 import { startServer } from "../start-server.js";
 
@@ -9,10 +10,16 @@ interface ServeOptions {
   host: string;
   port: number;
   windowMs: number;
+  runDebounceMs: number;
+  runWebhook?: string;
   apiKey: string[];
 }
 
-/** `threadline serve`: the HTTP API of SPEC §3 until SIGINT/SIGTERM, then a flushing shutdown. */
+/**
+ * `threadline serve`: the HTTP API of SPEC §3 until SIGINT/SIGTERM, then a shutdown that flushes
+ * buffered writes and fires every run trigger this process armed (R7, R23). Runs go to
+ * `--run-webhook` (R24); failed deliveries are logged to stderr as they happen.
+ */
 export function serveCommand(): Command {
   return withDatabase(new Command("serve"))
     .description("serve the HTTP API")
@@ -23,6 +30,16 @@ export function serveCommand(): Command {
       "coalescing window of streamed deltas (0 = write-through)",
       parseNonNegativeInt("--window-ms"),
       33,
+    )
+    .option(
+      "--run-debounce-ms <ms>",
+      "quiet time after a thread's last user message before its run fires",
+      parseNonNegativeInt("--run-debounce-ms"),
+      3_000,
+    )
+    .option(
+      "--run-webhook <url>",
+      "POST each run here as JSON (Idempotency-Key: trigger id); without it runs are only logged to the thread",
     )
     .addOption(
       new Option(
@@ -39,8 +56,12 @@ export function serveCommand(): Command {
         host: options.host,
         port: options.port,
         windowMs: options.windowMs,
+        runDebounceMs: options.runDebounceMs,
+        fireRuns: true, // with no webhook, runs go to the thread log (`run.triggered`)
+        ...(options.runWebhook === undefined ? {} : { runWebhook: options.runWebhook }),
         apiKeys,
       });
+      logRunFailures(server.threadline);
       const workspaces =
         apiKeys.size === 0
           ? "the default workspace, no auth"
@@ -59,4 +80,17 @@ export function serveCommand(): Command {
       process.once("SIGINT", () => shutdown("SIGINT"));
       process.once("SIGTERM", () => shutdown("SIGTERM"));
     });
+}
+
+/** Logs each failed run delivery and each run notice to stderr (R24: never lost silently). */
+function logRunFailures(threadline: Threadline): void {
+  threadline.events.on("run:failed", ({ threadId, triggerId, attempt, error, retryInMs }) => {
+    const next = retryInMs === null ? "giving up (kept as failed)" : `retrying in ${retryInMs} ms`;
+    console.error(
+      `threadline: run ${triggerId} of thread ${threadId} failed (attempt ${attempt}): ${String(error)}; ${next}`,
+    );
+  });
+  threadline.events.on("run:notice", ({ threadId, triggerId, reason }) => {
+    console.error(`threadline: run ${triggerId} of thread ${threadId} declined: ${reason}`);
+  });
 }

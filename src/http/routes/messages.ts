@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { UIMessagePart } from "../../message/types.js";
-import { ROUTES } from "../../protocol/http.js";
+import { HEADERS, ROUTES } from "../../protocol/http.js";
 import type { AppEnv } from "../app-env.js";
 import { readJsonBody } from "../body.js";
 import type { HttpLimits } from "../limits.js";
@@ -10,9 +10,10 @@ import { appendMessageBody, parseInput } from "../schemas.js";
  * Message routes (SPEC §3), scoped to the request's workspace (another workspace's ids: 404):
  *
  * - `GET /v1/threads/:threadId/messages` → `{messages, seq}`, buffered chunks included (R8);
- * - `POST /v1/threads/:threadId/messages` `{id?, role, parts, metadata?}` → 201 `{message, seq}`,
- *   `seq` being the message's `message.created` event. The `Idempotency-Key` header (R21) is
- *   accepted and not yet acted on;
+ * - `POST /v1/threads/:threadId/messages` `{id?, role, parts, metadata?, run?}` → 201
+ *   `{message, seq}`, `seq` being the message's `message.created` event. With an `Idempotency-Key`
+ *   header (R21) a repeat answers 200 with the same body, and a repeat while the first is in flight
+ *   409 `conflict`. A user message (re)arms its thread's run trigger with the `run` options (R22);
  * - `GET /v1/messages/:messageId` → `{message}` (R8); `DELETE` → 204.
  */
 export function messageRoutes(limits: HttpLimits): Hono<AppEnv> {
@@ -25,12 +26,17 @@ export function messageRoutes(limits: HttpLimits): Hono<AppEnv> {
 
   routes.post(ROUTES.threadMessages, async function appendMessage(c) {
     const body = await readJsonBody(c.req.raw, limits.maxBodyBytes);
-    const input = parseInput(appendMessageBody, body, "request body");
-    const message = await c.var.workspace.messages.append(c.req.param("threadId"), {
-      ...input,
-      parts: input.parts as UIMessagePart[], // the library checks each part's `type` again
-    });
-    return c.json({ message, seq: message.createdSeq }, 201);
+    const { run, ...input } = parseInput(appendMessageBody, body, "request body");
+    const idempotencyKey = c.req.header(HEADERS.idempotencyKey);
+    const { message, replayed } = await c.var.workspace.messages.submit(
+      c.req.param("threadId"),
+      { ...input, parts: input.parts as UIMessagePart[] }, // the library checks each part again
+      {
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+        ...(run === undefined ? {} : { run }),
+      },
+    );
+    return c.json({ message, seq: message.createdSeq }, replayed ? 200 : 201);
   });
 
   routes.get(ROUTES.message, async function getMessage(c) {

@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import * as initialSchema from "./0001-initial-schema.js";
+import * as inboundRuns from "./0002-inbound-runs.js";
 
 /**
  * Every migration this code knows, keyed by a name that sorts in application order (R27). Add new
@@ -7,4 +8,5 @@ import * as initialSchema from "./0001-initial-schema.js";
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-initial-schema": initialSchema,
+  "0002-inbound-runs": inboundRuns,
 };

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from "kysely";
 import { createFoldState, type FoldState, foldChunks } from "../../message/fold.js";
-import type { UIMessage } from "../../message/types.js";
+import type { MessageRole, UIMessage } from "../../message/types.js";
 import type { MessageDelta, StoredMessage } from "../../protocol/resources.js";
 import { parseJson, toStoredMessage } from "../mappers.js";
 import type { Database, MessageBodyRow, MessageRow } from "../schema.js";
@@ -42,14 +42,22 @@ export async function readMessage(
   return message;
 }
 
-/** Reads every committed message of a thread in creation order, materialized (R9). */
+/**
+ * Reads the committed messages of a thread in creation order, materialized (R9): every one, or
+ * only those created after `afterSeq` and of role `role`.
+ */
 export async function readThreadMessages(
   db: Kysely<Database>,
   workspaceId: string,
   threadId: string,
+  filter: { afterSeq?: number; role?: MessageRole } = {},
 ): Promise<StoredMessage[]> {
   const rows = await selectMessages(db, workspaceId)
     .where("m.thread_id", "=", threadId)
+    .$if(filter.afterSeq !== undefined, (qb) =>
+      qb.where("m.created_seq", ">", filter.afterSeq ?? 0),
+    )
+    .$if(filter.role !== undefined, (qb) => qb.where("m.role", "=", filter.role ?? ""))
     .orderBy("m.created_seq")
     .execute();
   return materialize(db, workspaceId, threadId, rows as MessageWithBody[]);

@@ -111,7 +111,10 @@ export async function listThreads(
   };
 }
 
-/** Deletes a thread, its messages, bodies and log (R20). @returns false when there was none. */
+/**
+ * Deletes a thread, its messages, bodies, log and run triggers (R20). @returns false when there was
+ * none.
+ */
 export async function deleteThread(
   trx: Kysely<Database>,
   workspaceId: string,
@@ -135,6 +138,12 @@ export async function deleteThread(
     .execute();
   await trx
     .deleteFrom("events")
+    .where("workspace_id", "=", workspaceId)
+    .where("thread_id", "=", threadId)
+    .execute();
+  // Its run triggers go with it: a pending one must not fire for a thread that is gone (R20, R22).
+  await trx
+    .deleteFrom("run_triggers")
     .where("workspace_id", "=", workspaceId)
     .where("thread_id", "=", threadId)
     .execute();
