@@ -284,7 +284,14 @@ export class ThreadlineWorkspace {
    * surface on the first `next()`.
    */
   subscribe(threadId: string, options: SubscribeOptions = {}): Subscription {
-    return new Subscription(this.deps.store, this.deps.broker, this.workspaceId, threadId, options);
+    return new Subscription(
+      this.deps.store,
+      this.deps.broker,
+      this.deps.clock,
+      this.workspaceId,
+      threadId,
+      options,
+    );
   }
 
   /** Resolves once every buffered and in-flight change of the message has committed (R7). */

@@ -1,4 +1,5 @@
-import type { Clock, TimerHandle } from "../clock.js";
+import type { Clock } from "../clock.js";
+import { PeriodicTask } from "../lifecycle/periodic-task.js";
 import type { EventHub } from "../observe.js";
 import type { Store } from "../store/store.js";
 
@@ -16,55 +17,43 @@ export interface RetentionOptions {
  * (`purgeInbound`). A key whose claim was purged is a new key again.
  */
 export class RetentionPurger {
-  private timer: TimerHandle | undefined;
-  private stopped = true;
-  private running: Promise<{ claims: number; triggers: number }> | undefined;
+  private readonly task: PeriodicTask<{ claims: number; triggers: number }>;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly hub: EventHub,
     private readonly options: RetentionOptions,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(
+      clock,
+      options.intervalMs,
+      () => this.purgeOnce(),
+      (error) => hub.emit("lifecycle:error", { task: "inbound-purge", error }),
+    );
+  }
 
   /**
    * Purges once, after a purge already running: everything past retention at the time it starts.
    * @returns how many claims and triggers this purge deleted.
    */
   purge(): Promise<{ claims: number; triggers: number }> {
-    const previous = this.running?.catch(() => {});
-    const run = (async () => {
-      await previous;
-      const counts = await this.store.purgeInbound(this.clock.now() - this.options.retentionMs);
-      if (counts.claims + counts.triggers > 0) this.hub.emit("inbound:purged", counts);
-      return counts;
-    })().finally(() => {
-      if (this.running === run) this.running = undefined;
-    });
-    this.running = run;
-    return run;
+    return this.task.runNow();
   }
 
   /** Purges every interval until {@link stop}. */
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.task.start();
   }
 
   /** Stops the periodic purge and waits for a running one. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => {});
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = this.clock.setTimeout(() => {
-      this.purge()
-        .catch((error) => this.hub.emit("lifecycle:error", { task: "inbound-purge", error }))
-        .finally(() => this.schedule());
-    }, this.options.intervalMs);
+  private async purgeOnce(): Promise<{ claims: number; triggers: number }> {
+    const counts = await this.store.purgeInbound(this.clock.now() - this.options.retentionMs);
+    if (counts.claims + counts.triggers > 0) this.hub.emit("inbound:purged", counts);
+    return counts;
   }
 }

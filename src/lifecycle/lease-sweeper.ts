@@ -1,7 +1,8 @@
 import type { Broker } from "../broker/broker.js";
-import type { Clock, TimerHandle } from "../clock.js";
+import type { Clock } from "../clock.js";
 import type { EventHub } from "../observe.js";
 import type { Store } from "../store/store.js";
+import { PeriodicTask } from "./periodic-task.js";
 
 /** Settings of the crash sweep (R18). */
 export interface SweeperOptions {
@@ -18,10 +19,7 @@ export interface SweeperOptions {
  * their length, so its messages, on this node or another, are never swept.
  */
 export class LeaseSweeper {
-  private timer: TimerHandle | undefined;
-  private stopped = false;
-  private running: Promise<number> | undefined;
-  private readonly intervalMs: number;
+  private readonly task: PeriodicTask<number>;
   private readonly batchSize: number;
 
   constructor(
@@ -31,44 +29,33 @@ export class LeaseSweeper {
     private readonly hub: EventHub,
     options: SweeperOptions = {},
   ) {
-    this.intervalMs = options.intervalMs ?? 10_000;
     this.batchSize = options.batchSize ?? 100;
+    this.task = new PeriodicTask(
+      clock,
+      options.intervalMs ?? 10_000,
+      () => this.sweepAll(),
+      (error) => hub.emit("lifecycle:error", { task: "sweep", error }),
+    );
   }
 
   /**
-   * Sweeps once now (joining a sweep already running).
+   * Sweeps once now (after a sweep already running).
    * @returns the number of messages finalized.
    */
   sweep(): Promise<number> {
-    this.running ??= this.sweepAll().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.task.runNow();
   }
 
   /** Sweeps now, then every interval until {@link stop}. */
   async start(): Promise<number> {
-    this.stopped = false;
     const count = await this.sweep();
-    this.schedule();
+    this.task.start();
     return count;
   }
 
   /** Stops the periodic sweep and waits for a running one. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => {});
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = this.clock.setTimeout(() => {
-      this.sweep()
-        .catch((error) => this.hub.emit("lifecycle:error", { task: "sweep", error }))
-        .finally(() => this.schedule());
-    }, this.intervalMs);
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   private async sweepAll(): Promise<number> {

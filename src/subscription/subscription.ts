@@ -1,4 +1,5 @@
 import type { Broker } from "../broker/broker.js";
+import type { Clock } from "../clock.js";
 import { ThreadlineError } from "../errors.js";
 import type { ThreadEvent } from "../protocol/events.js";
 import type { StoredMessage, Thread } from "../protocol/resources.js";
@@ -49,6 +50,7 @@ export class Subscription implements AsyncIterable<SubscriptionItem> {
   constructor(
     private readonly store: Store,
     private readonly broker: Broker,
+    private readonly clock: Clock,
     readonly workspaceId: string,
     readonly threadId: string,
     private readonly options: SubscribeOptions = {},
@@ -104,7 +106,8 @@ export class Subscription implements AsyncIterable<SubscriptionItem> {
         const event = queue.shift();
         if (event === undefined) {
           if (queue.closed) {
-            if (queue.closed === "deleted") yield deletedEvent(this.threadId, next);
+            if (queue.closed === "deleted")
+              yield deletedEvent(this.threadId, next, this.clock.now());
             return;
           }
           await queue.ready(signal);
@@ -147,14 +150,14 @@ function notFound(threadId: string): ThreadlineError {
   return new ThreadlineError("not_found", `thread ${threadId} not found`);
 }
 
-function deletedEvent(threadId: string, seq: number): ThreadEvent {
+function deletedEvent(threadId: string, seq: number, now: number): ThreadEvent {
   return {
     type: "thread.deleted",
     threadId,
     seq,
     messageId: null,
     revision: null,
-    createdAt: Date.now(),
+    createdAt: now,
     data: {},
   };
 }
