@@ -200,10 +200,19 @@ export class CoalescingWriter {
       if (p.dirtySince !== undefined && p.dirtySince < oldest) oldest = p.dirtySince;
     }
     if (oldest === Number.POSITIVE_INFINITY) return;
-    const dueAt = Math.max(oldest, this.lastTickAt) + this.windowMs;
+    this.armTick(Math.max(oldest, this.lastTickAt) + this.windowMs);
+  }
+
+  private armTick(dueAt: number): void {
     this.tickTimer = this.clock.setTimeout(
       () => {
         this.tickTimer = undefined;
+        // Host timers count from the event loop's cached time and may fire a millisecond before
+        // the clock reads dueAt: wait out the rest, so ticks stay a full window apart.
+        if (this.clock.now() < dueAt) {
+          this.armTick(dueAt);
+          return;
+        }
         this.tickQueued = true;
         this.chain = this.chain.then(async () => {
           this.lastTickAt = this.clock.now();
