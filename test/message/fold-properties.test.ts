@@ -12,6 +12,7 @@ import {
   parsePartialJson,
   type UIMessageChunk,
 } from "../../src/message/index.js";
+import { rejectionOf } from "../support/helpers.js";
 import { foldWithAi, toJson } from "./ai-oracle.js";
 import { continuingChunks, rejectedChunk, validChunks } from "./chunk-arbitraries.js";
 
@@ -25,17 +26,6 @@ function deepFreeze<T>(value: T): T {
       deepFreeze((value as Record<PropertyKey, unknown>)[key]);
   }
   return value;
-}
-
-function rejection(run: () => unknown): Record<string, unknown> {
-  try {
-    run();
-  } catch (error) {
-    if (isThreadlineError(error))
-      return { code: error.code, message: error.message, ...error.details };
-    throw error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("fold of generated chunk sequences (SPEC R1)", () => {
@@ -117,7 +107,7 @@ describe("rejected chunks (SPEC R2)", () => {
         validChunks(10),
         async (prefix, bad, rest) => {
           const chunks = [...prefix, bad, ...rest];
-          const error = rejection(() => foldChunks(EMPTY, chunks));
+          const error = rejectionOf(() => foldChunks(EMPTY, chunks));
           expect(error).toMatchObject({
             code: "chunk_rejected",
             chunkIndex: prefix.length,
@@ -162,7 +152,7 @@ describe("rejected chunks (SPEC R2)", () => {
         if (expected) {
           expect(parseChunk(value, index)).toBe(value);
         } else {
-          const error = rejection(() => parseChunk(value, index));
+          const error = rejectionOf(() => parseChunk(value, index));
           expect(error).toMatchObject({ code: "invalid_chunk", chunkIndex: index });
           expect(error.message).toMatch(new RegExp(`^Invalid chunk at index ${index}\\b`));
         }

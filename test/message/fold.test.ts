@@ -8,6 +8,7 @@ import {
   type UIMessage,
   type UIMessageChunk,
 } from "../../src/message/index.js";
+import { rejectionOf } from "../support/helpers.js";
 import { foldWithAi, toJson } from "./ai-oracle.js";
 
 const EMPTY: FoldState = createFoldState({ id: "", role: "assistant", parts: [] });
@@ -19,17 +20,6 @@ async function expectSameAsAi7(chunks: UIMessageChunk[], message?: UIMessage) {
   const folded = foldChunks(start, chunks).message;
   expect(toJson(folded)).toStrictEqual(ai.message);
   return folded;
-}
-
-function rejectionOf(run: () => unknown) {
-  try {
-    run();
-  } catch (error) {
-    if (isThreadlineError(error))
-      return { code: error.code, message: error.message, ...error.details };
-    throw error;
-  }
-  throw new Error("expected chunk_rejected");
 }
 
 describe("foldChunk (SPEC R1)", () => {

@@ -1,3 +1,4 @@
+import { isThreadlineError } from "../../src/errors.js";
 import type { ThreadEvent } from "../../src/protocol/events.js";
 import type { Store } from "../../src/store/store.js";
 import type { SubscriptionItem } from "../../src/subscription/subscription.js";
@@ -72,4 +73,19 @@ export async function drive<T>(
   }
   if (!settled) throw new Error(`drive: still pending after ${realTimeoutMs} ms`);
   return result;
+}
+
+/**
+ * Runs `run` and returns the ThreadlineError it throws as `{ code, message, ...details }`; fails
+ * when it does not throw, rethrows any other error.
+ */
+export function rejectionOf(run: () => unknown): Record<string, unknown> {
+  try {
+    run();
+  } catch (error) {
+    if (isThreadlineError(error))
+      return { code: error.code, message: error.message, ...error.details };
+    throw error;
+  }
+  throw new Error("expected a ThreadlineError");
 }
