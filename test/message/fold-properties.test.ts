@@ -1,7 +1,6 @@
 import { parsePartialJson as aiParsePartialJson, uiMessageChunkSchema } from "ai";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isThreadlineError } from "../../src/errors.js";
 import {
   createFoldState,
   type FoldState,

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { isThreadlineError } from "../../src/errors.js";
 import {
   createFoldState,
   type FoldState,
