@@ -8,7 +8,6 @@ import type {
   RunCompletion,
   RunTrigger,
 } from "./inbound-records.js";
-import { toEvent } from "./mappers.js";
 import { migrateToLatest } from "./migrate.js";
 import { armRunTrigger } from "./queries/arm-run-trigger.js";
 import { claimInbound } from "./queries/claim-inbound.js";
@@ -21,6 +20,7 @@ import { type ForkPoint, forkThread } from "./queries/fork-thread.js";
 import { findExpiredLeases, renewLeases, sweepExpiredLease } from "./queries/leases.js";
 import { markInboundProcessed } from "./queries/mark-inbound.js";
 import { purgeInbound } from "./queries/purge-inbound.js";
+import { readEventRange } from "./queries/read-events.js";
 import { getInboundClaim, listRunTriggers, nextRunDueAt } from "./queries/read-inbound.js";
 import { readMessage, readThreadMessages } from "./queries/read-messages.js";
 import { readRunMessages } from "./queries/read-run-messages.js";
@@ -132,17 +132,8 @@ export class KyselyStore implements Store {
     });
   }
 
-  async readEvents(workspaceId: string, threadId: string, afterSeq: number, limit: number) {
-    const rows = await this.driver.db
-      .selectFrom("events")
-      .selectAll()
-      .where("workspace_id", "=", workspaceId)
-      .where("thread_id", "=", threadId)
-      .where("seq", ">", afterSeq)
-      .orderBy("seq")
-      .limit(limit)
-      .execute();
-    return rows.map(toEvent);
+  readEvents(workspaceId: string, threadId: string, afterSeq: number, limit: number) {
+    return readEventRange(this.driver.db, workspaceId, threadId, { afterSeq, limit });
   }
 
   deleteMessage(workspaceId: string, messageId: string, now: number) {

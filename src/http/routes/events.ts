@@ -4,8 +4,8 @@ import { ROUTES } from "../../protocol/http.js";
 import type { AppEnv } from "../app-env.js";
 import { clientDisconnectSignal } from "../client-disconnect.js";
 import type { UnexpectedErrorLogger } from "../errors.js";
-import { toThreadlineError } from "../errors.js";
 import { checkOffsetInLog, resumeOffset } from "../offsets.js";
+import { pipeSubscription } from "../pipe-subscription.js";
 import { formatThreadEvent, SseWriter } from "../sse.js";
 
 /**
@@ -41,18 +41,16 @@ export function eventRoutes(heartbeatMs: number, log: UnexpectedErrorLogger): Ho
         ...(after === undefined ? {} : { after }),
         signal,
       });
-      try {
-        for await (const item of subscription) {
+      await pipeSubscription(
+        subscription,
+        writer,
+        signal,
+        async (item) => {
           await writer.write(formatThreadEvent(item));
-          if (signal.aborted) break;
-        }
-      } catch (error) {
-        const mapped = toThreadlineError(error);
-        if (mapped.status >= 500) log(error, { method: c.req.method, path: c.req.path });
-      } finally {
-        writer.close();
-        subscription.close();
-      }
+          return "more";
+        },
+        (error) => log(error, { method: c.req.method, path: c.req.path }),
+      );
     });
   });
 

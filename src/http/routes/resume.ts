@@ -3,7 +3,8 @@ import { stream } from "hono/streaming";
 import { ROUTES, UI_MESSAGE_STREAM_HEADERS } from "../../protocol/http.js";
 import type { AppEnv } from "../app-env.js";
 import { clientDisconnectSignal } from "../client-disconnect.js";
-import { toThreadlineError, type UnexpectedErrorLogger } from "../errors.js";
+import type { UnexpectedErrorLogger } from "../errors.js";
+import { pipeSubscription } from "../pipe-subscription.js";
 import { formatUIMessageChunk, SseWriter, UI_MESSAGE_STREAM_DONE_FRAME } from "../sse.js";
 import { UIMessageStreamReplay } from "../ui-message-stream-replay.js";
 
@@ -39,21 +40,19 @@ export function resumeRoutes(heartbeatMs: number, log: UnexpectedErrorLogger): H
         after: streaming.createdSeq - 1,
         signal,
       });
-      try {
-        for await (const event of subscription) {
-          if (event.type === "snapshot") continue;
+      await pipeSubscription(
+        subscription,
+        writer,
+        signal,
+        async (event) => {
+          if (event.type === "snapshot") return "more";
           const step = replay.next(event);
           for (const chunk of step.chunks) await writer.write(formatUIMessageChunk(chunk));
           if (step.end === "finished") await writer.write(UI_MESSAGE_STREAM_DONE_FRAME);
-          if (step.end || signal.aborted) break;
-        }
-      } catch (error) {
-        const mapped = toThreadlineError(error);
-        if (mapped.status >= 500) log(error, { method: c.req.method, path: c.req.path });
-      } finally {
-        writer.close();
-        subscription.close();
-      }
+          return step.end ? "done" : "more";
+        },
+        (error) => log(error, { method: c.req.method, path: c.req.path }),
+      );
     });
   });
 

@@ -3,10 +3,10 @@ import { ThreadlineError } from "../../errors.js";
 import type { ThreadEvent } from "../../protocol/events.js";
 import type { Thread } from "../../protocol/resources.js";
 import { messagesOfLog } from "../../protocol/thread-view.js";
-import { toEvent } from "../mappers.js";
 import type { Database } from "../schema.js";
 import type { CreateThreadInput } from "../store.js";
 import { createMessage } from "./create-message.js";
+import { readEventRange } from "./read-events.js";
 import { createThread, getThread } from "./threads.js";
 
 /** Where a fork starts: a log offset, or the last event of a message (R19). */
@@ -33,15 +33,8 @@ export async function forkThread(
   const source = await getThread(trx, workspaceId, sourceId);
   if (!source) throw new ThreadlineError("not_found", `thread ${sourceId} not found`);
   const atSeq = await resolveForkSeq(trx, workspaceId, source, point);
-  const rows = await trx
-    .selectFrom("events")
-    .selectAll()
-    .where("workspace_id", "=", workspaceId)
-    .where("thread_id", "=", sourceId)
-    .where("seq", "<=", atSeq)
-    .orderBy("seq")
-    .execute();
-  const messages = messagesOfLog(rows.map(toEvent));
+  const log = await readEventRange(trx, workspaceId, sourceId, { afterSeq: 0, upToSeq: atSeq });
+  const messages = messagesOfLog(log);
   const created = await createThread(
     trx,
     workspaceId,
