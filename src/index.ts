@@ -12,7 +12,7 @@
  * ```
  */
 
-export { Broker, type BrokerOptions } from "./broker/broker.js";
+export type { BrokerOptions } from "./broker/broker.js";
 export {
   type Clock,
   type IdGenerator,
@@ -29,7 +29,6 @@ export type {
 } from "./inbound/inbound-options.js";
 export type { AppendOptions, AppendResult } from "./inbound/receive-message.js";
 export { RUN_NOTICE_TEXT } from "./inbound/run-notices.js";
-export { LeaseSweeper, type SweeperOptions } from "./lifecycle/lease-sweeper.js";
 export * from "./message/index.js";
 export { EventHub, type Listener, type ThreadlineEventMap } from "./observe.js";
 export { ERROR_STATUS, type ErrorCode } from "./protocol/error-codes.js";
@@ -76,16 +75,17 @@ export type {
   WorkspaceEvent,
   WriteOutcome,
 } from "./store/store.js";
-export {
-  type SnapshotItem,
-  type SubscribeOptions,
+// Classes users receive but never construct (their constructors take internal parts) are types only.
+export type {
+  SnapshotItem,
+  SubscribeOptions,
   Subscription,
-  type SubscriptionItem,
+  SubscriptionItem,
 } from "./subscription/subscription.js";
 export {
   createThreadline,
   DEFAULT_WORKSPACE,
-  Threadline,
+  type Threadline,
   type ThreadlineOptions,
 } from "./threadline.js";
 export type {
@@ -95,4 +95,4 @@ export type {
   ThreadlineWorkspace,
 } from "./workspace.js";
 export type { WriterOptions } from "./writer/coalescing-writer.js";
-export { MessageWriter } from "./writer/message-writer.js";
+export type { MessageWriter } from "./writer/message-writer.js";

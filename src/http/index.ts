@@ -6,9 +6,11 @@
 export { type AppDeps, createApp, type ThreadlineApp } from "./app.js";
 export type { AppEnv } from "./app-env.js";
 export { type ApiKeys, apiKeysFromEnv, authenticate, parseApiKeys } from "./auth.js";
+export { limitContentLength } from "./body.js";
 export {
   errorHandler,
   logToConsole,
+  notFoundHandler,
   toThreadlineError,
   type UnexpectedErrorLogger,
 } from "./errors.js";
@@ -21,6 +23,14 @@ export {
   readUIMessageStreamBody,
   type UIMessageStreamFormat,
 } from "./read-ui-message-stream-body.js";
+// The routes createApp mounts, for an app of one's own (they expect `authenticate` before them).
+export { eventRoutes } from "./routes/events.js";
+export { healthRoutes } from "./routes/health.js";
+export { messageRoutes } from "./routes/messages.js";
+export { metricsRoutes } from "./routes/metrics.js";
+export { resumeRoutes } from "./routes/resume.js";
+export { streamUploadRoutes } from "./routes/stream-upload.js";
+export { threadRoutes } from "./routes/threads.js";
 export {
   formatSseComment,
   formatSseEvent,

@@ -1,17 +1,12 @@
 /**
  * The AI SDK provider models a recording can be replayed through, one entry per (provider, wire
  * API). Differences between providers are data (`appendsDone`), not branches in the replayer.
+ *
+ * The provider packages are optional peer dependencies, imported when a recording of theirs is
+ * replayed: the library, the HTTP app and `threadline serve` never load them.
  */
-import { createAnthropic } from "@ai-sdk/anthropic";
-import { createCohere } from "@ai-sdk/cohere";
-import { createDeepSeek } from "@ai-sdk/deepseek";
-import { createGoogle } from "@ai-sdk/google";
-import { createGroq } from "@ai-sdk/groq";
-import { createMistral } from "@ai-sdk/mistral";
-import { createOpenAI } from "@ai-sdk/openai";
-import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { createXai } from "@ai-sdk/xai";
 import type { LanguageModel } from "ai";
+import { ThreadlineError } from "../errors.js";
 import type { ProviderApi } from "./types.js";
 
 /** What an adapter needs to build its model. */
@@ -46,11 +41,29 @@ export interface ProviderAdapter {
    * skips `[DONE]` either way.
    */
   readonly appendsDone: boolean;
-  /** Builds the model with the given fetch (the API key is a placeholder). */
-  createModel(settings: ModelSettings): LanguageModel;
+  /**
+   * Imports {@link packageName} and builds the model with the given fetch (the API key is a
+   * placeholder).
+   * @throws ThreadlineError `bad_request` naming the package to install when it is missing.
+   */
+  createModel(settings: ModelSettings): Promise<LanguageModel>;
 }
 
 const API_KEY = "replay";
+
+/** The provider packages, each imported on first use (literal specifiers, so they stay typed). */
+const PACKAGES = {
+  anthropic: () => importProvider("@ai-sdk/anthropic", () => import("@ai-sdk/anthropic")),
+  cohere: () => importProvider("@ai-sdk/cohere", () => import("@ai-sdk/cohere")),
+  deepseek: () => importProvider("@ai-sdk/deepseek", () => import("@ai-sdk/deepseek")),
+  google: () => importProvider("@ai-sdk/google", () => import("@ai-sdk/google")),
+  groq: () => importProvider("@ai-sdk/groq", () => import("@ai-sdk/groq")),
+  mistral: () => importProvider("@ai-sdk/mistral", () => import("@ai-sdk/mistral")),
+  openai: () => importProvider("@ai-sdk/openai", () => import("@ai-sdk/openai")),
+  openaiCompatible: () =>
+    importProvider("@ai-sdk/openai-compatible", () => import("@ai-sdk/openai-compatible")),
+  xai: () => importProvider("@ai-sdk/xai", () => import("@ai-sdk/xai")),
+};
 
 /** Every adapter, most specific first; the first one per API is that API's generic fallback. */
 export const PROVIDER_ADAPTERS: readonly ProviderAdapter[] = [
@@ -60,13 +73,15 @@ export const PROVIDER_ADAPTERS: readonly ProviderAdapter[] = [
     api: "openai-chat",
     packageName: "@ai-sdk/openai-compatible",
     appendsDone: true,
-    createModel: ({ fetch, modelId, providerName }) =>
-      createOpenAICompatible({
-        name: providerName,
-        baseURL: "https://replay.invalid/v1",
-        apiKey: API_KEY,
-        fetch,
-      }).chatModel(modelId),
+    createModel: async ({ fetch, modelId, providerName }) =>
+      (await PACKAGES.openaiCompatible())
+        .createOpenAICompatible({
+          name: providerName,
+          baseURL: "https://replay.invalid/v1",
+          apiKey: API_KEY,
+          fetch,
+        })
+        .chatModel(modelId),
   },
   {
     id: "openai.responses",
@@ -74,8 +89,8 @@ export const PROVIDER_ADAPTERS: readonly ProviderAdapter[] = [
     api: "openai-responses",
     packageName: "@ai-sdk/openai",
     appendsDone: true,
-    createModel: ({ fetch, modelId }) =>
-      createOpenAI({ apiKey: API_KEY, fetch }).responses(modelId),
+    createModel: async ({ fetch, modelId }) =>
+      (await PACKAGES.openai()).createOpenAI({ apiKey: API_KEY, fetch }).responses(modelId),
   },
   {
     id: "openai.chat",
@@ -83,7 +98,8 @@ export const PROVIDER_ADAPTERS: readonly ProviderAdapter[] = [
     api: "openai-chat",
     packageName: "@ai-sdk/openai",
     appendsDone: true,
-    createModel: ({ fetch, modelId }) => createOpenAI({ apiKey: API_KEY, fetch }).chat(modelId),
+    createModel: async ({ fetch, modelId }) =>
+      (await PACKAGES.openai()).createOpenAI({ apiKey: API_KEY, fetch }).chat(modelId),
   },
   {
     id: "openai.completion",
@@ -91,8 +107,8 @@ export const PROVIDER_ADAPTERS: readonly ProviderAdapter[] = [
     api: "openai-completion",
     packageName: "@ai-sdk/openai",
     appendsDone: true,
-    createModel: ({ fetch, modelId }) =>
-      createOpenAI({ apiKey: API_KEY, fetch }).completion(modelId),
+    createModel: async ({ fetch, modelId }) =>
+      (await PACKAGES.openai()).createOpenAI({ apiKey: API_KEY, fetch }).completion(modelId),
   },
   {
     id: "anthropic.messages",
@@ -100,8 +116,10 @@ export const PROVIDER_ADAPTERS: readonly ProviderAdapter[] = [
     api: "anthropic-messages",
     packageName: "@ai-sdk/anthropic",
     appendsDone: true,
-    createModel: ({ fetch, modelId, generateId }) =>
-      createAnthropic({ apiKey: API_KEY, fetch, generateId }).messages(modelId),
+    createModel: async ({ fetch, modelId, generateId }) =>
+      (await PACKAGES.anthropic())
+        .createAnthropic({ apiKey: API_KEY, fetch, generateId })
+        .messages(modelId),
   },
   {
     id: "google.generative-ai",
@@ -109,8 +127,10 @@ export const PROVIDER_ADAPTERS: readonly ProviderAdapter[] = [
     api: "google-generate-content",
     packageName: "@ai-sdk/google",
     appendsDone: false,
-    createModel: ({ fetch, modelId, generateId }) =>
-      createGoogle({ apiKey: API_KEY, fetch, generateId }).languageModel(modelId),
+    createModel: async ({ fetch, modelId, generateId }) =>
+      (await PACKAGES.google())
+        .createGoogle({ apiKey: API_KEY, fetch, generateId })
+        .languageModel(modelId),
   },
   {
     id: "google.interactions",
@@ -118,8 +138,10 @@ export const PROVIDER_ADAPTERS: readonly ProviderAdapter[] = [
     api: "google-interactions",
     packageName: "@ai-sdk/google",
     appendsDone: false,
-    createModel: ({ fetch, modelId, generateId }) =>
-      createGoogle({ apiKey: API_KEY, fetch, generateId }).interactions(modelId),
+    createModel: async ({ fetch, modelId, generateId }) =>
+      (await PACKAGES.google())
+        .createGoogle({ apiKey: API_KEY, fetch, generateId })
+        .interactions(modelId),
   },
   {
     id: "cohere.chat",
@@ -127,8 +149,10 @@ export const PROVIDER_ADAPTERS: readonly ProviderAdapter[] = [
     api: "cohere-chat",
     packageName: "@ai-sdk/cohere",
     appendsDone: false,
-    createModel: ({ fetch, modelId, generateId }) =>
-      createCohere({ apiKey: API_KEY, fetch, generateId }).languageModel(modelId),
+    createModel: async ({ fetch, modelId, generateId }) =>
+      (await PACKAGES.cohere())
+        .createCohere({ apiKey: API_KEY, fetch, generateId })
+        .languageModel(modelId),
   },
   {
     id: "mistral.chat",
@@ -136,8 +160,10 @@ export const PROVIDER_ADAPTERS: readonly ProviderAdapter[] = [
     api: "openai-chat",
     packageName: "@ai-sdk/mistral",
     appendsDone: true,
-    createModel: ({ fetch, modelId, generateId }) =>
-      createMistral({ apiKey: API_KEY, fetch, generateId }).chat(modelId),
+    createModel: async ({ fetch, modelId, generateId }) =>
+      (await PACKAGES.mistral())
+        .createMistral({ apiKey: API_KEY, fetch, generateId })
+        .chat(modelId),
   },
   {
     id: "groq.chat",
@@ -145,8 +171,8 @@ export const PROVIDER_ADAPTERS: readonly ProviderAdapter[] = [
     api: "openai-chat",
     packageName: "@ai-sdk/groq",
     appendsDone: true,
-    createModel: ({ fetch, modelId }) =>
-      createGroq({ apiKey: API_KEY, fetch }).languageModel(modelId),
+    createModel: async ({ fetch, modelId }) =>
+      (await PACKAGES.groq()).createGroq({ apiKey: API_KEY, fetch }).languageModel(modelId),
   },
   {
     id: "deepseek.chat",
@@ -154,7 +180,8 @@ export const PROVIDER_ADAPTERS: readonly ProviderAdapter[] = [
     api: "openai-chat",
     packageName: "@ai-sdk/deepseek",
     appendsDone: true,
-    createModel: ({ fetch, modelId }) => createDeepSeek({ apiKey: API_KEY, fetch }).chat(modelId),
+    createModel: async ({ fetch, modelId }) =>
+      (await PACKAGES.deepseek()).createDeepSeek({ apiKey: API_KEY, fetch }).chat(modelId),
   },
   {
     id: "xai.responses",
@@ -162,9 +189,42 @@ export const PROVIDER_ADAPTERS: readonly ProviderAdapter[] = [
     api: "openai-responses",
     packageName: "@ai-sdk/xai",
     appendsDone: true,
-    createModel: ({ fetch, modelId }) => createXai({ apiKey: API_KEY, fetch }).responses(modelId),
+    createModel: async ({ fetch, modelId }) =>
+      (await PACKAGES.xai()).createXai({ apiKey: API_KEY, fetch }).responses(modelId),
   },
 ];
+
+/**
+ * Imports an optional provider package; `load` is `() => import(packageName)`.
+ *
+ * @throws ThreadlineError `bad_request` naming the package to install when it is not installed.
+ * @example
+ * ```ts
+ * const { createOpenAI } = await importProvider("@ai-sdk/openai", () => import("@ai-sdk/openai"));
+ * ```
+ */
+export async function importProvider<T>(packageName: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (!isMissingPackage(error, packageName)) throw error;
+    throw new ThreadlineError(
+      "bad_request",
+      `replaying this recording needs the AI SDK provider package ${packageName}: npm install ${packageName}`,
+      { cause: error, details: { packageName } },
+    );
+  }
+}
+
+/** Node's "cannot find package" error for `packageName` itself (not for a file inside it). */
+function isMissingPackage(error: unknown, packageName: string): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code } = error as Error & { code?: unknown };
+  return (
+    (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") &&
+    error.message.includes(`'${packageName}'`)
+  );
+}
 
 /** How an adapter was chosen: the recording provider's own, or the API's generic fallback. */
 export type AdapterMatch = "provider" | "generic";

@@ -85,7 +85,7 @@ async function runReplay(
 ): Promise<RecordedChunk[]> {
   const offsetOf = eventOffsets(options);
   const replay = createReplayFetch(plan.events.payloads, { appendDone: plan.adapter.appendsDone });
-  const model = plan.adapter.createModel({
+  const model = await plan.adapter.createModel({
     fetch: replay.fetch,
     modelId: plan.modelId ?? "replay",
     providerName: plan.providerName,
