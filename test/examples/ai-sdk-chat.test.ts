@@ -80,7 +80,7 @@ async function storedAssistant(server: ChatServer, threadId: string) {
   return assistants[0]!;
 }
 
-describe("AI SDK chat example in a browser", () => {
+describe("AI SDK chat example in a browser", { timeout: 30_000 }, () => {
   it("a reply resumed after a reload shows its whole text once and equals the stored message", async () => {
     const server = await startServer(`sqlite:${join(workDir, "resume.db")}`);
     const chat = await openChat(server);
