@@ -39,6 +39,12 @@ export {
   type ThreadEventData,
   type ThreadEventType,
 } from "./protocol/events.js";
+export {
+  DEFAULT_MAX_CHUNK_BYTES,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MESSAGE_LIMITS,
+  type MessageLimits,
+} from "./protocol/limits.js";
 export type { MessageDelta, StoredMessage, Thread } from "./protocol/resources.js";
 export {
   isRunDeclineReason,

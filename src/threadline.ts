@@ -13,6 +13,7 @@ import { RunScheduler } from "./inbound/run-scheduler.js";
 import { runTargets } from "./inbound/run-targets.js";
 import { LeaseSweeper } from "./lifecycle/lease-sweeper.js";
 import { EventHub } from "./observe.js";
+import { type MessageLimits, resolveMessageLimits } from "./protocol/limits.js";
 import { openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 import { ThreadlineWorkspace, type WorkspaceDeps } from "./workspace.js";
@@ -75,6 +76,14 @@ export class Threadline extends ThreadlineWorkspace {
       this.views.set(workspaceId, view);
     }
     return view;
+  }
+
+  /**
+   * The size limits in bytes every writer enforces (option `limits`; R2, SPEC §3 413): per chunk
+   * and per streaming message. `createApp` applies the same ones to HTTP uploads by default.
+   */
+  get limits(): MessageLimits {
+    return this.writer.limits;
   }
 
   /** Flushes every buffered message of every workspace (R7). */
@@ -152,8 +161,8 @@ export class Threadline extends ThreadlineWorkspace {
  * the periodic one, starts the run scheduler (firing triggers that came due while it was down,
  * R23) and the retention purge (R25), and on PostgreSQL listens for other nodes' commits (R26).
  *
- * @throws ThreadlineError `bad_request` (unsupported URL, invalid inbound options),
- *   `schema_too_new` (R27); connection errors.
+ * @throws ThreadlineError `bad_request` (unsupported URL, invalid inbound options, a `limits` field
+ *   that is not a positive integer, named), `schema_too_new` (R27); connection errors.
  * @example
  * ```ts
  * const threadline = await createThreadline({ database: "sqlite:./threadline.db" });
@@ -171,12 +180,16 @@ export async function createThreadline(options: ThreadlineOptions): Promise<Thre
   const clock = options.clock ?? systemClock;
   const nodeId = options.nodeId ?? `node-${randomId()}`;
   const inboundOptions = resolveInboundOptions(options);
+  const limits = resolveMessageLimits(options.limits); // before anything is opened
   const store = options.store ?? (await openStore(options.database, nodeId));
   try {
     await store.migrate();
     const events = new EventHub();
     const broker = new Broker(clock, events, options);
-    const writer = new CoalescingWriter(store, broker, clock, events, nodeId, options);
+    const writer = new CoalescingWriter(store, broker, clock, events, nodeId, {
+      ...options,
+      limits,
+    });
     const sweeper = new LeaseSweeper(store, broker, clock, events, {
       ...(options.sweepIntervalMs === undefined ? {} : { intervalMs: options.sweepIntervalMs }),
     });

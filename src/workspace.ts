@@ -8,6 +8,7 @@ import {
   receiveMessage,
 } from "./inbound/receive-message.js";
 import type { MessageRole, UIMessage } from "./message/types.js";
+import { validateMessageParts } from "./message/validate-message-parts.js";
 import type { StoredMessage, Thread } from "./protocol/resources.js";
 import type { Store, ThreadPage } from "./store/store.js";
 import { type SubscribeOptions, Subscription } from "./subscription/subscription.js";
@@ -315,12 +316,17 @@ function checkId(id: unknown, what: string): void {
 
 const ROLES: readonly string[] = ["user", "assistant", "system"];
 
+/**
+ * The one check of a complete message, whichever way it comes in (`messages.append`/`submit`, the
+ * HTTP POST, `importMessage`): its id, its role, and every part as ai 7's `validateUIMessages` would
+ * (SPEC R2, {@link validateMessageParts}).
+ * @throws ThreadlineError `bad_request`; for a bad part the message names its index and the reason
+ *   (`parts[2]: unknown part type "banana"`) and `details.partIndex` holds it.
+ */
 function checkMessageInput(input: AppendMessageInput): void {
   if (input.id !== undefined) checkId(input.id, "message id");
   if (!ROLES.includes(input.role)) {
     throw new ThreadlineError("bad_request", `role must be one of ${ROLES.join(", ")}`);
   }
-  if (!Array.isArray(input.parts) || input.parts.some((p) => typeof p?.type !== "string")) {
-    throw new ThreadlineError("bad_request", "parts must be an array of parts with a string type");
-  }
+  validateMessageParts(input.parts);
 }

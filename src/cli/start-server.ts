@@ -3,6 +3,7 @@ import { serve } from "@hono/node-server";
 import { ThreadlineError } from "../errors.js";
 import { createApp } from "../http/app.js";
 import type { ApiKeys } from "../http/auth.js";
+import type { HttpLimits } from "../http/limits.js";
 import { createThreadline, type Threadline, type ThreadlineOptions } from "../threadline.js";
 
 /** Options of {@link startServer}. */
@@ -13,6 +14,11 @@ export interface ServerOptions extends Omit<ThreadlineOptions, "store"> {
   port?: number;
   /** API keys (key → workspace). Empty: one default workspace, no auth, loopback only. */
   apiKeys?: ApiKeys;
+  /**
+   * Size limits in bytes (SPEC §3 413): `maxChunkBytes` and `maxMessageBytes` for every writer and
+   * upload, `maxBodyBytes` for the JSON bodies of the other routes (see `HttpLimits`).
+   */
+  limits?: Partial<HttpLimits>;
 }
 
 /** A running server. */
@@ -45,7 +51,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   }
   const threadline = await createThreadline(options);
-  const app = createApp({ threadline, apiKeys });
+  let app: ReturnType<typeof createApp>;
+  try {
+    app = createApp({
+      threadline,
+      apiKeys,
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+    });
+  } catch (error) {
+    await threadline.close(); // a bad HTTP limit
+    throw error;
+  }
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 4000 }, () =>
       resolve(started),

@@ -29,7 +29,12 @@ export interface AppDeps {
    * the default workspace, unauthenticated (SPEC §3; the CLI then binds 127.0.0.1 only).
    */
   apiKeys?: ApiKeys;
-  /** Body limits (defaults: 1 MiB per body, 256 KiB per uploaded chunk). */
+  /**
+   * Size limits in bytes (SPEC §3 413): `maxBodyBytes` for JSON bodies (default 1 MiB),
+   * `maxMessageBytes` for a complete message's body and a streamed message's chunks together,
+   * `maxChunkBytes` for one uploaded chunk; the last two default to the Threadline's own `limits`
+   * (4 MiB per chunk, 64 MiB per message). Streamed uploads have no whole-body limit.
+   */
   limits?: Partial<HttpLimits>;
   /** Interval of SSE heartbeat comments in ms (default 15 000, SPEC §3). */
   heartbeatMs?: number;
@@ -47,8 +52,9 @@ export type ThreadlineApp = Hono<AppEnv>;
  * `@hono/node-server`'s `serve({ fetch: app.fetch })`, or call `app.request()` in tests.
  *
  * Every `/v1` route authenticates (`Authorization: Bearer <key>` → workspace, 401 otherwise),
- * refuses a `Content-Length` over the body limit (413), and answers errors as
- * `{ "error": { "code", "message" } }` with the code's status. `/healthz` and `/metrics` are open.
+ * refuses a `Content-Length` over its route's body limit (413, see {@link HttpLimits}), and
+ * answers errors as `{ "error": { "code", "message" } }` with the code's status. `/healthz` and
+ * `/metrics` are open.
  *
  * @throws ThreadlineError `bad_request` for invalid limits.
  * @example
@@ -60,7 +66,7 @@ export type ThreadlineApp = Hono<AppEnv>;
  * ```
  */
 export function createApp(deps: AppDeps): ThreadlineApp {
-  const limits = resolveLimits(deps.limits);
+  const limits = resolveLimits(deps.limits, deps.threadline.limits);
   const heartbeatMs = deps.heartbeatMs ?? SSE_HEARTBEAT_MS;
   const log = deps.log ?? logToConsole;
   const { registry } = createMetrics(deps.threadline, deps.registry);
@@ -71,7 +77,7 @@ export function createApp(deps: AppDeps): ThreadlineApp {
   app.route("/", healthRoutes());
   app.route("/", metricsRoutes(registry));
   app.use(`${API_PREFIX}/*`, authenticate(deps.threadline, deps.apiKeys));
-  app.use(`${API_PREFIX}/*`, limitContentLength(limits.maxBodyBytes));
+  app.use(`${API_PREFIX}/*`, limitContentLength(limits));
   app.route("/", threadRoutes(limits));
   app.route("/", messageRoutes(limits));
   app.route("/", streamUploadRoutes(limits));

@@ -1,21 +1,36 @@
 import type { Context, MiddlewareHandler, Next } from "hono";
+import { routePath } from "hono/route";
 import { ThreadlineError } from "../errors.js";
-import { HEADERS } from "../protocol/http.js";
-import { bodyTooLarge } from "./limits.js";
+import { HEADERS, ROUTES } from "../protocol/http.js";
+import { bodyTooLarge, type HttpLimits } from "./limits.js";
 
 /**
- * Middleware answering 413 `too_large` before reading anything when `Content-Length` exceeds
- * `maxBodyBytes`, and 400 when it is not a number (SPEC §3). Bodies without a length (chunked) are
- * counted while they are read ({@link readJsonBody}, the streaming upload).
+ * The whole-body limit of a route, by its pattern (SPEC §3): none for the streamed upload (each
+ * chunk and the message are counted instead), `maxMessageBytes` for a complete message,
+ * `maxBodyBytes` for everything else.
  */
-export function limitContentLength(maxBodyBytes: number): MiddlewareHandler {
+export function bodyLimitOfRoute(limits: HttpLimits, route: string): number | undefined {
+  if (route === ROUTES.messageStream) return undefined;
+  if (route === ROUTES.threadMessages) return limits.maxMessageBytes;
+  return limits.maxBodyBytes;
+}
+
+/**
+ * Middleware answering 413 `too_large` before reading anything when `Content-Length` exceeds the
+ * body limit of the route the request matched ({@link bodyLimitOfRoute}), and 400 when it is not a
+ * number (SPEC §3). Bodies without a length (chunked) are counted while they are read
+ * ({@link readJsonBody}, the streaming upload).
+ */
+export function limitContentLength(limits: HttpLimits): MiddlewareHandler {
   return async function checkContentLength(c: Context, next: Next) {
     const header = c.req.header(HEADERS.contentLength);
     if (header !== undefined) {
       if (!/^\s*\d+\s*$/.test(header)) {
         throw new ThreadlineError("bad_request", "Content-Length must be a non-negative integer");
       }
-      if (Number(header) > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+      // The route's handler is the last route matched (middleware comes first).
+      const maxBytes = bodyLimitOfRoute(limits, routePath(c, -1));
+      if (maxBytes !== undefined && Number(header) > maxBytes) throw bodyTooLarge(maxBytes);
     }
     await next();
   };

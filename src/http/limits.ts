@@ -1,31 +1,49 @@
 import { ThreadlineError } from "../errors.js";
+import {
+  checkLimitGroup,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MESSAGE_LIMITS,
+  limitOption,
+  type MessageLimits,
+  resolveMessageLimits,
+} from "../protocol/limits.js";
 
-/** Size limits of request bodies (SPEC §3: 413 `too_large`). */
-export interface HttpLimits {
-  /** Largest request body in bytes, streamed uploads included (default 1 MiB). */
+/**
+ * Size limits of the HTTP API (SPEC §3: 413 `too_large`), in bytes:
+ *
+ * - `POST /v1/threads/:id/messages/stream` has no whole-body limit: each chunk is held to
+ *   `maxChunkBytes` while it is parsed, and the chunks of the message together to
+ *   `maxMessageBytes`;
+ * - `POST /v1/threads/:id/messages` (a complete message) takes a JSON body up to `maxMessageBytes`;
+ * - every other route a JSON body up to `maxBodyBytes`.
+ */
+export interface HttpLimits extends MessageLimits {
+  /** Largest JSON body of the routes other than messages (default 1 MiB). */
   maxBodyBytes: number;
-  /** Largest single UI message stream chunk of an upload in bytes (default 256 KiB). */
-  maxChunkBytes: number;
 }
 
-/** The default {@link HttpLimits}. */
+/** The default {@link HttpLimits}: 1 MiB bodies, 4 MiB chunks, 64 MiB messages. */
 export const DEFAULT_LIMITS: Readonly<HttpLimits> = {
-  maxBodyBytes: 1024 * 1024,
-  maxChunkBytes: 256 * 1024,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  ...DEFAULT_MESSAGE_LIMITS,
 };
 
 /**
  * Fills in defaults and checks the limits (SPEC §3 413 `too_large`).
- * @throws ThreadlineError `bad_request` when a limit is not a positive integer.
+ *
+ * @param limits - as given to `createApp`.
+ * @param messageDefaults - the chunk and message limits of absent fields: the Threadline's own.
+ * @throws ThreadlineError `bad_request` naming the field when a limit is not a positive integer.
  */
-export function resolveLimits(limits: Partial<HttpLimits> = {}): HttpLimits {
-  const resolved = { ...DEFAULT_LIMITS, ...stripUndefined(limits) };
-  for (const [name, value] of Object.entries(resolved)) {
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new ThreadlineError("bad_request", `limits.${name} must be a positive integer`);
-    }
-  }
-  return resolved;
+export function resolveLimits(
+  limits: Partial<HttpLimits> = {},
+  messageDefaults: Readonly<MessageLimits> = DEFAULT_MESSAGE_LIMITS,
+): HttpLimits {
+  checkLimitGroup(limits);
+  return {
+    maxBodyBytes: limitOption("maxBodyBytes", limits.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
+    ...resolveMessageLimits(limits, messageDefaults),
+  };
 }
 
 /** The 413 `too_large` of a body over `maxBodyBytes` (SPEC §3). */
@@ -33,17 +51,4 @@ export function bodyTooLarge(maxBodyBytes: number): ThreadlineError {
   return new ThreadlineError("too_large", `the request body exceeds ${maxBodyBytes} bytes`, {
     details: { limitBytes: maxBodyBytes },
   });
-}
-
-/** The 413 `too_large` of one upload chunk over `maxChunkBytes` (SPEC §3), naming it as R2 does. */
-export function chunkTooLarge(chunkIndex: number, maxChunkBytes: number): ThreadlineError {
-  return new ThreadlineError(
-    "too_large",
-    `chunk ${chunkIndex} exceeds the chunk size limit of ${maxChunkBytes} bytes`,
-    { details: { chunkIndex, limitBytes: maxChunkBytes } },
-  );
-}
-
-function stripUndefined(limits: Partial<HttpLimits>): Partial<HttpLimits> {
-  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
 }

@@ -5,7 +5,7 @@
 import { createParser, type EventSourceParser } from "eventsource-parser";
 import { ThreadlineError } from "../errors.js";
 import { CONTENT_TYPES, UI_MESSAGE_STREAM_DONE } from "../protocol/http.js";
-import { bodyTooLarge, chunkTooLarge, type HttpLimits } from "./limits.js";
+import { chunkTooLarge, type MessageLimits, messageTooLarge } from "../protocol/limits.js";
 
 /** How an upload's chunks are framed (SPEC §3: SSE `data:` lines or NDJSON). */
 export type UIMessageStreamFormat = "sse" | "ndjson";
@@ -35,8 +35,13 @@ export class BodyInterruptedError extends ThreadlineError {
  * off by the end of the body (no blank line after an SSE event, no newline after an NDJSON line) is
  * kept only if it is well-formed JSON, so an early end aborts rather than fails (R16).
  *
- * @throws ThreadlineError `too_large` past `maxBodyBytes` in total or `maxChunkBytes` for one
- *   chunk (with `details.chunkIndex`); {@link BodyInterruptedError} when reading the body fails.
+ * The body as a whole has no size limit: a long answer streams for as long as it needs. Each chunk
+ * is held to `maxChunkBytes` while it arrives (a record still being received is refused as soon as
+ * it outgrows the limit), and the chunks together to `maxMessageBytes` (their JSON bytes, UTF-8).
+ *
+ * @throws ThreadlineError `too_large` (413) for the chunk over `maxChunkBytes` or the one taking the
+ *   message past `maxMessageBytes`, with `details: { chunkIndex, limitBytes }`, after yielding the
+ *   chunks before it (R2); {@link BodyInterruptedError} when reading the body fails.
  * @example
  * ```ts
  * for await (const json of readUIMessageStreamBody(request.body, "sse", limits)) {
@@ -47,21 +52,16 @@ export class BodyInterruptedError extends ThreadlineError {
 export async function* readUIMessageStreamBody(
   body: ReadableStream<Uint8Array> | null,
   format: UIMessageStreamFormat,
-  limits: HttpLimits,
+  limits: MessageLimits,
 ): AsyncGenerator<string> {
   if (!body) return;
   const records = format === "ndjson" ? new NdjsonRecords(limits) : new SseRecords(limits);
   const decoder = new TextDecoder();
   const reader = body.getReader();
-  let totalBytes = 0;
   try {
     for (;;) {
       const read = await readOrInterrupt(reader);
       const last = read.done;
-      if (!read.done) {
-        totalBytes += read.value.byteLength;
-        if (totalBytes > limits.maxBodyBytes) throw bodyTooLarge(limits.maxBodyBytes);
-      }
       const text = read.done ? decoder.decode() : decoder.decode(read.value, { stream: true });
       for (const record of last ? records.end(text) : records.push(text)) {
         if (record === UI_MESSAGE_STREAM_DONE) return;
@@ -88,14 +88,15 @@ async function readOrInterrupt(
 }
 
 /**
- * Splits text into complete records, enforcing the chunk size limit. A record found too large is
- * reported after the complete records before it, so those are still written (R2).
+ * Splits text into complete records, enforcing the chunk and message size limits. A record found
+ * too large is reported after the complete records before it, so those are still written (R2).
  */
 abstract class RecordSplitter {
   private count = 0;
-  private oversized = false;
+  private messageBytes = 0;
+  private oversized: "chunk" | "message" | undefined;
 
-  constructor(protected readonly limits: HttpLimits) {}
+  constructor(protected readonly limits: MessageLimits) {}
 
   /** The records completed by `text`, up to one over the size limit (see {@link check}). */
   push(text: string): string[] {
@@ -110,11 +111,14 @@ abstract class RecordSplitter {
   }
 
   /**
-   * Throws when a record was over the limit; call it after handling each batch.
+   * Throws when a record was over a limit; call it after handling each batch.
    * @throws ThreadlineError `too_large` naming the chunk index.
    */
   check(): void {
-    if (this.oversized) throw chunkTooLarge(this.count, this.limits.maxChunkBytes);
+    if (this.oversized === "chunk") throw chunkTooLarge(this.count, this.limits.maxChunkBytes);
+    if (this.oversized === "message") {
+      throw messageTooLarge(this.count, this.limits.maxMessageBytes);
+    }
   }
 
   /** Complete records of `text`; calls {@link markOversized} when a record outgrows the limit. */
@@ -124,18 +128,24 @@ abstract class RecordSplitter {
 
   /** The record being received is over the chunk size limit. */
   protected markOversized(): void {
-    this.oversized = true;
+    this.oversized = "chunk";
   }
 
-  /** Counts records up to the first one over the limit (the chunk index counts `[DONE]` out). */
+  /** Counts records up to the first one over a limit (the chunk index counts `[DONE]` out). */
   private take(records: string[]): string[] {
     const taken: string[] = [];
     for (const record of records) {
       if (record !== UI_MESSAGE_STREAM_DONE) {
-        if (Buffer.byteLength(record, "utf8") > this.limits.maxChunkBytes) {
-          this.oversized = true;
+        const bytes = Buffer.byteLength(record, "utf8");
+        if (bytes > this.limits.maxChunkBytes) {
+          this.oversized = "chunk";
           break;
         }
+        if (this.messageBytes + bytes > this.limits.maxMessageBytes) {
+          this.oversized = "message";
+          break;
+        }
+        this.messageBytes += bytes;
         this.count += 1;
       }
       taken.push(record);
@@ -149,7 +159,8 @@ class NdjsonRecords extends RecordSplitter {
   private partial = "";
 
   protected split(text: string): string[] {
-    const lines = (this.partial + text).split("\n");
+    // A long line arrives in many reads: only a read with a line end splits anything.
+    const lines = text.includes("\n") ? (this.partial + text).split("\n") : [this.partial + text];
     this.partial = lines.pop() ?? "";
     // Characters never outnumber bytes: a partial line this long is over the limit already.
     if (this.partial.length > this.limits.maxChunkBytes) this.markOversized();
@@ -171,7 +182,7 @@ class SseRecords extends RecordSplitter {
   private readonly parser: EventSourceParser;
   private completed: string[] = [];
 
-  constructor(limits: HttpLimits) {
+  constructor(limits: MessageLimits) {
     super(limits);
     this.parser = createParser({
       onEvent: (event) => this.completed.push(event.data),

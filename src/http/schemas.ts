@@ -40,12 +40,14 @@ export const forkThreadBody = z
 /**
  * `POST /v1/threads/:id/messages` `{id?, role, parts, metadata?, run?}`: an AI SDK `UIMessage`, plus
  * the options of the run it (re)arms (R22: a JSON object, `forceFresh` a boolean). Extra fields are
- * ignored, so a `UIMessage` from any AI SDK version can be posted as it is.
+ * ignored, so a `UIMessage` from any AI SDK version can be posted as it is. Each part is checked by
+ * the library (`validateMessageParts`, the same check for every way in), whose `bad_request` names
+ * the part's index.
  */
 export const appendMessageBody = z.object({
   id: id.optional(),
   role: z.enum(["user", "assistant", "system"]),
-  parts: z.array(z.looseObject({ type: z.string().min(1) })),
+  parts: z.array(z.unknown()),
   metadata: z.unknown().optional(),
   run: z.looseObject({ forceFresh: z.boolean().optional() }).optional(),
 });

@@ -34,7 +34,8 @@ export function describeIssue(issue: Issue | undefined, chunk: unknown): string 
 }
 
 function expectedKind(expected: string): string {
-  return expected === "nonoptional" ? "present" : expected;
+  if (expected === "nonoptional") return "present";
+  return expected === "never" ? "absent" : expected;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

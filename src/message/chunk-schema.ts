@@ -23,13 +23,16 @@ const jsonValue: z.ZodType<JSONValue> = z.lazy(() =>
   ]),
 );
 
-const providerMetadata = z.optional(
+/** Optional `providerMetadata`: provider name → JSON object (ai 7 `providerMetadataSchema`). */
+export const providerMetadata = z.optional(
   z.record(z.string(), z.record(z.string(), z.optional(jsonValue))),
 );
-const toolMetadata = z.optional(z.record(z.string(), z.optional(jsonValue)));
+/** Optional `toolMetadata`: a JSON object (ai 7). */
+export const toolMetadata = z.optional(z.record(z.string(), z.optional(jsonValue)));
 const offset = z.optional(z.number().int().nonnegative());
 
-const citation = z.object({
+/** A text part's citation (ai 7 `citationSchema`). */
+export const citation = z.object({
   source: z.discriminatedUnion("sourceType", [
     z.object({
       type: z.literal("source"),
@@ -54,7 +57,8 @@ const citation = z.object({
   citedText: z.optional(z.string()),
 });
 
-const steeringPart = z.union([
+/** A part of a `steering-message`: text or file (ai 7). */
+export const steeringPart = z.union([
   z.looseObject({ type: z.literal("text"), text: z.string(), providerMetadata }),
   z.looseObject({
     type: z.literal("file"),

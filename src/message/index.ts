@@ -52,3 +52,4 @@ export type {
   UIMessageChunk,
   UIMessagePart,
 } from "./types.js";
+export { validateMessageParts } from "./validate-message-parts.js";

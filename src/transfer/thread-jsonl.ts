@@ -1,5 +1,6 @@
-import { ThreadlineError } from "../errors.js";
+import { isThreadlineError, ThreadlineError } from "../errors.js";
 import { finalizeMessage } from "../message/finalize.js";
+import { validateMessageParts } from "../message/validate-message-parts.js";
 import type { StoredMessage, Thread } from "../protocol/resources.js";
 import type { ThreadlineWorkspace } from "../workspace.js";
 
@@ -30,9 +31,13 @@ export async function* exportThreadJsonl(
  * else its exported id) and its messages with their ids, statuses and parts. A message exported
  * while still streaming is imported `aborted` (R16): no writer will ever finish it here.
  *
+ * Each message goes through `importMessage`, so its parts pass the same validation as a posted or
+ * streamed message (SPEC R2).
+ *
  * @returns the new thread and the number of messages imported.
- * @throws ThreadlineError `bad_request` for a malformed line (naming its number), `conflict` when
- *   the thread or a message id already exists.
+ * @throws ThreadlineError `bad_request` for a malformed line or a message with a bad part (naming
+ *   the line number, and the part's index: `import line 3: parts[2]: unknown part type "banana"`;
+ *   `details: { line, partIndex? }`), `conflict` when the thread or a message id already exists.
  */
 export async function importThreadJsonl(
   workspace: ThreadlineWorkspace,
@@ -56,11 +61,34 @@ export async function importThreadJsonl(
       continue;
     }
     if (!thread) throw malformed(lineNumber, "a message before the thread line");
-    await workspace.importMessage(thread.id, asFinished(line.message), options.now);
+    await importLine(workspace, thread.id, line.message, options.now, lineNumber);
     count += 1;
   }
   if (!thread) throw new ThreadlineError("bad_request", "the import has no thread line");
   return { thread: await workspace.threads.get(thread.id), messages: count };
+}
+
+/**
+ * Imports one message (a streaming one as aborted); a `bad_request` (a bad part, say) names the
+ * line it came from.
+ */
+async function importLine(
+  workspace: ThreadlineWorkspace,
+  threadId: string,
+  message: StoredMessage,
+  now: number,
+  lineNumber: number,
+): Promise<void> {
+  try {
+    if (message.status === "streaming") validateMessageParts(message.parts); // before finalizing
+    await workspace.importMessage(threadId, asFinished(message), now);
+  } catch (error) {
+    if (!isThreadlineError(error, "bad_request")) throw error;
+    throw new ThreadlineError("bad_request", `import line ${lineNumber}: ${error.message}`, {
+      cause: error,
+      details: { ...error.details, line: lineNumber },
+    });
+  }
 }
 
 function asFinished(message: StoredMessage): StoredMessage {

@@ -3,6 +3,7 @@ import type { Clock, TimerHandle } from "../clock.js";
 import { ThreadlineError } from "../errors.js";
 import { finalizeMessage, mergeDeltaChunks } from "../message/finalize.js";
 import type { EventHub } from "../observe.js";
+import { type MessageLimits, resolveMessageLimits } from "../protocol/limits.js";
 import type { StoredMessage } from "../protocol/resources.js";
 import type { MessageWrite, Store, WriteOutcome } from "../store/store.js";
 import { isBodyRewriteDue } from "./body-policy.js";
@@ -18,6 +19,12 @@ export interface WriterOptions {
   retryInitialMs?: number;
   /** Longest retry delay (default 5 000 ms). */
   retryMaxMs?: number;
+  /**
+   * Size limits in bytes every writer enforces (R2, SPEC §3 413 `too_large`): `maxChunkBytes` per
+   * chunk (default 4 MiB), `maxMessageBytes` per streaming message, counted over its accepted
+   * chunks (default 64 MiB). See `protocol/limits.ts`.
+   */
+  limits?: Partial<MessageLimits>;
 }
 
 type CommitMode = "urgent" | "all";
@@ -63,6 +70,8 @@ export class CoalescingWriter {
   readonly leaseTtlMs: number;
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
+  /** The chunk and message size limits of every message this writer takes (R2). */
+  readonly limits: MessageLimits;
 
   constructor(
     private readonly store: Store,
@@ -76,6 +85,7 @@ export class CoalescingWriter {
     this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
     this.retryInitialMs = options.retryInitialMs ?? 50;
     this.retryMaxMs = options.retryMaxMs ?? 5_000;
+    this.limits = resolveMessageLimits(options.limits);
   }
 
   /** Starts buffering changes for a freshly created streaming message (R14). */

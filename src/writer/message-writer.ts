@@ -3,6 +3,7 @@ import { parseChunk } from "../message/chunk-schema.js";
 import { classifyChunk } from "../message/finalize.js";
 import { createFoldState, type FoldState, foldChunk } from "../message/fold.js";
 import type { FinishReason, UIMessage, UIMessageChunk } from "../message/types.js";
+import { chunkTooLarge, messageTooLarge } from "../protocol/limits.js";
 import type { StoredMessage } from "../protocol/resources.js";
 import type { CoalescingWriter } from "./coalescing-writer.js";
 import type { PendingMessage, TerminalRequest } from "./pending-message.js";
@@ -52,30 +53,55 @@ export class MessageWriter {
 
   /**
    * Accepts one UI message stream chunk.
-   * @throws ThreadlineError `invalid_chunk` (malformed), `chunk_rejected` (cannot apply) — the
-   *   message is then finalized `error` (R2); `message_finalized` after a terminal state; any storage
-   *   error of a structural commit (R4).
+   * @throws ThreadlineError `invalid_chunk` (malformed), `chunk_rejected` (cannot apply),
+   *   `too_large` (the chunk over `limits.maxChunkBytes`, or taking the message past
+   *   `limits.maxMessageBytes`; `details: { chunkIndex, limitBytes }`) — the message is then
+   *   finalized `error`, keeping every chunk accepted before (R2); `message_finalized` after a
+   *   terminal state; any storage error of a structural commit (R4).
    */
   async write(chunk: UIMessageChunk): Promise<void> {
     this.ensureOpen();
     const index = this.pending.chunkCount;
     let next: FoldState;
     let parsed: UIMessageChunk;
+    let kind: ReturnType<typeof classifyChunk>;
+    let bytes: number;
     try {
       parsed = parseChunk(chunk, index);
+      kind = classifyChunk(parsed);
+      bytes = this.sizeWithinLimits(parsed, kind, index);
       next = foldChunk(this.pending.fold, parsed);
     } catch (error) {
       const rejected = withChunkIndex(error, index);
       await this.finalizeOnBadInput(rejected);
       throw rejected;
     }
-    const kind = classifyChunk(parsed);
     this.pending.chunkCount += 1;
+    if (kind !== "terminal") this.pending.chunkBytes += bytes;
     this.pending.fold =
       next.message.id === this.id ? next : { ...next, message: { ...next.message, id: this.id } };
     this.pending.chunks.push(parsed);
     if (kind === "terminal") this.pending.terminal = terminalOf(parsed);
-    await this.engine.accepted(this.pending, chunkBytes(parsed), kind !== "delta");
+    await this.engine.accepted(this.pending, bytes, kind !== "delta");
+  }
+
+  /**
+   * The chunk's size in bytes, checked against the writer's limits (R2). Terminal chunks do not
+   * count toward the message, so a message can always end.
+   * @throws ThreadlineError `too_large` naming the chunk.
+   */
+  private sizeWithinLimits(
+    chunk: UIMessageChunk,
+    kind: ReturnType<typeof classifyChunk>,
+    index: number,
+  ): number {
+    const { maxChunkBytes, maxMessageBytes } = this.engine.limits;
+    const bytes = chunkBytes(chunk);
+    if (bytes > maxChunkBytes) throw chunkTooLarge(index, maxChunkBytes);
+    if (kind !== "terminal" && this.pending.chunkBytes + bytes > maxMessageBytes) {
+      throw messageTooLarge(index, maxMessageBytes);
+    }
+    return bytes;
   }
 
   /**
@@ -161,16 +187,19 @@ function terminalOf(chunk: UIMessageChunk): TerminalRequest {
   }
 }
 
-/** Approximate serialized size of a chunk; cheap for the frequent deltas. */
+/**
+ * Serialized size of a chunk in UTF-8 bytes, what the size limits count; for the frequent deltas
+ * the text's bytes plus a fixed allowance for the JSON around it (no serialization).
+ */
 function chunkBytes(chunk: UIMessageChunk): number {
   switch (chunk.type) {
     case "text-delta":
     case "reasoning-delta":
-      return chunk.delta.length + 40;
+      return Buffer.byteLength(chunk.delta) + 40;
     case "tool-input-delta":
-      return chunk.inputTextDelta.length + 60;
+      return Buffer.byteLength(chunk.inputTextDelta) + 60;
     default:
-      return JSON.stringify(chunk).length;
+      return Buffer.byteLength(JSON.stringify(chunk));
   }
 }
 

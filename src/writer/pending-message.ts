@@ -44,6 +44,8 @@ export class PendingMessage {
   committedVersion = 0;
   /** Chunks accepted so far: the index of the next chunk, for R2 error messages. */
   chunkCount = 0;
+  /** Bytes of the non-terminal chunks accepted so far: what `limits.maxMessageBytes` caps (R2). */
+  chunkBytes = 0;
   deltaBytesSinceBody = 0;
   lastBodyBytes = 0;
   lastBodyAt: number;

@@ -78,5 +78,37 @@ for (const backend of BACKENDS) {
         code: "bad_request",
       });
     });
+
+    it("R2: an imported message with a bad part → bad_request naming the line and the part index", async () => {
+      const { threadline } = await openThreadline(backend);
+      const message = (id: string, status: string, parts: unknown[]) =>
+        JSON.stringify({
+          type: "message",
+          message: { id, threadId: "t1", role: "assistant", status, parts },
+        });
+      const lines = [
+        JSON.stringify({ type: "thread", thread: { id: "t1", title: null, metadata: null } }),
+        message("m1", "completed", [{ type: "text", text: "fine" }]),
+        message("m2", "completed", [{ type: "step-start" }, { type: "banana" }]),
+        message("m3", "completed", [{ type: "text", text: "never reached" }]),
+      ];
+      await expect(importThreadJsonl(threadline, lines, { now: 1 })).rejects.toMatchObject({
+        code: "bad_request",
+        message: 'import line 3: parts[1]: unknown part type "banana"',
+        details: { line: 3, partIndex: 1 },
+      });
+      const { messages } = await threadline.messages.list("t1");
+      expect(messages.map((m) => m.id)).toEqual(["m1"]);
+
+      // A message exported while streaming is checked before it is finalized as aborted.
+      const streaming = [
+        JSON.stringify({ type: "thread", thread: { id: "t2", title: null, metadata: null } }),
+        message("m4", "streaming", [null]),
+      ];
+      await expect(importThreadJsonl(threadline, streaming, { now: 1 })).rejects.toMatchObject({
+        code: "bad_request",
+        message: "import line 2: parts[0]: part must be an object, got null",
+      });
+    });
   });
 }

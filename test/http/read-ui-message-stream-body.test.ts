@@ -6,7 +6,7 @@ import {
   type UIMessageStreamFormat,
 } from "../../src/http/index.js";
 
-const LIMITS = { maxBodyBytes: 10_000, maxChunkBytes: 100 };
+const LIMITS = { maxChunkBytes: 100, maxMessageBytes: 10_000 };
 
 /** A body delivering `pieces` one read at a time, then ending — or failing with `error`. */
 function bodyOf(pieces: Array<string | Uint8Array>, error?: Error): ReadableStream<Uint8Array> {
@@ -95,11 +95,32 @@ describe("readUIMessageStreamBody (SPEC §3 upload framing)", () => {
       expect(seen).toEqual(['{"a":1}']);
     });
 
-    it(`${format}: a body over maxBodyBytes fails with too_large`, async () => {
-      const pieces = Array.from({ length: 30 }, (_, i) => frame(JSON.stringify({ i })));
-      await expect(
-        records(format, pieces, { maxBodyBytes: 100, maxChunkBytes: 100 }),
-      ).rejects.toMatchObject({ code: "too_large", status: 413 });
+    it(`${format}: no whole-body limit: a body far over the message of chunks is read whole`, async () => {
+      const pieces = Array.from({ length: 3_000 }, (_, i) => frame(JSON.stringify({ i })));
+      const body = pieces.join("");
+      expect(body.length).toBeGreaterThan(30_000);
+      const limits = { maxChunkBytes: 100, maxMessageBytes: 1_000_000 };
+      expect(await records(format, pieces, limits)).toHaveLength(3_000);
+    });
+
+    it(`${format}: the chunk taking the message past maxMessageBytes fails with too_large after those before`, async () => {
+      const pieces = Array.from({ length: 30 }, (_, i) => frame(JSON.stringify({ i: i + 1000 })));
+      const seen: string[] = [];
+      const reading = (async () => {
+        for await (const record of readUIMessageStreamBody(bodyOf(pieces), format, {
+          maxChunkBytes: 100,
+          maxMessageBytes: 100, // ten records of 10 bytes
+        })) {
+          seen.push(record);
+        }
+      })();
+      await expect(reading).rejects.toMatchObject({
+        code: "too_large",
+        status: 413,
+        message: "chunk 10 exceeds the message size limit of 100 bytes",
+        details: { chunkIndex: 10, limitBytes: 100 },
+      });
+      expect(seen).toHaveLength(10);
     });
 
     it(`${format}: a body that errors fails with BodyInterruptedError after what arrived`, async () => {

@@ -8,7 +8,8 @@ import {
 import { PATHS } from "../../src/protocol/http.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
-import { BACKENDS } from "../support/backends.js";
+import type { Threadline } from "../../src/threadline.js";
+import { BACKENDS, openThreadline } from "../support/backends.js";
 import { gate, textOf } from "../support/helpers.js";
 import {
   FIXTURE_NAMES,
@@ -38,6 +39,7 @@ const TEXT = [
   { type: "text-delta", id: "0", delta: "Hel" },
   { type: "text-delta", id: "0", delta: "lo" },
 ];
+const FINISH = { type: "finish" };
 const FINISHED = [
   ...TEXT,
   { type: "text-end", id: "0" },
@@ -306,17 +308,26 @@ for (const backend of BACKENDS) {
       ["text/event-stream", sse],
       ["application/x-ndjson", ndjson],
     ] as const) {
-      it(`SPEC §3: a ${format} chunk over maxChunkBytes → 413 naming it; earlier chunks kept (R2)`, async () => {
-        const { upload, app } = await setup({ app: { limits: { maxChunkBytes: 200 } } });
-        const big = { type: "text-delta", id: "0", delta: "x".repeat(300) };
-        const response = await upload(encode([...TEXT, big, { type: "finish" }]), format);
-        expect(response.status).toBe(413);
-        const { error } = await body(response);
-        expect(error).toMatchObject({ code: "too_large", details: { chunkIndex: 5 } });
-        const stored = await body(await app.request(PATHS.message("a1")));
-        expect(stored.message.status).toBe("error");
-        expect(textOf(stored.message)).toBe("Hello");
-      });
+      for (const [where, options] of [
+        ["createApp", { app: { limits: { maxChunkBytes: 200 } } }],
+        ["createThreadline", { threadline: { limits: { maxChunkBytes: 200 } } }],
+      ] as const) {
+        it(`SPEC §3: a ${format} chunk over maxChunkBytes (set in ${where}) → 413 naming it; earlier chunks kept (R2)`, async () => {
+          const { upload, app } = await setup(options);
+          const big = { type: "text-delta", id: "0", delta: "x".repeat(300) };
+          const response = await upload(encode([...TEXT, big, { type: "finish" }]), format);
+          expect(response.status).toBe(413);
+          const { error } = await body(response);
+          expect(error).toMatchObject({
+            code: "too_large",
+            message: "chunk 5 exceeds the chunk size limit of 200 bytes",
+            details: { chunkIndex: 5, limitBytes: 200 },
+          });
+          const stored = await body(await app.request(PATHS.message("a1")));
+          expect(stored.message.status).toBe("error");
+          expect(textOf(stored.message)).toBe("Hello");
+        });
+      }
 
       it(`SPEC §3: a ${format} chunk over maxChunkBytes still arriving is refused early`, async () => {
         const { upload } = await setup({ app: { limits: { maxChunkBytes: 200 } } });
@@ -329,27 +340,74 @@ for (const backend of BACKENDS) {
       });
     }
 
-    it("SPEC §3: a streamed body over maxBodyBytes → 413; the message ends error (R2)", async () => {
-      const { upload, app } = await setup({ app: { limits: { maxBodyBytes: 600 } } });
-      const deltas = Array.from({ length: 20 }, () => ({
+    it("SPEC §3: a 100k-character answer (a body over 1 MiB) is stored whole: uploads have no body limit", async () => {
+      const { upload } = await setup();
+      const deltas = Array.from({ length: 20_000 }, (_, i) => ({
         type: "text-delta",
         id: "0",
-        delta: "abcdefgh",
+        delta: String(i % 10).repeat(5),
       }));
-      const response = await upload({ body: null, ...inPieces(sse([...TEXT, ...deltas]), 50) });
-      expect(response.status).toBe(413);
-      expect((await body(response)).error.code).toBe("too_large");
-      const stored = await body(await app.request(PATHS.message("a1")));
-      expect(stored.message.status).toBe("error");
-      expect(textOf(stored.message)).toMatch(/^Hello/);
+      const text = sse([...TEXT.slice(0, 3), ...deltas, { type: "text-end", id: "0" }, FINISH]);
+      expect(Buffer.byteLength(text)).toBeGreaterThan(1024 * 1024);
+      const response = await upload({ body: null, ...inPieces(text, 64 * 1024) });
+      expect(response.status).toBe(200);
+      const { message } = await body(response);
+      expect(message.status).toBe("completed");
+      expect(textOf(message)).toHaveLength(100_000);
+      expect(textOf(message)).toBe(deltas.map((d) => d.delta).join(""));
     });
 
-    it("SPEC §3: a Content-Length over maxBodyBytes → 413 before anything is written", async () => {
-      const { upload, app } = await setup({ app: { limits: { maxBodyBytes: 100 } } });
-      const response = await upload(sse(FINISHED));
-      expect(response.status).toBe(413);
-      expect((await body(await app.request(PATHS.threadMessages("t1")))).messages).toEqual([]);
+    it("SPEC §3: a 300 KB tool output is one accepted chunk under the default limits", async () => {
+      const { upload } = await setup();
+      const output = { rows: "r".repeat(300_000) };
+      const call = { toolCallId: "c1", toolName: "search" };
+      const response = await upload(
+        sse([
+          START,
+          { type: "start-step" },
+          { type: "tool-input-available", ...call, input: { q: "all" } },
+          { type: "tool-output-available", toolCallId: "c1", output },
+          { type: "finish-step" },
+          FINISH,
+        ]),
+      );
+      expect(response.status).toBe(200);
+      const { message } = await body(response);
+      expect(message.status).toBe("completed");
+      expect(message.parts[1]).toMatchObject({ state: "output-available", output });
     });
+
+    it("SPEC §3: a Content-Length over maxBodyBytes does not limit an upload", async () => {
+      const { upload } = await setup({ app: { limits: { maxBodyBytes: 100 } } });
+      const response = await upload(sse(FINISHED));
+      expect(response.status).toBe(200);
+      expect((await body(response)).message.status).toBe("completed");
+    });
+
+    for (const [where, options] of [
+      ["createApp", { app: { limits: { maxMessageBytes: 300 } } }],
+      ["createThreadline", { threadline: { limits: { maxMessageBytes: 300 } } }],
+    ] as const) {
+      it(`SPEC §3: the chunk taking a message past maxMessageBytes (set in ${where}) → 413 naming it; the message ends error keeping its text (R2)`, async () => {
+        const { upload, app } = await setup(options);
+        const deltas = Array.from({ length: 20 }, () => ({
+          type: "text-delta",
+          id: "0",
+          delta: "abcdefgh",
+        }));
+        const response = await upload({ body: null, ...inPieces(sse([...TEXT, ...deltas]), 50) });
+        expect(response.status).toBe(413);
+        const { error } = await body(response);
+        expect(error).toMatchObject({ code: "too_large", details: { limitBytes: 300 } });
+        expect(error.message).toMatch(/^chunk \d+ exceeds the message size limit of 300 bytes$/);
+        const stored = await body(await app.request(PATHS.message("a1")));
+        expect(stored.message.status).toBe("error");
+        expect(stored.message.errorText).toBe(error.message);
+        const kept = textOf(stored.message);
+        expect(kept).toMatch(/^Hello(abcdefgh)+$/);
+        expect(kept.length).toBe(5 + 8 * (error.details.chunkIndex - TEXT.length));
+      });
+    }
 
     it("R4: the body is not read ahead while a structural chunk's commit is in flight", async () => {
       const database = await backend.freshDatabase({ shared: true });
@@ -415,6 +473,74 @@ for (const backend of BACKENDS) {
       const { message } = await body(response);
       expect(message.status).toBe("aborted");
       expect(textOf(message)).toBe("Hello");
+    });
+  });
+}
+
+for (const backend of BACKENDS) {
+  describe(`MessageWriter size limits, library [${backend.name}]`, () => {
+    const DELTA = { type: "text-delta", id: "0", delta: "abcdefghij" } as const;
+
+    /** A writer of message `id` that already took the chunks of TEXT after `start`. */
+    async function openWriter(threadline: Threadline, id: string) {
+      const writer = await threadline.writers.open("t1", { messageId: id });
+      for (const chunk of TEXT.slice(1)) await writer.write(chunk as UIMessageChunk);
+      return writer;
+    }
+
+    async function open(limits: { maxChunkBytes?: number; maxMessageBytes?: number }) {
+      const { threadline } = await openThreadline(backend, { limits });
+      await threadline.threads.create({ id: "t1" });
+      return threadline;
+    }
+
+    it("R2: a chunk over maxChunkBytes → too_large naming it; the message ends error keeping its text", async () => {
+      const threadline = await open({ maxChunkBytes: 500 });
+      const writer = await openWriter(threadline, "a1");
+      const output = { type: "tool-output-available", toolCallId: "c", output: "o".repeat(600) };
+      const error = await writer.write(output as UIMessageChunk).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: "too_large",
+        status: 413,
+        message: "chunk 4 exceeds the chunk size limit of 500 bytes",
+        details: { chunkIndex: 4, limitBytes: 500 },
+      });
+      expect(writer.closed).toBe(true);
+      await threadline.flushAll();
+      const stored = await threadline.messages.get("a1");
+      expect(stored).toMatchObject({ status: "error", errorText: (error as Error).message });
+      expect(textOf(stored)).toBe("Hello");
+    });
+
+    it("R2: the chunk taking the message past maxMessageBytes → too_large naming it; the message ends error", async () => {
+      const threadline = await open({ maxMessageBytes: 1_000 });
+      const writer = await openWriter(threadline, "a1");
+      let accepted = 0;
+      let error: unknown;
+      while (error === undefined && accepted < 1_000) {
+        error = await writer.write(DELTA).catch((e: unknown) => e);
+        if (error === undefined) accepted += 1;
+      }
+      const chunkIndex = TEXT.length - 1 + accepted;
+      expect(accepted).toBeGreaterThan(5);
+      expect(error).toMatchObject({
+        code: "too_large",
+        message: `chunk ${chunkIndex} exceeds the message size limit of 1000 bytes`,
+        details: { chunkIndex, limitBytes: 1_000 },
+      });
+      await threadline.flushAll();
+      const stored = await threadline.messages.get("a1");
+      expect(stored.status).toBe("error");
+      expect(textOf(stored)).toBe(`Hello${DELTA.delta.repeat(accepted)}`);
+
+      // The same chunks again, then a terminal chunk larger than the room left (under 50 bytes):
+      // terminal chunks are not counted, so a full message can still end as its producer says.
+      const full = await openWriter(threadline, "a2");
+      for (let i = 0; i < accepted; i += 1) await full.write(DELTA);
+      await full.fail("e".repeat(100));
+      await threadline.flushAll();
+      const ended = await threadline.messages.get("a2");
+      expect(ended).toMatchObject({ status: "error", errorText: "e".repeat(100) });
     });
   });
 }

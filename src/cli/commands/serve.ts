@@ -1,11 +1,17 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { apiKeysFromEnv, parseApiKeys } from "../../http/auth.js";
 import { API_KEYS_ENV } from "../../protocol/http.js";
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CHUNK_BYTES,
+  DEFAULT_MAX_MESSAGE_BYTES,
+} from "../../protocol/limits.js";
 import type { Threadline } from "../../threadline.js";
 import { parseNonNegativeInt, withDatabase } from "../shared-options.js";
-import { startServer } from "../start-server.js";
+import { type ServerOptions, startServer } from "../start-server.js";
 
-interface ServeOptions {
+/** The parsed flags of `threadline serve`. */
+export interface ServeOptions {
   db: string;
   host: string;
   port: number;
@@ -13,6 +19,12 @@ interface ServeOptions {
   runDebounceMs: number;
   runWebhook?: string;
   apiKey: string[];
+  /** `--max-chunk-bytes`: largest chunk of a streamed message (default 4 MiB). */
+  maxChunkBytes: number;
+  /** `--max-message-bytes`: largest message, streamed or posted (default 64 MiB). */
+  maxMessageBytes: number;
+  /** `--max-body-bytes`: largest JSON body of the other routes (default 1 MiB). */
+  maxBodyBytes: number;
 }
 
 /**
@@ -41,6 +53,24 @@ export function serveCommand(): Command {
       "--run-webhook <url>",
       "POST each run here as JSON (Idempotency-Key: trigger id); without it runs are only logged to the thread",
     )
+    .option(
+      "--max-chunk-bytes <bytes>",
+      "largest UI message stream chunk (413 and the message ends error past it)",
+      parsePositiveInt("--max-chunk-bytes"),
+      DEFAULT_MAX_CHUNK_BYTES,
+    )
+    .option(
+      "--max-message-bytes <bytes>",
+      "largest message: a streamed one's chunks together, a posted one's body (413 past it)",
+      parsePositiveInt("--max-message-bytes"),
+      DEFAULT_MAX_MESSAGE_BYTES,
+    )
+    .option(
+      "--max-body-bytes <bytes>",
+      "largest JSON body of the other routes (413 past it)",
+      parsePositiveInt("--max-body-bytes"),
+      DEFAULT_MAX_BODY_BYTES,
+    )
     .addOption(
       new Option(
         "--api-key <workspace:key>",
@@ -50,17 +80,9 @@ export function serveCommand(): Command {
         .default([]),
     )
     .action(async (options: ServeOptions) => {
-      const apiKeys = options.apiKey.length > 0 ? parseApiKeys(options.apiKey) : apiKeysFromEnv();
-      const server = await startServer({
-        database: options.db,
-        host: options.host,
-        port: options.port,
-        windowMs: options.windowMs,
-        runDebounceMs: options.runDebounceMs,
-        fireRuns: true, // with no webhook, runs go to the thread log (`run.triggered`)
-        ...(options.runWebhook === undefined ? {} : { runWebhook: options.runWebhook }),
-        apiKeys,
-      });
+      const serverOptions = serverOptionsOf(options);
+      const apiKeys = serverOptions.apiKeys ?? new Map();
+      const server = await startServer(serverOptions);
       logRunFailures(server.threadline);
       const workspaces =
         apiKeys.size === 0
@@ -80,6 +102,43 @@ export function serveCommand(): Command {
       process.once("SIGINT", () => shutdown("SIGINT"));
       process.once("SIGTERM", () => shutdown("SIGTERM"));
     });
+}
+
+/**
+ * The {@link startServer} options of parsed `threadline serve` flags: API keys from `--api-key` or
+ * the environment, the three size limits as the `limits` group (SPEC §3 413, R2).
+ * @throws ThreadlineError `bad_request` for a malformed API key.
+ */
+export function serverOptionsOf(options: ServeOptions): ServerOptions {
+  const apiKeys = options.apiKey.length > 0 ? parseApiKeys(options.apiKey) : apiKeysFromEnv();
+  return {
+    database: options.db,
+    host: options.host,
+    port: options.port,
+    windowMs: options.windowMs,
+    runDebounceMs: options.runDebounceMs,
+    fireRuns: true, // with no webhook, runs go to the thread log (`run.triggered`)
+    ...(options.runWebhook === undefined ? {} : { runWebhook: options.runWebhook }),
+    apiKeys,
+    limits: {
+      maxChunkBytes: options.maxChunkBytes,
+      maxMessageBytes: options.maxMessageBytes,
+      maxBodyBytes: options.maxBodyBytes,
+    },
+  };
+}
+
+/** Parses a positive integer option (a byte count), with a clear error naming the flag. */
+function parsePositiveInt(name: string) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number <= 0) {
+      throw new InvalidArgumentError(
+        `${name} must be a positive integer, got ${JSON.stringify(value)}`,
+      );
+    }
+    return number;
+  };
 }
 
 /** Logs each failed run delivery and each run notice to stderr (R24: never lost silently). */

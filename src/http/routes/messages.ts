@@ -11,7 +11,9 @@ import { appendMessageBody, parseInput } from "../schemas.js";
  *
  * - `GET /v1/threads/:threadId/messages` → `{messages, seq}`, buffered chunks included (R8);
  * - `POST /v1/threads/:threadId/messages` `{id?, role, parts, metadata?, run?}` → 201
- *   `{message, seq}`, `seq` being the message's `message.created` event. With an `Idempotency-Key`
+ *   `{message, seq}`, `seq` being the message's `message.created` event. The body may hold up to
+ *   `limits.maxMessageBytes` (413 past it); a bad part answers 400 `bad_request` naming its index,
+ *   from the library's own check (R2), and nothing is stored. With an `Idempotency-Key`
  *   header (R21) a repeat answers 200 with the same body, and a repeat while the first is in flight
  *   409 `conflict`. A user message (re)arms its thread's run trigger with the `run` options (R22);
  * - `GET /v1/messages/:messageId` → `{message}` (R8); `DELETE` → 204.
@@ -25,12 +27,12 @@ export function messageRoutes(limits: HttpLimits): Hono<AppEnv> {
   });
 
   routes.post(ROUTES.threadMessages, async function appendMessage(c) {
-    const body = await readJsonBody(c.req.raw, limits.maxBodyBytes);
+    const body = await readJsonBody(c.req.raw, limits.maxMessageBytes);
     const { run, ...input } = parseInput(appendMessageBody, body, "request body");
     const idempotencyKey = c.req.header(HEADERS.idempotencyKey);
     const { message, replayed } = await c.var.workspace.messages.submit(
       c.req.param("threadId"),
-      { ...input, parts: input.parts as UIMessagePart[] }, // the library checks each part again
+      { ...input, parts: input.parts as UIMessagePart[] }, // the library checks each part
       {
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
         ...(run === undefined ? {} : { run }),

@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type ServeOptions, serveCommand, serverOptionsOf } from "../../src/cli/commands/serve.js";
+import { type RunningServer, startServer } from "../../src/cli/start-server.js";
+import { PATHS } from "../../src/protocol/http.js";
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CHUNK_BYTES,
+  DEFAULT_MAX_MESSAGE_BYTES,
+} from "../../src/protocol/limits.js";
+
+/** Parses `threadline serve` flags without serving; returns the options `startServer` would get. */
+function parseServe(args: string[]) {
+  const command = serveCommand()
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
+  let parsed: ServeOptions | undefined;
+  command.action((options: ServeOptions) => {
+    parsed = options;
+  });
+  command.parse(args, { from: "user" });
+  if (!parsed) throw new Error("the action did not run");
+  return serverOptionsOf(parsed);
+}
+
+let server: RunningServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe("threadline serve flags (SPEC §4)", () => {
+  it("SPEC §3: the size limits default to 4 MiB per chunk, 64 MiB per message, 1 MiB per body", () => {
+    expect(parseServe(["--api-key", "ws:key"]).limits).toEqual({
+      maxChunkBytes: DEFAULT_MAX_CHUNK_BYTES,
+      maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+      maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    });
+    expect(DEFAULT_MAX_CHUNK_BYTES).toBe(4 * 1024 * 1024);
+    expect(DEFAULT_MAX_MESSAGE_BYTES).toBe(64 * 1024 * 1024);
+  });
+
+  it("SPEC §3: --max-chunk-bytes, --max-message-bytes and --max-body-bytes set the limits", () => {
+    const options = parseServe([
+      "--api-key",
+      "ws:key",
+      "--max-chunk-bytes",
+      "8388608",
+      "--max-message-bytes",
+      "1000000",
+      "--max-body-bytes",
+      "2048",
+    ]);
+    expect(options.limits).toEqual({
+      maxChunkBytes: 8_388_608,
+      maxMessageBytes: 1_000_000,
+      maxBodyBytes: 2_048,
+    });
+  });
+
+  for (const [flag, value] of [
+    ["--max-chunk-bytes", "0"],
+    ["--max-message-bytes", "-5"],
+    ["--max-body-bytes", "1.5"],
+    ["--max-chunk-bytes", "4MiB"],
+  ] as const) {
+    it(`SPEC §4: ${flag} ${value} is refused naming the flag`, () => {
+      expect(() => parseServe(["--api-key", "ws:key", flag, value])).toThrow(
+        expect.objectContaining({
+          code: "commander.invalidArgument",
+          message: expect.stringContaining(`${flag} must be a positive integer`),
+        }),
+      );
+    });
+  }
+
+  it("SPEC §3: startServer gives the limits to the writers and to the HTTP app", async () => {
+    server = await startServer({
+      database: "sqlite::memory:",
+      port: 0,
+      limits: { maxChunkBytes: 200, maxMessageBytes: 5_000, maxBodyBytes: 100 },
+    });
+    expect(server.threadline.limits).toEqual({ maxChunkBytes: 200, maxMessageBytes: 5_000 });
+    const response = await fetch(`${server.url}${PATHS.threads}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "t".repeat(200) }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({
+      error: { code: "too_large", details: { limitBytes: 100 } },
+    });
+  });
+
+  it("SPEC §3: startServer refuses a bad HTTP limit", async () => {
+    await expect(
+      startServer({ database: "sqlite::memory:", port: 0, limits: { maxBodyBytes: 0 } }),
+    ).rejects.toMatchObject({
+      code: "bad_request",
+      message: expect.stringContaining("limits.maxBodyBytes"),
+    });
+  });
+});
