@@ -12,6 +12,7 @@
  * ```
  */
 
+export * from "./ai-sdk/index.js";
 export type { BrokerOptions } from "./broker/broker.js";
 export {
   type Clock,

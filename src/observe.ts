@@ -23,6 +23,15 @@ export interface ThreadlineEventMap {
     threadId: string;
     seq: number;
   };
+  /**
+   * A stop request ended a streaming message (R28): written here (`local`), by its lease holder on
+   * another node (`remote`), or finalized here because no live writer held it (`orphan`).
+   */
+  "lifecycle:stopped": {
+    workspaceId: string;
+    messageId: string;
+    via: "local" | "remote" | "orphan";
+  };
   /** The crash sweep finalized messages whose writer lease expired (R18). */
   "lifecycle:swept": { count: number };
   /** Leases of this node's streaming messages were renewed (R18). */

@@ -12,6 +12,7 @@ import { RetentionPurger } from "./inbound/retention-purger.js";
 import { RunScheduler } from "./inbound/run-scheduler.js";
 import { runTargets } from "./inbound/run-targets.js";
 import { LeaseSweeper } from "./lifecycle/lease-sweeper.js";
+import { stopLocalWriter } from "./lifecycle/stop-message.js";
 import { EventHub } from "./observe.js";
 import { type MessageLimits, resolveMessageLimits } from "./protocol/limits.js";
 import { openStore } from "./store/open-store.js";
@@ -33,6 +34,11 @@ export interface ThreadlineOptions extends WriterOptions, BrokerOptions, Inbound
   store?: Store;
   /** Time between crash sweeps in ms (R18; default 10 000). */
   sweepIntervalMs?: number;
+  /**
+   * How long a stop waits for the node holding a message's writer lease to end it, in ms (R28;
+   * default 5 000). Past it the stop answers `stopped: false`, and the lease runs out (R18).
+   */
+  stopTimeoutMs?: number;
   /** This process's node id: writer-lease and run-trigger claim owner (default random per process). */
   nodeId?: string;
   /** The clock for windows, leases and retries (default the system clock). */
@@ -193,13 +199,25 @@ export async function createThreadline(options: ThreadlineOptions): Promise<Thre
     const sweeper = new LeaseSweeper(store, broker, clock, events, {
       ...(options.sweepIntervalMs === undefined ? {} : { intervalMs: options.sweepIntervalMs }),
     });
-    const stopListening = await store.listen((commit) => {
-      if (commit.deleted) {
-        writer.dropThread(commit.workspaceId, commit.threadId);
-        broker.closeThread(commit.workspaceId, commit.threadId);
-      } else {
-        broker.notifyRemoteCommit(commit.workspaceId, commit.threadId);
-      }
+    const stopListening = await store.listen({
+      onCommit: (commit) => {
+        if (commit.deleted) {
+          writer.dropThread(commit.workspaceId, commit.threadId);
+          broker.closeThread(commit.workspaceId, commit.threadId);
+        } else {
+          broker.notifyRemoteCommit(commit.workspaceId, commit.threadId);
+        }
+      },
+      onStop: ({ workspaceId, messageId }) => {
+        stopLocalWriter(writer, workspaceId, messageId).then(
+          (result) => {
+            if (result?.stopped) {
+              events.emit("lifecycle:stopped", { workspaceId, messageId, via: "local" });
+            }
+          },
+          (error) => events.emit("lifecycle:error", { task: "stop", error }),
+        );
+      },
     });
     const generateId = options.generateId ?? randomId;
     const fire: FireContext = {
@@ -223,7 +241,8 @@ export async function createThreadline(options: ThreadlineOptions): Promise<Thre
       intervalMs: inboundOptions.purgeIntervalMs,
     });
     const inbound = inboundDeps(fire, nodeId, inboundOptions, scheduler);
-    const deps = { store, broker, writer, clock, generateId, inbound };
+    const stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
+    const deps = { store, events, stopTimeoutMs, broker, writer, clock, generateId, inbound };
     const threadline = new Threadline(store, broker, writer, sweeper, events, stopListening, deps, {
       scheduler,
       purger,

@@ -1,3 +1,20 @@
+import {
+  type ChatTurn,
+  historyOf,
+  type ReceiveChatOptions,
+  receiveChat,
+} from "./ai-sdk/receive-chat.js";
+import {
+  type ChatReply,
+  type RespondOptions,
+  type RespondSource,
+  respond,
+} from "./ai-sdk/respond.js";
+import { resumeUIMessageStream } from "./ai-sdk/resume.js";
+import {
+  toUIMessageStreamResponse,
+  type UIMessageStreamResponseInit,
+} from "./ai-sdk/ui-message-stream-response.js";
 import type { Broker } from "./broker/broker.js";
 import type { Clock, IdGenerator } from "./clock.js";
 import { ThreadlineError } from "./errors.js";
@@ -7,9 +24,11 @@ import {
   type InboundDeps,
   receiveMessage,
 } from "./inbound/receive-message.js";
-import type { MessageRole, UIMessage } from "./message/types.js";
+import { stopMessage } from "./lifecycle/stop-message.js";
+import type { MessageRole, UIMessage, UIMessageChunk } from "./message/types.js";
 import { validateMessageParts } from "./message/validate-message-parts.js";
-import type { StoredMessage, Thread } from "./protocol/resources.js";
+import type { EventHub } from "./observe.js";
+import type { StopResult, StoredMessage, Thread } from "./protocol/resources.js";
 import type { Store, ThreadPage } from "./store/store.js";
 import { type SubscribeOptions, Subscription } from "./subscription/subscription.js";
 import type { CoalescingWriter } from "./writer/coalescing-writer.js";
@@ -18,6 +37,9 @@ import { MessageWriter } from "./writer/message-writer.js";
 /** The shared machinery behind every workspace view. */
 export interface WorkspaceDeps {
   store: Store;
+  events: EventHub;
+  /** How long a stop waits for another node's writer to end the message (ms, R28). */
+  stopTimeoutMs: number;
   broker: Broker;
   writer: CoalescingWriter;
   clock: Clock;
@@ -244,6 +266,121 @@ export class ThreadlineWorkspace {
       return new MessageWriter(writer, pending);
     },
   };
+
+  /**
+   * The AI SDK integration (R28, R29): the three calls of a chat route that persists, resumes and
+   * stops generations, in any framework that speaks Web `Request`/`Response`/`ReadableStream`.
+   *
+   * @example
+   * ```ts
+   * // POST /api/chat (DefaultChatTransport's body)
+   * const turn = await threadline.chat.receive(request);
+   * const reply = await threadline.chat.respond(turn.threadId, async ({ abortSignal }) =>
+   *   streamText({ model, messages: await convertToModelMessages(turn.messages), abortSignal })
+   *     .toUIMessageStream(),
+   * );
+   * return reply.toResponse();
+   * // GET /api/chat/:id/stream (useChat({ resume: true }))
+   * return threadline.chat.resumeResponse(id);
+   * // POST /api/chat/:id/stop
+   * return Response.json(await threadline.stop(id));
+   * ```
+   */
+  readonly chat = {
+    /**
+     * Stores what an AI SDK chat request (`{ id, messages, trigger, messageId? }`, a `Request` or
+     * its parsed JSON) adds to its thread — the new user message once per id (R21), or a
+     * regenerate's superseding — and returns the stored history for the model.
+     * See {@link receiveChat}. @throws ThreadlineError `bad_request`, `not_found`, `conflict`.
+     */
+    receive: (input: Request | unknown, options: ReceiveChatOptions = {}): Promise<ChatTurn> =>
+      receiveChat(this, input, options),
+    /**
+     * The thread's finished messages as plain AI SDK `UIMessage`s, oldest first: the initial
+     * `messages` of `useChat` on page load. A streaming message is left out, since the client
+     * gets it whole from `resume` — passing it too would make the AI SDK append the resumed
+     * chunks to it (duplicated parts). @throws ThreadlineError `not_found`.
+     */
+    history: (threadId: string): Promise<UIMessage[]> => historyOf(this, threadId),
+    /**
+     * Persists a generation's UI message stream as one assistant message while streaming it to the
+     * client (R29); a stop cancels it through the factory's `abortSignal` (R28). See {@link respond}.
+     * @throws ThreadlineError `bad_request` (empty stream), `not_found`, `conflict`.
+     */
+    respond: (
+      threadId: string,
+      source: RespondSource,
+      options: RespondOptions = {},
+    ): Promise<ChatReply> =>
+      respond(
+        {
+          generateId: this.deps.generateId,
+          openWriter: (id, open) => this.writers.open(id, open),
+        },
+        threadId,
+        source,
+        options,
+      ),
+    /**
+     * The streaming message's UI message stream from its `start` chunk, then live, then done;
+     * `null` when nothing streams (SPEC §3 `GET /v1/threads/:id/stream`).
+     * @throws ThreadlineError `not_found` (thread).
+     */
+    resume: (threadId: string): Promise<ReadableStream<UIMessageChunk> | null> =>
+      resumeUIMessageStream(
+        {
+          listMessages: (id) => this.messages.list(id),
+          subscribe: (id, options) => this.subscribe(id, options),
+        },
+        threadId,
+      ),
+    /**
+     * {@link resume} as a `Response`: 204 when nothing streams, else the SSE UI message stream
+     * with the AI SDK's headers — what `useChat({ resume: true })` expects from `GET …/stream`.
+     * @throws ThreadlineError `not_found` (thread).
+     */
+    resumeResponse: async (
+      threadId: string,
+      init: UIMessageStreamResponseInit = {},
+    ): Promise<Response> => {
+      const stream = await this.chat.resume(threadId);
+      if (!stream) return new Response(null, { status: 204 });
+      return toUIMessageStreamResponse(stream, init);
+    },
+  };
+
+  /**
+   * Stops the thread's streaming message, or the message `messageId` of the thread, from any node
+   * (R28): the producer holding its writer lease accepts an `abort` chunk and its
+   * {@link MessageWriter.signal} aborts, cancelling the generation; the message ends `aborted`
+   * keeping its partial parts (R16) and every viewer sees `message.finished`. Stopping what is not
+   * streaming answers `{ stopped: false }`. See {@link stopMessage}.
+   *
+   * @throws ThreadlineError `not_found` (thread; message not in the thread).
+   * @example
+   * ```ts
+   * const { stopped, message } = await threadline.stop(threadId);
+   * ```
+   */
+  stop(threadId: string, options: { messageId?: string } = {}): Promise<StopResult> {
+    return stopMessage(
+      {
+        store: this.deps.store,
+        writer: this.deps.writer,
+        broker: this.deps.broker,
+        clock: this.deps.clock,
+        hub: this.deps.events,
+        stopTimeoutMs: this.deps.stopTimeoutMs,
+        subscribe: (workspaceId, id, after) =>
+          new Subscription(this.deps.store, this.deps.broker, this.deps.clock, workspaceId, id, {
+            after,
+          }),
+      },
+      this.workspaceId,
+      threadId,
+      options,
+    );
+  }
 
   /**
    * Stores a finished message as it was exported elsewhere (status, error text and all), with a

@@ -1,6 +1,6 @@
 import type { UIMessage, UIMessageChunk } from "../message/types.js";
 import { CONTENT_TYPES, HEADERS, PATHS, QUERY } from "../protocol/http.js";
-import type { StoredMessage, Thread } from "../protocol/resources.js";
+import type { StopResult, StoredMessage, Thread } from "../protocol/resources.js";
 import type { RunOptions } from "../protocol/runs.js";
 import { errorFromResponse } from "./http-error.js";
 import {
@@ -75,6 +75,12 @@ export class ThreadlineClient {
     },
     fork: async (threadId: string, point: { atSeq?: number; atMessageId?: string } = {}) =>
       (await this.json<{ thread: Thread }>("POST", PATHS.fork(threadId), point)).thread,
+    /**
+     * Stops the thread's streaming message, or `messageId`, on whichever node writes it (R28);
+     * `stopped: false` when nothing was streaming. @throws ThreadlineError `not_found`.
+     */
+    stop: (threadId: string, options: { messageId?: string } = {}) =>
+      this.json<StopResult>("POST", PATHS.stop(threadId), options),
     delete: async (threadId: string) => {
       await this.json("DELETE", PATHS.thread(threadId));
     },

@@ -18,6 +18,7 @@ import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { resumeRoutes } from "./routes/resume.js";
+import { stopRoutes } from "./routes/stop.js";
 import { streamUploadRoutes } from "./routes/stream-upload.js";
 import { threadRoutes } from "./routes/threads.js";
 
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): ThreadlineApp {
   app.route("/", messageRoutes(limits));
   app.route("/", streamUploadRoutes(limits));
   app.route("/", eventRoutes(heartbeatMs, log));
-  app.route("/", resumeRoutes(heartbeatMs, log));
+  app.route("/", resumeRoutes(heartbeatMs));
+  app.route("/", stopRoutes(limits));
   return app;
 }

@@ -3,6 +3,7 @@
  * per-workspace API) and is the only place that knows about HTTP, SSE framing and prom-client.
  */
 
+export { type ReplayStep, UIMessageStreamReplay } from "../ai-sdk/ui-message-stream-replay.js";
 export { type AppDeps, createApp, type ThreadlineApp } from "./app.js";
 export type { AppEnv } from "./app-env.js";
 export { type ApiKeys, apiKeysFromEnv, authenticate, parseApiKeys } from "./auth.js";
@@ -39,4 +40,3 @@ export {
   SseWriter,
   UI_MESSAGE_STREAM_DONE_FRAME,
 } from "./sse.js";
-export { type ReplayStep, UIMessageStreamReplay } from "./ui-message-stream-replay.js";

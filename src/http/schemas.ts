@@ -37,6 +37,9 @@ export const forkThreadBody = z
     message: "give atSeq or atMessageId, not both",
   });
 
+/** `POST /v1/threads/:id/stop` `{messageId?}` (R28); an empty body stops the streaming message. */
+export const stopBody = z.strictObject({ messageId: id.optional() });
+
 /**
  * `POST /v1/threads/:id/messages` `{id?, role, parts, metadata?, run?}`: an AI SDK `UIMessage`, plus
  * the options of the run it (re)arms (R22: a JSON object, `forceFresh` a boolean). Extra fields are

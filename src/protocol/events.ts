@@ -53,3 +53,9 @@ export type ThreadEvent = {
 export function isReliableEventType(type: ThreadEventType): boolean {
   return type !== "message.delta";
 }
+
+/**
+ * The `reason` of the `abort` chunk that ends a stopped message (R28): what AI SDK clients and
+ * viewers see in the final `message.finished` event's chunks.
+ */
+export const STOP_REASON = "stopped by request";

@@ -17,6 +17,7 @@ export const PATHS = {
   events: (threadId: string) => `${API_PREFIX}/threads/${encodeURIComponent(threadId)}/events`,
   resumeStream: (threadId: string) =>
     `${API_PREFIX}/threads/${encodeURIComponent(threadId)}/stream`,
+  stop: (threadId: string) => `${API_PREFIX}/threads/${encodeURIComponent(threadId)}/stop`,
   message: (messageId: string) => `${API_PREFIX}/messages/${encodeURIComponent(messageId)}`,
   healthz: "/healthz",
   metrics: "/metrics",
@@ -34,6 +35,7 @@ export const ROUTES = {
   messageStream: `${API_PREFIX}/threads/:threadId/messages/stream`,
   events: `${API_PREFIX}/threads/:threadId/events`,
   resumeStream: `${API_PREFIX}/threads/:threadId/stream`,
+  stop: `${API_PREFIX}/threads/:threadId/stop`,
   message: `${API_PREFIX}/messages/:messageId`,
   healthz: PATHS.healthz,
   metrics: PATHS.metrics,

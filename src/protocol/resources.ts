@@ -41,3 +41,15 @@ export interface MessageDelta {
   message?: UIMessage;
   chunks: UIMessageChunk[];
 }
+
+/** What a stop did (R28; SPEC §3 `POST /v1/threads/:id/stop` → 200 `{stopped, message}`). */
+export interface StopResult {
+  /**
+   * True when this request ended the message (`aborted`); false when there was nothing to stop:
+   * no message streaming, the message already finished (a `finish` that won the race), or its
+   * writer on another node did not answer within the stop timeout.
+   */
+  stopped: boolean;
+  /** The targeted message as it stands now; null when the thread had no streaming message. */
+  message: StoredMessage | null;
+}

@@ -1,5 +1,6 @@
 import type { Transaction } from "kysely";
 import { ThreadlineError } from "../errors.js";
+import type { UIMessageChunk } from "../message/types.js";
 import type { ThreadEvent } from "../protocol/events.js";
 import type {
   ClaimInboundInput,
@@ -17,7 +18,13 @@ import { completeRunTrigger } from "./queries/complete-run-trigger.js";
 import { createMessage } from "./queries/create-message.js";
 import { deleteMessage } from "./queries/delete-message.js";
 import { type ForkPoint, forkThread } from "./queries/fork-thread.js";
-import { findExpiredLeases, renewLeases, sweepExpiredLease } from "./queries/leases.js";
+import {
+  abortOrphanedMessage,
+  findExpiredLeases,
+  readLease,
+  renewLeases,
+  sweepExpiredLease,
+} from "./queries/leases.js";
 import { markInboundProcessed } from "./queries/mark-inbound.js";
 import { purgeInbound } from "./queries/purge-inbound.js";
 import { readEventRange } from "./queries/read-events.js";
@@ -33,6 +40,8 @@ import type {
   CreateThreadInput,
   MessageWrite,
   RemoteCommit,
+  RemoteHandlers,
+  StopRequest,
   Store,
   ThreadSnapshot,
   WorkspaceEvent,
@@ -149,6 +158,26 @@ export class KyselyStore implements Store {
     return renewLeases(this.driver.db, owner, expiresAt, now);
   }
 
+  getLease(workspaceId: string, messageId: string) {
+    return readLease(this.driver.db, workspaceId, messageId);
+  }
+
+  abortOrphan(
+    workspaceId: string,
+    messageId: string,
+    now: number,
+    guard: { leaseExpiredBefore: number; chunk: UIMessageChunk },
+  ) {
+    return this.write(async (trx) => {
+      const finished = await abortOrphanedMessage(trx, workspaceId, messageId, now, {
+        lockRow: this.capabilities.skipLocked,
+        ...guard,
+      });
+      if (finished) await this.announceEvents(trx, workspaceId, [finished]);
+      return finished;
+    });
+  }
+
   async sweepExpiredLeases(now: number, limit: number): Promise<WorkspaceEvent[]> {
     const candidates = await findExpiredLeases(this.driver.db, now, limit);
     const swept: WorkspaceEvent[] = [];
@@ -233,8 +262,12 @@ export class KyselyStore implements Store {
     return purgeInbound(this.driver.db, before);
   }
 
-  listen(onCommit: (commit: RemoteCommit) => void) {
-    return this.driver.listen(onCommit);
+  listen(handlers: RemoteHandlers) {
+    return this.driver.listen(handlers);
+  }
+
+  announceStop(request: StopRequest) {
+    return this.driver.announceStop(request);
   }
 
   close() {

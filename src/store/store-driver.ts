@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.js";
-import type { RemoteCommit, StoreCapabilities } from "./store.js";
+import type { RemoteCommit, RemoteHandlers, StopRequest, StoreCapabilities } from "./store.js";
 
 /**
  * The few things that differ between backends (STYLE habit 5: same file set per dialect, differences
@@ -15,7 +15,9 @@ export interface StoreDriver {
   readTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /** Announces commits to other processes; called inside the writing transaction (R26). */
   announce(trx: Transaction<Database>, commits: readonly RemoteCommit[]): Promise<void>;
+  /** Sends a stop request to the other processes (R28), outside any transaction. */
+  announceStop(request: StopRequest): Promise<void>;
   /** Delivers other processes' announcements until the returned function is called. */
-  listen(onCommit: (commit: RemoteCommit) => void): Promise<() => Promise<void>>;
+  listen(handlers: RemoteHandlers): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

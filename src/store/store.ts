@@ -119,6 +119,24 @@ export interface RemoteCommit {
 }
 
 /**
+ * A stop request for a streaming message, sent to the node holding its writer lease (R28). Like
+ * {@link RemoteCommit} it carries only ids: the receiver reads everything else itself.
+ */
+export interface StopRequest {
+  workspaceId: string;
+  threadId: string;
+  messageId: string;
+}
+
+/** What other processes announce (PostgreSQL `LISTEN/NOTIFY`, R26, R28). */
+export interface RemoteHandlers {
+  /** Another node committed events of a thread, or deleted it. */
+  onCommit(commit: RemoteCommit): void;
+  /** Another node asks the holder of a message's writer lease to stop it. */
+  onStop(request: StopRequest): void;
+}
+
+/**
  * Threadline's one async storage interface, implemented for SQLite and PostgreSQL over the same
  * Kysely queries (R26). Every method takes the workspace explicitly and never sees another
  * workspace's rows. Every method that appends to a log returns the committed events, which the
@@ -190,6 +208,22 @@ export interface Store {
 
   /** Extends the lease of every streaming message of `owner` to `expiresAt` (R18). */
   renewLeases(owner: string, expiresAt: number, now: number): Promise<number>;
+  /** A message's writer lease (R18): owner and expiry in ms; undefined for no such message. */
+  getLease(
+    workspaceId: string,
+    messageId: string,
+  ): Promise<{ owner: string | null; expiresAt: number | null } | undefined>;
+  /**
+   * Finalizes `aborted` one streaming message whose writer is gone (R28 stop of an orphan), with a
+   * `message.finished` event whose chunks are `[chunk]`. Guarded by `status = 'streaming'` and a
+   * lease that expired before `leaseExpiredBefore`; losing that race returns undefined.
+   */
+  abortOrphan(
+    workspaceId: string,
+    messageId: string,
+    now: number,
+    guard: { leaseExpiredBefore: number; chunk: UIMessageChunk },
+  ): Promise<ThreadEvent | undefined>;
   /**
    * Finalizes `aborted` up to `limit` streaming messages whose lease expired before `now` (R18), each
    * with a `message.finished` event. A lease renewed meanwhile wins: that message is left alone.
@@ -259,10 +293,17 @@ export interface Store {
   purgeInbound(before: number): Promise<PurgeCounts>;
 
   /**
-   * Calls `onCommit` for commits made by other processes (PostgreSQL); a no-op elsewhere.
+   * Calls `handlers` for commits and stop requests of other processes (PostgreSQL); a no-op
+   * elsewhere (`capabilities.crossProcessNotify` false).
    * @returns a function that stops listening.
    */
-  listen(onCommit: (commit: RemoteCommit) => void): Promise<() => Promise<void>>;
+  listen(handlers: RemoteHandlers): Promise<() => Promise<void>>;
+
+  /**
+   * Sends a stop request to every other node (R28); the one holding the message's writer lease
+   * acts on it. A no-op where `capabilities.crossProcessNotify` is false.
+   */
+  announceStop(request: StopRequest): Promise<void>;
 
   /** Closes connections. */
   close(): Promise<void>;

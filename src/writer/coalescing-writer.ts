@@ -163,6 +163,7 @@ export class CoalescingWriter {
     this.pending.delete(key);
     pending.closed = "missing";
     pending.release();
+    pending.requestStop(`message ${messageId} was deleted`);
   }
 
   /** Forgets every buffered message of a deleted thread (R20). */
@@ -362,6 +363,9 @@ export class CoalescingWriter {
     if (!outcome.applied) {
       p.closed = outcome.reason;
       this.pending.delete(keyOf(p.workspaceId, p.id));
+      p.requestStop(
+        `message ${p.id} was ${outcome.reason === "missing" ? "deleted" : "finalized elsewhere"}`,
+      );
       p.failed(
         new ThreadlineError(
           "message_finalized",

@@ -46,6 +46,16 @@ export class MessageWriter {
     return this.pending.closed ? this.pending.stored : this.pending.current();
   }
 
+  /**
+   * Aborts when the generation feeding this writer must stop (R28): a stop request for the message
+   * from any node (`threadline.stop`, `POST /v1/threads/:id/stop`), or the message was finalized
+   * elsewhere or deleted. Pass it to the model call (`streamText({ abortSignal })`). Its `reason`
+   * is a sentence saying why.
+   */
+  get signal(): AbortSignal {
+    return this.pending.stopSignal;
+  }
+
   /** True once a terminal chunk was accepted or the message was finalized elsewhere or deleted. */
   get closed(): boolean {
     return this.pending.terminal !== undefined || this.pending.closed !== undefined;

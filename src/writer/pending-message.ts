@@ -50,6 +50,8 @@ export class PendingMessage {
   lastBodyBytes = 0;
   lastBodyAt: number;
   private waiters: FlushWaiter[] = [];
+  /** Fires when the producer must stop generating: a stop request (R28), or the message ended elsewhere. */
+  private readonly stopController = new AbortController();
 
   constructor(
     public stored: StoredMessage,
@@ -113,6 +115,20 @@ export class PendingMessage {
   /** Rejects every waiter with a commit's error (R4: errors reach the caller). */
   failed(error: unknown): void {
     for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+  }
+
+  /** The producer's cancellation signal (R28): aborted by {@link requestStop}. */
+  get stopSignal(): AbortSignal {
+    return this.stopController.signal;
+  }
+
+  /**
+   * Tells the producer to stop generating (R28): aborts {@link stopSignal} with `reason`. Called
+   * after a stop request's `abort` chunk was accepted, and when the message was finalized elsewhere
+   * or deleted, so a producer never generates into a message that takes no more chunks.
+   */
+  requestStop(reason: string): void {
+    if (!this.stopController.signal.aborted) this.stopController.abort(reason);
   }
 
   /** Releases every waiter: nothing more will be written (finalized elsewhere or deleted). */

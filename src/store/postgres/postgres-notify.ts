@@ -1,7 +1,7 @@
-import { sql, type Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import pg from "pg";
 import type { Database } from "../schema.js";
-import type { RemoteCommit } from "../store.js";
+import type { RemoteCommit, RemoteHandlers, StopRequest } from "../store.js";
 import { type PostgresSettings, poolConfig } from "./postgres-dialect.js";
 
 const RECONNECT_DELAY_MS = 1_000;
@@ -38,15 +38,35 @@ export async function announceCommits(
 }
 
 /**
- * Listens on the channel with a dedicated connection and reports other nodes' commits. Reconnects
- * after a lost connection.
+ * Sends a stop request on the channel (R28), outside any transaction: every node hears it, the one
+ * holding the message's writer lease acts on it. The payload carries only ids, like a commit's.
+ */
+export async function announceStop(
+  db: Kysely<Database>,
+  channel: string,
+  nodeId: string,
+  request: StopRequest,
+): Promise<void> {
+  const payload = JSON.stringify({
+    k: "stop",
+    n: nodeId,
+    w: request.workspaceId,
+    t: request.threadId,
+    m: request.messageId,
+  });
+  await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+}
+
+/**
+ * Listens on the channel with a dedicated connection and reports other nodes' commits and stop
+ * requests. Reconnects after a lost connection.
  * @returns a function that stops listening.
  */
 export async function listenForCommits(
   settings: PostgresSettings,
   channel: string,
   nodeId: string,
-  onCommit: (commit: RemoteCommit) => void,
+  handlers: RemoteHandlers,
 ): Promise<() => Promise<void>> {
   let client: pg.Client | undefined;
   let stopped = false;
@@ -56,8 +76,10 @@ export async function listenForCommits(
     const next = new pg.Client(poolConfig(settings));
     next.on("notification", (message) => {
       if (message.channel !== channel || !message.payload) return;
-      const commit = parsePayload(message.payload);
-      if (commit && commit.nodeId !== nodeId) onCommit(commit.commit);
+      const announcement = parsePayload(message.payload);
+      if (!announcement || announcement.nodeId === nodeId) return;
+      if (announcement.kind === "stop") handlers.onStop(announcement.request);
+      else handlers.onCommit(announcement.commit);
     });
     next.on("error", () => scheduleReconnect());
     await next.connect();
@@ -82,10 +104,30 @@ export async function listenForCommits(
   };
 }
 
-function parsePayload(payload: string): { nodeId: string; commit: RemoteCommit } | undefined {
+type Announcement =
+  | { kind: "commit"; nodeId: string; commit: RemoteCommit }
+  | { kind: "stop"; nodeId: string; request: StopRequest };
+
+function parsePayload(payload: string): Announcement | undefined {
   try {
-    const p = JSON.parse(payload) as { n: string; w: string; t: string; s: number; d?: 1 };
+    const p = JSON.parse(payload) as {
+      k?: "stop";
+      n: string;
+      w: string;
+      t: string;
+      s: number;
+      m: string;
+      d?: 1;
+    };
+    if (p.k === "stop") {
+      return {
+        kind: "stop",
+        nodeId: p.n,
+        request: { workspaceId: p.w, threadId: p.t, messageId: p.m },
+      };
+    }
     return {
+      kind: "commit",
       nodeId: p.n,
       commit: { workspaceId: p.w, threadId: p.t, seq: p.s, ...(p.d ? { deleted: true } : {}) },
     };

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { StoreDriver } from "../store-driver.js";
 import { openPostgresKysely, type PostgresSettings } from "./postgres-dialect.js";
-import { announceCommits, channelFor, listenForCommits } from "./postgres-notify.js";
+import { announceCommits, announceStop, channelFor, listenForCommits } from "./postgres-notify.js";
 
 /**
  * Opens the PostgreSQL backend (R26): a pool shared by every query, `REPEATABLE READ` snapshots,
@@ -27,7 +27,8 @@ export async function openPostgresDriver(
     schema: settings.schema ?? "public",
     readTransaction: (fn) => db.transaction().setIsolationLevel("repeatable read").execute(fn),
     announce: (trx, commits) => announceCommits(trx, channel, nodeId, commits),
-    listen: (onCommit) => listenForCommits(settings, channel, nodeId, onCommit),
+    announceStop: (request) => announceStop(db, channel, nodeId, request),
+    listen: (handlers) => listenForCommits(settings, channel, nodeId, handlers),
     close: () => db.destroy(),
   };
 }

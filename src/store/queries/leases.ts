@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { finalizeMessage } from "../../message/finalize.js";
+import type { UIMessageChunk } from "../../message/types.js";
 import type { ThreadEvent } from "../../protocol/events.js";
 import type { Database } from "../schema.js";
 import { commitWrites } from "./commit-writes.js";
@@ -29,6 +30,25 @@ export async function renewLeases(
   return Number(result.numUpdatedRows);
 }
 
+/** A message's writer lease (R18): owner node id and expiry (ms); undefined for no such message. */
+export async function readLease(
+  db: Kysely<Database>,
+  workspaceId: string,
+  messageId: string,
+): Promise<{ owner: string | null; expiresAt: number | null } | undefined> {
+  const row = await db
+    .selectFrom("messages")
+    .select(["lease_owner", "lease_expires_at"])
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", messageId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    owner: row.lease_owner,
+    expiresAt: row.lease_expires_at === null ? null : Number(row.lease_expires_at),
+  };
+}
+
 /** Streaming messages whose lease expired before `now`, oldest lease first. */
 export async function findExpiredLeases(
   db: Kysely<Database>,
@@ -52,12 +72,42 @@ export async function findExpiredLeases(
  * synthetic `output-error` (R16). Losing the race (the writer renewed its lease or finished first,
  * or the message was deleted) returns undefined and changes nothing.
  */
-export async function sweepExpiredLease(
+export function sweepExpiredLease(
   trx: Kysely<Database>,
   workspaceId: string,
   messageId: string,
   now: number,
   options: { lockRow: boolean },
+): Promise<ThreadEvent | undefined> {
+  return abortOrphanedMessage(trx, workspaceId, messageId, now, {
+    ...options,
+    leaseExpiredBefore: now,
+    errorText: LEASE_EXPIRED_TEXT,
+    chunk: { type: "abort" },
+  });
+}
+
+/**
+ * Finalizes `aborted` a streaming message that no live writer can finish: the crash sweep's
+ * expired leases (R18), and a stop request for a message whose writer is gone (R28). Guard, in the
+ * same statement: `status = 'streaming'` and a lease that expired before `leaseExpiredBefore`
+ * (pass `Number.MAX_SAFE_INTEGER` where no other process can hold a lease: the single-writer
+ * SQLite file, R31).
+ * Partial parts are kept and unpaired tool calls get a synthetic `output-error` (R16). Losing the
+ * race (the writer finished or renewed first, or the message was deleted) returns undefined and
+ * changes nothing.
+ */
+export async function abortOrphanedMessage(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  messageId: string,
+  now: number,
+  options: {
+    lockRow: boolean;
+    leaseExpiredBefore: number;
+    errorText?: string;
+    chunk: UIMessageChunk;
+  },
 ): Promise<ThreadEvent | undefined> {
   if (options.lockRow) {
     // Hold the row while reading its parts, so no delta commits between the read and the write.
@@ -71,7 +121,7 @@ export async function sweepExpiredLease(
   }
   const current = await readMessage(trx, workspaceId, messageId);
   if (current?.status !== "streaming") return undefined;
-  const final = finalizeMessage(current, "aborted", LEASE_EXPIRED_TEXT);
+  const final = finalizeMessage(current, "aborted", options.errorText);
   const [outcome] = await commitWrites(
     trx,
     [
@@ -80,10 +130,10 @@ export async function sweepExpiredLease(
         workspaceId,
         messageId,
         status: "aborted",
-        errorText: LEASE_EXPIRED_TEXT,
+        ...(options.errorText === undefined ? {} : { errorText: options.errorText }),
         message: final,
-        chunks: [{ type: "abort" }],
-        leaseExpiredBefore: now,
+        chunks: [options.chunk],
+        leaseExpiredBefore: options.leaseExpiredBefore,
       },
     ],
     now,

@@ -33,6 +33,7 @@ export function openSqliteDriver(path: string): StoreDriver {
     // One connection and immediate transactions: a transaction already sees a single snapshot.
     readTransaction: (fn) => db.transaction().execute(fn),
     announce: async () => {},
+    announceStop: async () => {},
     listen: async () => async () => {},
     close: () => db.destroy(),
   };
