@@ -323,8 +323,8 @@ export class ThreadlineWorkspace {
       ),
     /**
      * The streaming message's UI message stream from its `start` chunk, then live, then done;
-     * `null` when nothing streams (SPEC §3 `GET /v1/threads/:id/stream`).
-     * @throws ThreadlineError `not_found` (thread).
+     * `null` when nothing streams, the thread not existing (yet) included: `useChat` resumes every
+     * chat it opens (SPEC §3 `GET /v1/threads/:id/stream`).
      */
     resume: (threadId: string): Promise<ReadableStream<UIMessageChunk> | null> =>
       resumeUIMessageStream(
@@ -337,7 +337,6 @@ export class ThreadlineWorkspace {
     /**
      * {@link resume} as a `Response`: 204 when nothing streams, else the SSE UI message stream
      * with the AI SDK's headers — what `useChat({ resume: true })` expects from `GET …/stream`.
-     * @throws ThreadlineError `not_found` (thread).
      */
     resumeResponse: async (
       threadId: string,

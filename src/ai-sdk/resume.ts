@@ -1,3 +1,4 @@
+import { isThreadlineError } from "../errors.js";
 import type { UIMessageChunk } from "../message/types.js";
 import type { StoredMessage } from "../protocol/resources.js";
 import type { Subscription } from "../subscription/subscription.js";
@@ -15,19 +16,25 @@ export interface ResumeDeps {
  * (`useChat({ resume: true })`, `DefaultChatTransport.reconnectToStream`; SPEC §3
  * `GET /v1/threads/:id/stream`): every chunk from its `start` (which carries the stored message
  * id), then live chunks as they commit, ending after its terminal chunk. `null` when no message of
- * the thread is streaming.
+ * the thread is streaming, or when the thread does not exist (yet): `useChat({ resume: true })`
+ * asks on every chat it opens, a brand-new one included, and must hear "nothing to resume".
  *
  * The chunks come from the log through a subscription from the message's `message.created` event
  * (R11, R12): a slow reader falls back to the log, and never sees a chunk twice (R13). Cancelling
  * the stream ends this reader only; the producer goes on (R17).
  *
- * @throws ThreadlineError `not_found` (thread).
  */
 export async function resumeUIMessageStream(
   deps: ResumeDeps,
   threadId: string,
 ): Promise<ReadableStream<UIMessageChunk> | null> {
-  const { messages } = await deps.listMessages(threadId);
+  const messages = await deps.listMessages(threadId).then(
+    (listed) => listed.messages,
+    (error: unknown) => {
+      if (isThreadlineError(error, "not_found")) return [];
+      throw error;
+    },
+  );
   const streaming = messages.findLast((m) => m.status === "streaming");
   if (!streaming) return null;
   return replayMessageStream(deps, threadId, streaming);

@@ -8,7 +8,8 @@ import { BodyInterruptedError } from "./read-ui-message-stream-body.js";
 
 /**
  * Persists an uploaded UI message stream as one assistant message while it arrives (SPEC §3
- * `POST /v1/threads/:id/messages/stream`, R3–R16), and returns the final stored message.
+ * `POST /v1/threads/:id/messages/stream`, R3–R16), and returns the final stored message, with
+ * `stopped` set when a stop request (R28) ended it before the body did.
  *
  * - The first chunk is read before the message is created: a `start` chunk's `messageId` becomes
  *   the message id. An empty stream or a malformed first chunk creates nothing (400).
@@ -20,6 +21,8 @@ import { BodyInterruptedError } from "./read-ui-message-stream-body.js";
  * - A bad chunk (malformed JSON, unknown type, wrong field, delta with no open part) or a chunk over
  *   the size limit finalizes the message `error`, keeping what was accepted before it (R2), and is
  *   thrown (400 / 413 naming the chunk index).
+ * - A stop request (R28, from any node) ends the message `aborted` and this call at once, without
+ *   waiting for the producer's next chunk; the caller drains the rest ({@link drainRecords}).
  * - Any other failure aborts the message (best effort) and is thrown: the producer is gone, so the
  *   message must not stay streaming.
  *
@@ -31,7 +34,7 @@ export async function persistUIMessageStream(
   workspace: ThreadlineWorkspace,
   threadId: string,
   records: AsyncIterator<string>,
-): Promise<StoredMessage> {
+): Promise<{ message: StoredMessage; stopped: boolean }> {
   const first = await records.next();
   if (first.done) {
     throw new ThreadlineError("bad_request", "the body holds no UI message stream chunk");
@@ -39,18 +42,62 @@ export async function persistUIMessageStream(
   const firstChunk = parseChunkJson(first.value, 0);
   const messageId = firstChunk.type === "start" ? firstChunk.messageId : undefined;
   const writer = await workspace.writers.open(threadId, messageId ? { messageId } : {});
+  const stopped = writer.signal;
   try {
     await writer.write(firstChunk);
-    for (let index = 1; !writer.closed; index += 1) {
-      const next = await records.next();
+    for (let index = 1; !writer.closed && !stopped.aborted; index += 1) {
+      const next = await nextUnlessStopped(records, stopped);
       if (next.done) break;
       await writer.write(parseChunkValue(next.value, index));
     }
     if (!writer.closed) await writer.abort();
   } catch (error) {
-    await settleAfterFailure(writer, error);
+    if (!(stopped.aborted && isThreadlineError(error, "message_finalized"))) {
+      await settleAfterFailure(writer, error);
+    }
   }
-  return writer.message;
+  await writer.flush().catch(() => {});
+  return { message: writer.message, stopped: stopped.aborted };
+}
+
+/**
+ * The next record, or `done` as soon as the message is stopped (R28): a stopped upload answers at
+ * once instead of waiting for the producer's next chunk. The pending read stays with `records`:
+ * the caller drains the rest of the body (see {@link drainRecords}).
+ */
+function nextUnlessStopped(
+  records: AsyncIterator<string>,
+  stopped: AbortSignal,
+): Promise<IteratorResult<string>> {
+  if (stopped.aborted) return Promise.resolve({ done: true, value: undefined });
+  return new Promise((resolve, reject) => {
+    const onStop = () => resolve({ done: true, value: undefined });
+    stopped.addEventListener("abort", onStop, { once: true });
+    records.next().then(
+      (result) => {
+        stopped.removeEventListener("abort", onStop);
+        resolve(result);
+      },
+      (error) => {
+        stopped.removeEventListener("abort", onStop);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Reads what is left of an upload and drops it, in the background: the producer of a stopped
+ * message finishes sending normally while its answer is already out (R28).
+ */
+export function drainRecords(records: AsyncIterator<string>): void {
+  void (async () => {
+    try {
+      while (!(await records.next()).done);
+    } catch {
+      // The producer cut its body off: nothing is left to drain.
+    }
+  })();
 }
 
 /** JSON-parses one chunk; the schema check is the writer's, so that both finalize alike (R2). */

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { HEADERS, ROUTES } from "../../protocol/http.js";
 import type { AppEnv } from "../app-env.js";
 import type { HttpLimits } from "../limits.js";
-import { persistUIMessageStream } from "../persist-ui-message-stream.js";
+import { drainRecords, persistUIMessageStream } from "../persist-ui-message-stream.js";
 import { formatOfContentType, readUIMessageStreamBody } from "../read-ui-message-stream-body.js";
 
 /**
@@ -20,11 +20,15 @@ export function streamUploadRoutes(limits: HttpLimits): Hono<AppEnv> {
     await workspace.threads.get(threadId); // 404 before anything is read or written
     const format = formatOfContentType(c.req.header(HEADERS.contentType));
     const records = readUIMessageStreamBody(c.req.raw.body, format, limits);
+    let stopped = false;
     try {
-      const message = await persistUIMessageStream(workspace, threadId, records);
-      return c.json({ message });
+      const persisted = await persistUIMessageStream(workspace, threadId, records);
+      stopped = persisted.stopped;
+      return c.json({ message: persisted.message });
     } finally {
-      await records.return(undefined);
+      // A stopped upload (R28) answers before its body ended: the rest is read and dropped.
+      if (stopped) drainRecords(records);
+      else await records.return(undefined);
     }
   });
 
