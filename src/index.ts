@@ -46,7 +46,13 @@ export {
   DEFAULT_MESSAGE_LIMITS,
   type MessageLimits,
 } from "./protocol/limits.js";
-export type { MessageDelta, StoredMessage, Thread } from "./protocol/resources.js";
+export type {
+  MessageDelta,
+  MessageLifecycle,
+  StopResult,
+  StoredMessage,
+  Thread,
+} from "./protocol/resources.js";
 export {
   isRunDeclineReason,
   RUN_DECLINE_REASONS,
@@ -95,11 +101,13 @@ export {
   type Threadline,
   type ThreadlineOptions,
 } from "./threadline.js";
+export type { CreateThreadOptions, ThreadlineWorkspace } from "./workspace.js";
 export type {
   AppendMessageInput,
-  CreateThreadOptions,
   OpenWriterOptions,
-  ThreadlineWorkspace,
-} from "./workspace.js";
+  WorkspaceChat,
+  WorkspaceMessages,
+  WorkspaceWriters,
+} from "./workspace-api.js";
 export type { WriterOptions } from "./writer/coalescing-writer.js";
 export type { MessageWriter } from "./writer/message-writer.js";

@@ -13,6 +13,7 @@ import { RunScheduler } from "./inbound/run-scheduler.js";
 import { runTargets } from "./inbound/run-targets.js";
 import { LeaseSweeper } from "./lifecycle/lease-sweeper.js";
 import { stopLocalWriter } from "./lifecycle/stop-message.js";
+import type { UIMessage } from "./message/types.js";
 import { EventHub } from "./observe.js";
 import { type MessageLimits, resolveMessageLimits } from "./protocol/limits.js";
 import { openStore } from "./store/open-store.js";
@@ -49,10 +50,14 @@ export interface ThreadlineOptions extends WriterOptions, BrokerOptions, Inbound
 
 /**
  * A running Threadline: the default workspace's API (threads, messages, writers, subscribe, flush)
- * plus process-wide controls. Get other workspaces with {@link workspace}.
+ * plus process-wide controls. Get other workspaces with {@link workspace}. `MESSAGE` is the app's
+ * message type, a static promise (see {@link ThreadlineWorkspace}); a `Threadline<MyUIMessage>` is
+ * also a `Threadline`, so it can be passed to `createApp` and other untyped consumers as it is.
  */
-export class Threadline extends ThreadlineWorkspace {
-  private readonly views = new Map<string, ThreadlineWorkspace>();
+export class Threadline<
+  MESSAGE extends UIMessage = UIMessage,
+> extends ThreadlineWorkspace<MESSAGE> {
+  private readonly views = new Map<string, ThreadlineWorkspace<MESSAGE>>();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -71,14 +76,17 @@ export class Threadline extends ThreadlineWorkspace {
     this.views.set(DEFAULT_WORKSPACE, this);
   }
 
-  /** The API scoped to another workspace (SPEC §1: every call sees only that workspace). */
-  workspace(workspaceId: string): ThreadlineWorkspace {
+  /**
+   * The API scoped to another workspace (SPEC §1: every call sees only that workspace), typed with
+   * the same `MESSAGE`.
+   */
+  workspace(workspaceId: string): ThreadlineWorkspace<MESSAGE> {
     if (typeof workspaceId !== "string" || workspaceId.length === 0) {
       throw new ThreadlineError("bad_request", "workspace id must be a non-empty string");
     }
     let view = this.views.get(workspaceId);
     if (!view) {
-      view = new ThreadlineWorkspace(workspaceId, this.depsOf());
+      view = new ThreadlineWorkspace<MESSAGE>(workspaceId, this.depsOf());
       this.views.set(workspaceId, view);
     }
     return view;
@@ -167,6 +175,12 @@ export class Threadline extends ThreadlineWorkspace {
  * the periodic one, starts the run scheduler (firing triggers that came due while it was down,
  * R23) and the retention purge (R25), and on PostgreSQL listens for other nodes' commits (R26).
  *
+ * `MESSAGE` is the app's message type, usually the AI SDK's `UIMessage<METADATA, DATA_PARTS, TOOLS>`
+ * (default Threadline's untyped `UIMessage`): reads return it and writes take its parts and
+ * metadata, without casts. It is a static promise only, with no run-time effect: Threadline checks
+ * parts against the AI SDK's part schemas (R2), not against the app's metadata or data schemas —
+ * check those where they matter, e.g. `validateUIMessages({ messages, metadataSchema, dataSchemas })`.
+ *
  * @throws ThreadlineError `bad_request` (unsupported URL, invalid inbound options, a `limits` field
  *   that is not a positive integer, named), `schema_too_new` (R27); connection errors.
  * @example
@@ -180,9 +194,16 @@ export class Threadline extends ThreadlineWorkspace {
  * await writer.write({ type: "text-end", id: "t1" });
  * await writer.finish();
  * await threadline.close();
+ *
+ * // Typed with the app's AI SDK message type (`UIMessage` from "ai"):
+ * type ChatMessage = UIMessage<{ model: string }, { weather: { city: string } }>;
+ * const chats = await createThreadline<ChatMessage>({ database: "sqlite:./chats.db" });
+ * const history = await chats.chat.history(thread.id); // ChatMessage[]: no casts
  * ```
  */
-export async function createThreadline(options: ThreadlineOptions): Promise<Threadline> {
+export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
+  options: ThreadlineOptions,
+): Promise<Threadline<MESSAGE>> {
   const clock = options.clock ?? systemClock;
   const nodeId = options.nodeId ?? `node-${randomId()}`;
   const inboundOptions = resolveInboundOptions(options);
@@ -243,10 +264,19 @@ export async function createThreadline(options: ThreadlineOptions): Promise<Thre
     const inbound = inboundDeps(fire, nodeId, inboundOptions, scheduler);
     const stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
     const deps = { store, events, stopTimeoutMs, broker, writer, clock, generateId, inbound };
-    const threadline = new Threadline(store, broker, writer, sweeper, events, stopListening, deps, {
-      scheduler,
-      purger,
-    });
+    const threadline = new Threadline<MESSAGE>(
+      store,
+      broker,
+      writer,
+      sweeper,
+      events,
+      stopListening,
+      deps,
+      {
+        scheduler,
+        purger,
+      },
+    );
     await sweeper.start();
     scheduler.start();
     purger.start();

@@ -1,36 +1,24 @@
-import {
-  type ChatTurn,
-  historyOf,
-  type ReceiveChatOptions,
-  receiveChat,
-} from "./ai-sdk/receive-chat.js";
-import {
-  type ChatReply,
-  type RespondOptions,
-  type RespondSource,
-  respond,
-} from "./ai-sdk/respond.js";
+import { historyOf, receiveChat } from "./ai-sdk/receive-chat.js";
+import { respond } from "./ai-sdk/respond.js";
 import { resumeUIMessageStream } from "./ai-sdk/resume.js";
-import {
-  toUIMessageStreamResponse,
-  type UIMessageStreamResponseInit,
-} from "./ai-sdk/ui-message-stream-response.js";
+import { toUIMessageStreamResponse } from "./ai-sdk/ui-message-stream-response.js";
 import type { Broker } from "./broker/broker.js";
 import type { Clock, IdGenerator } from "./clock.js";
 import { ThreadlineError } from "./errors.js";
-import {
-  type AppendOptions,
-  type AppendResult,
-  type InboundDeps,
-  receiveMessage,
-} from "./inbound/receive-message.js";
+import { type AppendResult, type InboundDeps, receiveMessage } from "./inbound/receive-message.js";
 import { stopMessage } from "./lifecycle/stop-message.js";
-import type { MessageRole, UIMessage, UIMessageChunk } from "./message/types.js";
+import type { UIMessage } from "./message/types.js";
 import { validateMessageParts } from "./message/validate-message-parts.js";
 import type { EventHub } from "./observe.js";
 import type { StopResult, StoredMessage, Thread } from "./protocol/resources.js";
 import type { Store, ThreadPage } from "./store/store.js";
 import { type SubscribeOptions, Subscription } from "./subscription/subscription.js";
+import type {
+  AppendMessageInput,
+  WorkspaceChat,
+  WorkspaceMessages,
+  WorkspaceWriters,
+} from "./workspace-api.js";
 import type { CoalescingWriter } from "./writer/coalescing-writer.js";
 import { MessageWriter } from "./writer/message-writer.js";
 
@@ -55,29 +43,20 @@ export interface CreateThreadOptions {
   metadata?: Record<string, unknown> | null;
 }
 
-/** Input of {@link ThreadlineWorkspace.messages}`.append`: a complete message. */
-export interface AppendMessageInput {
-  id?: string;
-  role: MessageRole;
-  parts: UIMessage["parts"];
-  metadata?: unknown;
-}
-
-/** Options of {@link ThreadlineWorkspace.writers}`.open`. */
-export interface OpenWriterOptions {
-  /** The assistant message id; default a generated one (use the `start` chunk's `messageId`). */
-  messageId?: string;
-  /** Initial message metadata. */
-  metadata?: unknown;
-}
-
 const MAX_PAGE = 200;
 
 /**
  * Threadline scoped to one workspace (the tenant, SPEC §1): every call reads and writes only that
  * workspace's rows, and another workspace's ids answer `not_found`.
+ *
+ * `MESSAGE` is the app's message type, e.g. `UIMessage<METADATA, DATA_PARTS, TOOLS>` from `ai`
+ * (default Threadline's untyped {@link UIMessage}): reads return it (as {@link StoredMessage}), writes
+ * take its parts and metadata, so an app needs no casts. It is a static promise only: Threadline
+ * checks parts against the AI SDK's part schemas (R2), never against the app's metadata or data
+ * schemas — the app checks those, e.g. with `validateUIMessages({ metadataSchema, dataSchemas })`.
+ * The stored rows are untyped, so this class is where they are cast to `MESSAGE`.
  */
-export class ThreadlineWorkspace {
+export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
   constructor(
     readonly workspaceId: string,
     protected readonly deps: WorkspaceDeps,
@@ -155,35 +134,10 @@ export class ThreadlineWorkspace {
   };
 
   /** Messages: append complete ones, read (read-your-writes, R8), delete. */
-  readonly messages = {
-    /**
-     * Appends a complete message (status `completed`) with a `message.created` event. With an
-     * `idempotencyKey` it is stored at most once per key (R21): a repeat returns the original
-     * message. A user message (re)arms its thread's run trigger in the same transaction, with
-     * `run` options (R22); see {@link submit} to also learn whether the key replayed.
-     *
-     * @throws ThreadlineError `not_found` (thread), `conflict` (id taken; key in flight or taken
-     *   over), `bad_request` (message, key or run options).
-     * @example
-     * ```ts
-     * await threadline.messages.append(thread.id, { role: "user", parts: [{ type: "text", text: "Hi" }] },
-     *   { idempotencyKey: "lark-msg-42", run: { forceFresh: true, model: "fast" } });
-     * ```
-     */
-    append: async (
-      threadId: string,
-      input: AppendMessageInput,
-      options: AppendOptions = {},
-    ): Promise<StoredMessage> => (await this.messages.submit(threadId, input, options)).message,
-    /**
-     * {@link append}, also telling whether the idempotency key replayed an earlier message
-     * (`replayed`: HTTP answers 200 instead of 201, R21). Same errors as `append`.
-     */
-    submit: async (
-      threadId: string,
-      input: AppendMessageInput,
-      options: AppendOptions = {},
-    ): Promise<AppendResult> => {
+  readonly messages: WorkspaceMessages<MESSAGE> = {
+    append: async (threadId, input, options = {}) =>
+      (await this.messages.submit(threadId, input, options)).message,
+    submit: async (threadId, input, options = {}) => {
       checkMessageInput(input);
       const message = {
         threadId,
@@ -193,21 +147,17 @@ export class ThreadlineWorkspace {
         parts: input.parts,
         metadata: input.metadata,
       };
-      return receiveMessage(this.deps.inbound, this.workspaceId, message, options);
+      const result = receiveMessage(this.deps.inbound, this.workspaceId, message, options);
+      return result as Promise<AppendResult<MESSAGE>>;
     },
-    /** Reads a message, buffered chunks included (R8). @throws ThreadlineError `not_found`. */
-    get: async (messageId: string): Promise<StoredMessage> => {
+    get: async (messageId) => {
       const buffered = this.deps.writer.get(this.workspaceId, messageId);
-      if (buffered && !buffered.closed) return buffered.current();
+      if (buffered && !buffered.closed) return buffered.current() as StoredMessage<MESSAGE>;
       const message = await this.deps.store.getMessage(this.workspaceId, messageId);
       if (!message) throw new ThreadlineError("not_found", `message ${messageId} not found`);
-      return message;
+      return message as StoredMessage<MESSAGE>;
     },
-    /**
-     * Lists a thread's messages in order with the log offset they reflect; messages this process is
-     * writing include their buffered chunks (R8). @throws ThreadlineError `not_found`.
-     */
-    list: async (threadId: string): Promise<{ messages: StoredMessage[]; seq: number }> => {
+    list: async (threadId) => {
       const snapshot = await this.deps.store.readSnapshot(this.workspaceId, threadId);
       if (!snapshot) throw threadNotFound(threadId);
       const buffered = new Map(
@@ -217,15 +167,11 @@ export class ThreadlineWorkspace {
           .map((p) => [p.id, p.current()]),
       );
       return {
-        messages: snapshot.messages.map((m) => buffered.get(m.id) ?? m),
+        messages: snapshot.messages.map((m) => (buffered.get(m.id) ?? m) as StoredMessage<MESSAGE>),
         seq: snapshot.seq,
       };
     },
-    /**
-     * Deletes a message: its buffered state is dropped and never written back (R8).
-     * @throws ThreadlineError `not_found`.
-     */
-    delete: async (messageId: string): Promise<void> => {
+    delete: async (messageId) => {
       this.deps.writer.drop(this.workspaceId, messageId);
       const deleted = await this.deps.store.deleteMessage(
         this.workspaceId,
@@ -238,12 +184,8 @@ export class ThreadlineWorkspace {
   };
 
   /** Streaming writers. */
-  readonly writers = {
-    /**
-     * Creates a streaming assistant message with this node's writer lease (R14, R18) and returns
-     * its writer. @throws ThreadlineError `not_found` (thread), `conflict` (id taken).
-     */
-    open: async (threadId: string, options: OpenWriterOptions = {}): Promise<MessageWriter> => {
+  readonly writers: WorkspaceWriters<MESSAGE> = {
+    open: async (threadId, options = {}) => {
       const id = options.messageId ?? this.deps.generateId();
       checkId(id, "message id");
       const now = this.deps.clock.now();
@@ -263,55 +205,15 @@ export class ThreadlineWorkspace {
       );
       const pending = writer.track(message, this.workspaceId);
       await this.deps.broker.publish(this.workspaceId, event);
-      return new MessageWriter(writer, pending);
+      return new MessageWriter<MESSAGE>(writer, pending);
     },
   };
 
-  /**
-   * The AI SDK integration (R28, R29): the three calls of a chat route that persists, resumes and
-   * stops generations, in any framework that speaks Web `Request`/`Response`/`ReadableStream`.
-   *
-   * @example
-   * ```ts
-   * // POST /api/chat (DefaultChatTransport's body)
-   * const turn = await threadline.chat.receive(request);
-   * const reply = await threadline.chat.respond(turn.threadId, async ({ abortSignal }) =>
-   *   streamText({ model, messages: await convertToModelMessages(turn.messages), abortSignal })
-   *     .toUIMessageStream(),
-   * );
-   * return reply.toResponse();
-   * // GET /api/chat/:id/stream (useChat({ resume: true }))
-   * return threadline.chat.resumeResponse(id);
-   * // POST /api/chat/:id/stop
-   * return Response.json(await threadline.stop(id));
-   * ```
-   */
-  readonly chat = {
-    /**
-     * Stores what an AI SDK chat request (`{ id, messages, trigger, messageId? }`, a `Request` or
-     * its parsed JSON) adds to its thread — the new user message once per id (R21), or a
-     * regenerate's superseding — and returns the stored history for the model.
-     * See {@link receiveChat}. @throws ThreadlineError `bad_request`, `not_found`, `conflict`.
-     */
-    receive: (input: Request | unknown, options: ReceiveChatOptions = {}): Promise<ChatTurn> =>
-      receiveChat(this, input, options),
-    /**
-     * The thread's finished messages as plain AI SDK `UIMessage`s, oldest first: the initial
-     * `messages` of `useChat` on page load. A streaming message is left out, since the client
-     * gets it whole from `resume` — passing it too would make the AI SDK append the resumed
-     * chunks to it (duplicated parts). @throws ThreadlineError `not_found`.
-     */
-    history: (threadId: string): Promise<UIMessage[]> => historyOf(this, threadId),
-    /**
-     * Persists a generation's UI message stream as one assistant message while streaming it to the
-     * client (R29); a stop cancels it through the factory's `abortSignal` (R28). See {@link respond}.
-     * @throws ThreadlineError `bad_request` (empty stream), `not_found`, `conflict`.
-     */
-    respond: (
-      threadId: string,
-      source: RespondSource,
-      options: RespondOptions = {},
-    ): Promise<ChatReply> =>
+  /** The AI SDK integration (R28, R29); see {@link WorkspaceChat}. */
+  readonly chat: WorkspaceChat<MESSAGE> = {
+    receive: (input, options = {}) => receiveChat(this, input, options),
+    history: (threadId) => historyOf(this, threadId),
+    respond: (threadId, source, options = {}) =>
       respond(
         {
           generateId: this.deps.generateId,
@@ -321,12 +223,7 @@ export class ThreadlineWorkspace {
         source,
         options,
       ),
-    /**
-     * The streaming message's UI message stream from its `start` chunk, then live, then done;
-     * `null` when nothing streams, the thread not existing (yet) included: `useChat` resumes every
-     * chat it opens (SPEC §3 `GET /v1/threads/:id/stream`).
-     */
-    resume: (threadId: string): Promise<ReadableStream<UIMessageChunk> | null> =>
+    resume: (threadId) =>
       resumeUIMessageStream(
         {
           listMessages: (id) => this.messages.list(id),
@@ -334,14 +231,7 @@ export class ThreadlineWorkspace {
         },
         threadId,
       ),
-    /**
-     * {@link resume} as a `Response`: 204 when nothing streams, else the SSE UI message stream
-     * with the AI SDK's headers — what `useChat({ resume: true })` expects from `GET …/stream`.
-     */
-    resumeResponse: async (
-      threadId: string,
-      init: UIMessageStreamResponseInit = {},
-    ): Promise<Response> => {
+    resumeResponse: async (threadId, init = {}) => {
       const stream = await this.chat.resume(threadId);
       if (!stream) return new Response(null, { status: 204 });
       return toUIMessageStreamResponse(stream, init);
@@ -361,8 +251,8 @@ export class ThreadlineWorkspace {
    * const { stopped, message } = await threadline.stop(threadId);
    * ```
    */
-  stop(threadId: string, options: { messageId?: string } = {}): Promise<StopResult> {
-    return stopMessage(
+  stop(threadId: string, options: { messageId?: string } = {}): Promise<StopResult<MESSAGE>> {
+    const result = stopMessage(
       {
         store: this.deps.store,
         writer: this.deps.writer,
@@ -379,6 +269,7 @@ export class ThreadlineWorkspace {
       threadId,
       options,
     );
+    return result as Promise<StopResult<MESSAGE>>;
   }
 
   /**
@@ -388,9 +279,9 @@ export class ThreadlineWorkspace {
    */
   async importMessage(
     threadId: string,
-    message: StoredMessage,
+    message: StoredMessage<MESSAGE>,
     now: number,
-  ): Promise<StoredMessage> {
+  ): Promise<StoredMessage<MESSAGE>> {
     checkMessageInput(message);
     if (message.status === "streaming") {
       throw new ThreadlineError(
@@ -412,7 +303,7 @@ export class ThreadlineWorkspace {
       now,
     );
     await this.deps.broker.publish(this.workspaceId, event);
-    return stored;
+    return stored as StoredMessage<MESSAGE>;
   }
 
   /**
@@ -420,8 +311,8 @@ export class ThreadlineWorkspace {
    * then live; every event exactly once in seq order (R11–R13). Errors (`not_found`, `bad_offset`)
    * surface on the first `next()`.
    */
-  subscribe(threadId: string, options: SubscribeOptions = {}): Subscription {
-    return new Subscription(
+  subscribe(threadId: string, options: SubscribeOptions = {}): Subscription<MESSAGE> {
+    return new Subscription<MESSAGE>(
       this.deps.store,
       this.deps.broker,
       this.deps.clock,

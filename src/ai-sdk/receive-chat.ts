@@ -2,6 +2,7 @@ import { isThreadlineError, ThreadlineError } from "../errors.js";
 import type { UIMessage } from "../message/types.js";
 import type { StoredMessage, Thread } from "../protocol/resources.js";
 import type { ThreadlineWorkspace } from "../workspace.js";
+import type { AppendMessageInput } from "../workspace-api.js";
 import { type ChatRequestBody, type ChatTrigger, readChatRequest } from "./chat-request.js";
 
 /** Options of `threadline.chat.receive`. */
@@ -12,12 +13,15 @@ export interface ReceiveChatOptions {
   title?: string;
 }
 
-/** A received chat request: what the route needs to call the model. */
+/**
+ * A received chat request: what the route needs to call the model, its messages typed as the app's
+ * `MESSAGE` (a static promise: see {@link StoredMessage}).
+ */
 export interface ChatTurn<MESSAGE extends UIMessage = UIMessage> {
   threadId: string;
   trigger: ChatTrigger;
   /** The user message this request stored (or had stored before: see `replayed`). */
-  userMessage?: StoredMessage;
+  userMessage?: StoredMessage<MESSAGE>;
   /** True when the user message had been stored by an earlier try of the same request (R21). */
   replayed: boolean;
   /**
@@ -56,7 +60,7 @@ export interface ChatTurn<MESSAGE extends UIMessage = UIMessage> {
  *   streaming: stop it first).
  */
 export async function receiveChat<MESSAGE extends UIMessage = UIMessage>(
-  workspace: ThreadlineWorkspace,
+  workspace: ThreadlineWorkspace<MESSAGE>,
   input: Request | unknown,
   options: ReceiveChatOptions = {},
 ): Promise<ChatTurn<MESSAGE>> {
@@ -89,22 +93,24 @@ export async function receiveChat<MESSAGE extends UIMessage = UIMessage>(
     const superseded = await supersedeForRegenerate(workspace, threadId, body.messageId);
     if (superseded !== undefined) turn.supersededThreadId = superseded;
   }
-  turn.messages = (await historyOf(workspace, threadId)) as MESSAGE[];
+  turn.messages = await historyOf(workspace, threadId);
   return turn;
 }
 
 /** The finished messages of a thread as plain AI SDK `UIMessage`s, oldest first. */
-export async function historyOf(
-  workspace: ThreadlineWorkspace,
+export async function historyOf<MESSAGE extends UIMessage>(
+  workspace: ThreadlineWorkspace<MESSAGE>,
   threadId: string,
-): Promise<UIMessage[]> {
+): Promise<MESSAGE[]> {
   const { messages } = await workspace.messages.list(threadId);
   return messages.filter((m) => m.status !== "streaming").map(toUIMessage);
 }
 
 /** A stored message without Threadline's lifecycle fields: what `validateUIMessages` accepts. */
-export function toUIMessage(message: StoredMessage): UIMessage {
-  return {
+export function toUIMessage<MESSAGE extends UIMessage = UIMessage>(
+  message: StoredMessage<MESSAGE>,
+): MESSAGE {
+  const plain: UIMessage = {
     id: message.id,
     role: message.role,
     parts: message.parts,
@@ -112,6 +118,7 @@ export function toUIMessage(message: StoredMessage): UIMessage {
       ? {}
       : { metadata: message.metadata }),
   };
+  return plain as MESSAGE; // the same fields as the stored MESSAGE, minus the lifecycle ones
 }
 
 async function ensureThread(
@@ -150,18 +157,20 @@ async function isStored(
   }
 }
 
-async function storeUserMessage(
-  workspace: ThreadlineWorkspace,
+async function storeUserMessage<MESSAGE extends UIMessage>(
+  workspace: ThreadlineWorkspace<MESSAGE>,
   threadId: string,
   message: UIMessage,
   idempotent: boolean,
-): Promise<{ message: StoredMessage; replayed: boolean }> {
+): Promise<{ message: StoredMessage<MESSAGE>; replayed: boolean }> {
+  // The client's message, its parts checked against the AI SDK's schemas on append (R2); typing
+  // it as the app's MESSAGE is the static promise of ChatTurn.
   const input = {
     id: message.id,
     role: "user" as const,
     parts: message.parts,
     ...(message.metadata === undefined ? {} : { metadata: message.metadata }),
-  };
+  } as AppendMessageInput<MESSAGE>;
   if (!idempotent)
     return { message: await workspace.messages.append(threadId, input), replayed: false };
   try {

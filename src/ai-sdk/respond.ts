@@ -1,5 +1,5 @@
 import { isThreadlineError, ThreadlineError } from "../errors.js";
-import type { UIMessageChunk } from "../message/types.js";
+import type { UIMessage, UIMessageChunk } from "../message/types.js";
 import type { StoredMessage } from "../protocol/resources.js";
 import type { MessageWriter } from "../writer/message-writer.js";
 import {
@@ -21,19 +21,19 @@ export type RespondSource =
   | UIMessageStreamSource
   | ((context: RespondContext) => UIMessageStreamSource | PromiseLike<UIMessageStreamSource>);
 
-/** Options of `threadline.chat.respond`. */
-export interface RespondOptions {
+/** Options of `threadline.chat.respond`; `MESSAGE` is the app's message type. */
+export interface RespondOptions<MESSAGE extends UIMessage = UIMessage> {
   /**
    * The assistant message id. Default: the `messageId` of the stream's `start` chunk, else a
    * generated one. The client always sees the stored id in its `start` chunk (R29).
    */
   messageId?: string;
   /** Initial message metadata. */
-  metadata?: unknown;
+  metadata?: MESSAGE["metadata"];
 }
 
 /** What `threadline.chat.respond` hands back to the chat route. */
-export interface ChatReply {
+export interface ChatReply<MESSAGE extends UIMessage = UIMessage> {
   /** The stored assistant message id: the `messageId` of the `start` chunk the client sees. */
   readonly messageId: string;
   /**
@@ -49,18 +49,18 @@ export interface ChatReply {
    */
   toResponse(init?: UIMessageStreamResponseInit): Response;
   /** Resolves with the final stored message once it reached its terminal state (R16). */
-  readonly message: Promise<StoredMessage>;
+  readonly message: Promise<StoredMessage<MESSAGE>>;
   /** Aborts when the message is stopped or ended elsewhere (the factory's `abortSignal`). */
   readonly abortSignal: AbortSignal;
 }
 
 /** What responding needs of a workspace. */
-export interface RespondDeps {
+export interface RespondDeps<MESSAGE extends UIMessage = UIMessage> {
   generateId(): string;
   openWriter(
     threadId: string,
-    options: { messageId: string; metadata?: unknown },
-  ): Promise<MessageWriter>;
+    options: { messageId: string; metadata?: MESSAGE["metadata"] },
+  ): Promise<MessageWriter<MESSAGE>>;
 }
 
 /**
@@ -82,17 +82,17 @@ export interface RespondDeps {
  * @throws ThreadlineError `bad_request` (the source ended with no chunk), `not_found` (thread),
  *   `conflict` (message id taken); whatever the source throws before its first chunk.
  */
-export async function respond(
-  deps: RespondDeps,
+export async function respond<MESSAGE extends UIMessage = UIMessage>(
+  deps: RespondDeps<MESSAGE>,
   threadId: string,
   source: RespondSource,
-  options: RespondOptions = {},
-): Promise<ChatReply> {
+  options: RespondOptions<MESSAGE> = {},
+): Promise<ChatReply<MESSAGE>> {
   const producer = new AbortController();
   const chunks = iterate(
     typeof source === "function" ? await source({ abortSignal: producer.signal }) : source,
   );
-  let writer: MessageWriter;
+  let writer: MessageWriter<MESSAGE>;
   let first: UIMessageChunk;
   try {
     const head = await chunks.next();
@@ -130,13 +130,13 @@ export async function respond(
 }
 
 /** Feeds the writer, then the client, chunk by chunk until a terminal state (R16). */
-async function pump(
-  writer: MessageWriter,
+async function pump<MESSAGE extends UIMessage>(
+  writer: MessageWriter<MESSAGE>,
   first: UIMessageChunk,
   chunks: ChunkIterator,
   client: ClientQueue,
   stopped: AbortSignal,
-): Promise<StoredMessage> {
+): Promise<StoredMessage<MESSAGE>> {
   const start: UIMessageChunk =
     first.type === "start"
       ? { ...first, messageId: writer.id }

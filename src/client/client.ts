@@ -20,18 +20,50 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
-/** A complete message to append, with the options of the run a user message (re)arms (R22). */
-export interface ClientMessageInput {
+/**
+ * A complete message to append, with the role, parts and metadata of the app's `MESSAGE` type and
+ * the options of the run a user message (re)arms (R22).
+ */
+export interface ClientMessageInput<MESSAGE extends UIMessage = UIMessage> {
   id?: string;
-  role: UIMessage["role"];
-  parts: UIMessage["parts"];
-  metadata?: unknown;
+  role: MESSAGE["role"];
+  parts: MESSAGE["parts"];
+  metadata?: MESSAGE["metadata"];
   run?: RunOptions;
+}
+
+/**
+ * `client.messages` (SPEC §3). Methods, not arrow-function types, so a `ThreadlineClient<MyUIMessage>`
+ * is still a `ThreadlineClient` (method parameters compare bivariantly).
+ */
+export interface ClientMessages<MESSAGE extends UIMessage = UIMessage> {
+  list(threadId: string): Promise<{ messages: StoredMessage<MESSAGE>[]; seq: number }>;
+  append(
+    threadId: string,
+    message: ClientMessageInput<MESSAGE>,
+    options?: { idempotencyKey?: string },
+  ): Promise<{ message: StoredMessage<MESSAGE>; seq: number }>;
+  get(messageId: string): Promise<StoredMessage<MESSAGE>>;
+  delete(messageId: string): Promise<void>;
+  /**
+   * Streams UI message stream chunks into a new assistant message (NDJSON upload) and resolves
+   * with the stored message once the server has persisted the whole stream.
+   */
+  stream(
+    threadId: string,
+    chunks: AsyncIterable<UIMessageChunk> | Iterable<UIMessageChunk>,
+    options?: { signal?: AbortSignal },
+  ): Promise<StoredMessage<MESSAGE>>;
 }
 
 /**
  * A Threadline HTTP client for Node and browsers (fetch only; no Node-only imports). Server errors
  * come back as the same {@link ThreadlineError} codes the server threw.
+ *
+ * `MESSAGE` is the app's message type, e.g. `UIMessage<METADATA, DATA_PARTS, TOOLS>` from `ai`
+ * (default Threadline's untyped `UIMessage`): reads return it, appends take its parts and metadata.
+ * A static promise only: the server checks parts against the AI SDK's part schemas (R2), not the
+ * app's metadata or data schemas — check those with `validateUIMessages` where they matter.
  *
  * @example
  * ```ts
@@ -40,7 +72,7 @@ export interface ClientMessageInput {
  * for await (const item of client.subscribe(thread.id)) console.log(item.type);
  * ```
  */
-export class ThreadlineClient {
+export class ThreadlineClient<MESSAGE extends UIMessage = UIMessage> {
   private readonly transport: Transport;
 
   constructor(options: ClientOptions) {
@@ -80,22 +112,21 @@ export class ThreadlineClient {
      * `stopped: false` when nothing was streaming. @throws ThreadlineError `not_found`.
      */
     stop: (threadId: string, options: { messageId?: string } = {}) =>
-      this.json<StopResult>("POST", PATHS.stop(threadId), options),
+      this.json<StopResult<MESSAGE>>("POST", PATHS.stop(threadId), options),
     delete: async (threadId: string) => {
       await this.json("DELETE", PATHS.thread(threadId));
     },
   };
 
   /** Messages (SPEC §3). */
-  readonly messages = {
-    list: (threadId: string) =>
-      this.json<{ messages: StoredMessage[]; seq: number }>("GET", PATHS.threadMessages(threadId)),
-    append: (
-      threadId: string,
-      message: ClientMessageInput,
-      options: { idempotencyKey?: string } = {},
-    ) =>
-      this.json<{ message: StoredMessage; seq: number }>(
+  readonly messages: ClientMessages<MESSAGE> = {
+    list: (threadId) =>
+      this.json<{ messages: StoredMessage<MESSAGE>[]; seq: number }>(
+        "GET",
+        PATHS.threadMessages(threadId),
+      ),
+    append: (threadId, message, options = {}) =>
+      this.json<{ message: StoredMessage<MESSAGE>; seq: number }>(
         "POST",
         PATHS.threadMessages(threadId),
         message,
@@ -103,20 +134,13 @@ export class ThreadlineClient {
           ...(options.idempotencyKey ? { [HEADERS.idempotencyKey]: options.idempotencyKey } : {}),
         },
       ),
-    get: async (messageId: string) =>
-      (await this.json<{ message: StoredMessage }>("GET", PATHS.message(messageId))).message,
-    delete: async (messageId: string) => {
+    get: async (messageId) =>
+      (await this.json<{ message: StoredMessage<MESSAGE> }>("GET", PATHS.message(messageId)))
+        .message,
+    delete: async (messageId) => {
       await this.json("DELETE", PATHS.message(messageId));
     },
-    /**
-     * Streams UI message stream chunks into a new assistant message (NDJSON upload) and resolves
-     * with the stored message once the server has persisted the whole stream.
-     */
-    stream: async (
-      threadId: string,
-      chunks: AsyncIterable<UIMessageChunk> | Iterable<UIMessageChunk>,
-      options: { signal?: AbortSignal } = {},
-    ): Promise<StoredMessage> => {
+    stream: async (threadId, chunks, options = {}) => {
       const body = ndjsonBody(chunks);
       const response = await this.transport.fetch(
         `${this.transport.baseUrl}${PATHS.messageStream(threadId)}`,
@@ -130,7 +154,7 @@ export class ThreadlineClient {
         } as RequestInit,
       );
       if (!response.ok) throw await errorFromResponse(response);
-      return ((await response.json()) as { message: StoredMessage }).message;
+      return ((await response.json()) as { message: StoredMessage<MESSAGE> }).message;
     },
   };
 
@@ -141,8 +165,10 @@ export class ThreadlineClient {
   subscribe(
     threadId: string,
     options: ClientSubscribeOptions = {},
-  ): AsyncIterable<ClientSubscriptionItem> {
-    return { [Symbol.asyncIterator]: () => subscribeEvents(this.transport, threadId, options) };
+  ): AsyncIterable<ClientSubscriptionItem<MESSAGE>> {
+    return {
+      [Symbol.asyncIterator]: () => subscribeEvents<MESSAGE>(this.transport, threadId, options),
+    };
   }
 
   private async json<T = unknown>(
@@ -185,7 +211,19 @@ function ndjsonBody(
   });
 }
 
-/** Creates a {@link ThreadlineClient}. */
-export function createClient(options: ClientOptions): ThreadlineClient {
-  return new ThreadlineClient(options);
+/**
+ * Creates a {@link ThreadlineClient}, typed with the app's message type `MESSAGE` (a static
+ * promise: see {@link ThreadlineClient}).
+ *
+ * @example
+ * ```ts
+ * type ChatMessage = UIMessage<{ model: string }, { weather: { city: string } }>; // from "ai"
+ * const client = createClient<ChatMessage>({ baseUrl: "http://127.0.0.1:4000" });
+ * const { messages } = await client.messages.list("thread-1"); // StoredMessage<ChatMessage>[]
+ * ```
+ */
+export function createClient<MESSAGE extends UIMessage = UIMessage>(
+  options: ClientOptions,
+): ThreadlineClient<MESSAGE> {
+  return new ThreadlineClient<MESSAGE>(options);
 }

@@ -5,11 +5,17 @@
 export { isThreadlineError, ThreadlineError } from "../errors.js";
 export type { ErrorCode } from "../protocol/error-codes.js";
 export type { ThreadEvent, ThreadEventType } from "../protocol/events.js";
-export type { StoredMessage, Thread } from "../protocol/resources.js";
+export type {
+  MessageLifecycle,
+  StopResult,
+  StoredMessage,
+  Thread,
+} from "../protocol/resources.js";
 export type { RunOptions, RunRequest } from "../protocol/runs.js";
 export { applyThreadEvent, createThreadView, type ThreadView } from "../protocol/thread-view.js";
 export {
   type ClientMessageInput,
+  type ClientMessages,
   type ClientOptions,
   createClient,
   ThreadlineClient,

@@ -1,20 +1,23 @@
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { ThreadlineError } from "../errors.js";
+import type { UIMessage } from "../message/types.js";
 import type { ThreadEvent } from "../protocol/events.js";
 import { HEADERS, PATHS, SSE_SNAPSHOT_EVENT } from "../protocol/http.js";
 import type { StoredMessage, Thread } from "../protocol/resources.js";
 import { errorFromResponse } from "./http-error.js";
 
 /** The snapshot a subscription starts with when it does not resume (R11). */
-export interface ClientSnapshot {
+export interface ClientSnapshot<MESSAGE extends UIMessage = UIMessage> {
   type: "snapshot";
   seq: number;
   thread: Thread;
-  messages: StoredMessage[];
+  messages: StoredMessage<MESSAGE>[];
 }
 
-/** What a client subscription yields. */
-export type ClientSubscriptionItem = ClientSnapshot | ThreadEvent;
+/** What a client subscription yields, messages typed as the app's `MESSAGE` (a static promise). */
+export type ClientSubscriptionItem<MESSAGE extends UIMessage = UIMessage> =
+  | ClientSnapshot<MESSAGE>
+  | ThreadEvent<MESSAGE>;
 
 /** How the client reaches the server. */
 export interface Transport {
@@ -43,11 +46,11 @@ export interface ClientSubscribeOptions {
  * @throws ThreadlineError from the server's error answer (`not_found`, `bad_offset`,
  *   `unauthorized`, …) — 4xx answers are not retried; network errors and 5xx are.
  */
-export async function* subscribeEvents(
+export async function* subscribeEvents<MESSAGE extends UIMessage = UIMessage>(
   transport: Transport,
   threadId: string,
   options: ClientSubscribeOptions = {},
-): AsyncGenerator<ClientSubscriptionItem> {
+): AsyncGenerator<ClientSubscriptionItem<MESSAGE>> {
   let lastSeq = options.after;
   let delayMs = options.reconnectDelayMs ?? 250;
   const maxDelayMs = options.maxReconnectDelayMs ?? 5_000;
@@ -92,10 +95,10 @@ export async function* subscribeEvents(
             if (lastSeq !== undefined) continue; // only on a first connection without `after`
             lastSeq = data.seq;
             delayMs = options.reconnectDelayMs ?? 250;
-            yield { type: "snapshot", ...data } as ClientSnapshot;
+            yield { type: "snapshot", ...data } as ClientSnapshot<MESSAGE>;
             continue;
           }
-          const event = data as ThreadEvent;
+          const event = data as ThreadEvent<MESSAGE>;
           if (event.type === "thread.deleted") {
             yield event;
             return;

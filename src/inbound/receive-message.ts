@@ -1,6 +1,7 @@
 import type { Broker } from "../broker/broker.js";
 import type { Clock, IdGenerator } from "../clock.js";
 import { isThreadlineError, ThreadlineError } from "../errors.js";
+import type { UIMessage } from "../message/types.js";
 import type { EventHub } from "../observe.js";
 import type { StoredMessage } from "../protocol/resources.js";
 import type { RunOptions } from "../protocol/runs.js";
@@ -36,9 +37,12 @@ export interface AppendOptions {
   run?: RunOptions;
 }
 
-/** The result of appending a message: the stored message and whether it was a replay (R21). */
-export interface AppendResult {
-  message: StoredMessage;
+/**
+ * The result of appending a message: the stored message (as the app's `MESSAGE`, see
+ * {@link StoredMessage}) and whether it was a replay (R21).
+ */
+export interface AppendResult<MESSAGE extends UIMessage = UIMessage> {
+  message: StoredMessage<MESSAGE>;
   /** True when the idempotency key had already stored this message (HTTP answers 200, not 201). */
   replayed: boolean;
 }

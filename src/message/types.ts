@@ -272,6 +272,10 @@ export type UIMessagePart =
 /**
  * A chat message as the AI SDK's `useChat` and `readUIMessageStream` see it: an id, a role, optional
  * app metadata and an ordered list of parts (SPEC §1).
+ *
+ * Also the bound of every `MESSAGE` type parameter (`createThreadline<MESSAGE>`, `createClient`):
+ * the typed `UIMessage<METADATA, DATA_PARTS, TOOLS>` of ai 5, 6 and 7 are assignable to it, since
+ * its metadata, data and tool values are `unknown`.
  */
 export interface UIMessage {
   id: string;

@@ -1,4 +1,4 @@
-import type { UIMessageChunk } from "../message/types.js";
+import type { UIMessage, UIMessageChunk } from "../message/types.js";
 import type { MessageDelta, StoredMessage, Thread } from "./resources.js";
 
 /**
@@ -19,14 +19,14 @@ export const EVENT_TYPES = [
 /** One of {@link EVENT_TYPES}. */
 export type ThreadEventType = (typeof EVENT_TYPES)[number];
 
-/** The `data` of each event type. */
-export interface ThreadEventData {
+/** The `data` of each event type; `MESSAGE` is the app's message type (see {@link StoredMessage}). */
+export interface ThreadEventData<MESSAGE extends UIMessage = UIMessage> {
   "thread.created": { thread: Thread };
   "thread.forked": { thread: Thread; forkedFrom: { threadId: string; seq: number } };
-  "message.created": { message: StoredMessage };
-  "message.delta": MessageDelta;
+  "message.created": { message: StoredMessage<MESSAGE> };
+  "message.delta": MessageDelta<MESSAGE>;
   /** The final message, and the chunks of its last window (the terminal chunk included, if any). */
-  "message.finished": { message: StoredMessage; chunks: UIMessageChunk[] };
+  "message.finished": { message: StoredMessage<MESSAGE>; chunks: UIMessageChunk[] };
   "message.deleted": Record<string, never>;
   /** A debounced run fired (R22): its trigger, the user messages it carried, and its flag. */
   "run.triggered": { triggerId: string; messageIds: string[]; forceFresh: boolean };
@@ -37,7 +37,7 @@ export interface ThreadEventData {
  * One committed event of a thread's log. `seq` is dense per thread (1, 2, 3, …) and assigned at
  * commit; `revision` is the message revision the event produces (R13), for message events.
  */
-export type ThreadEvent = {
+export type ThreadEvent<MESSAGE extends UIMessage = UIMessage> = {
   [T in ThreadEventType]: {
     type: T;
     threadId: string;
@@ -45,7 +45,7 @@ export type ThreadEvent = {
     messageId: string | null;
     revision: number | null;
     createdAt: number;
-    data: ThreadEventData[T];
+    data: ThreadEventData<MESSAGE>[T];
   };
 }[ThreadEventType];
 

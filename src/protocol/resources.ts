@@ -18,8 +18,16 @@ export interface Thread {
 /**
  * A persisted message: an AI SDK `UIMessage` plus its place in a thread and its lifecycle
  * (SPEC §1 "Message", R14–R16). `revision` grows by one on every persisted change.
+ *
+ * `MESSAGE` is the app's own message type (`UIMessage<METADATA, DATA_PARTS, TOOLS>` from `ai`),
+ * default Threadline's untyped {@link UIMessage}. It is a static promise only: Threadline checks
+ * parts against the AI SDK's part schemas (R2), not against the app's metadata or data schemas;
+ * the app checks those, e.g. with `validateUIMessages({ messages, metadataSchema, dataSchemas })`.
  */
-export interface StoredMessage extends UIMessage {
+export type StoredMessage<MESSAGE extends UIMessage = UIMessage> = MESSAGE & MessageLifecycle;
+
+/** The fields Threadline adds to a message it stores (see {@link StoredMessage}). */
+export interface MessageLifecycle {
   threadId: string;
   status: MessageStatus;
   revision: number;
@@ -37,13 +45,13 @@ export interface StoredMessage extends UIMessage {
  * the producer replaced the whole message (`update`), `message` comes first and the chunks apply
  * on top of it, with no part open.
  */
-export interface MessageDelta {
-  message?: UIMessage;
+export interface MessageDelta<MESSAGE extends UIMessage = UIMessage> {
+  message?: MESSAGE;
   chunks: UIMessageChunk[];
 }
 
 /** What a stop did (R28; SPEC §3 `POST /v1/threads/:id/stop` → 200 `{stopped, message}`). */
-export interface StopResult {
+export interface StopResult<MESSAGE extends UIMessage = UIMessage> {
   /**
    * True when this request ended the message (`aborted`); false when there was nothing to stop:
    * no message streaming, the message already finished (a `finish` that won the race), or its
@@ -51,5 +59,5 @@ export interface StopResult {
    */
   stopped: boolean;
   /** The targeted message as it stands now; null when the thread had no streaming message. */
-  message: StoredMessage | null;
+  message: StoredMessage<MESSAGE> | null;
 }

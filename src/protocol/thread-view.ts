@@ -1,24 +1,34 @@
 import { finalizeMessage } from "../message/finalize.js";
 import { createFoldState, type FoldState, foldChunks } from "../message/fold.js";
+import type { UIMessage } from "../message/types.js";
 import type { ThreadEvent } from "./events.js";
 import type { StoredMessage } from "./resources.js";
 
 /**
  * A thread's messages as a client rebuilds them from a snapshot and the events after it (R11, R13).
- * Immutable: {@link applyThreadEvent} returns a new view.
+ * Immutable: {@link applyThreadEvent} returns a new view. `MESSAGE` is the app's message type (a
+ * static promise, see {@link StoredMessage}).
  */
-export interface ThreadView {
+export interface ThreadView<MESSAGE extends UIMessage = UIMessage> {
   /** Seq of the last event applied (the snapshot's seq before any). */
   seq: number;
   /** Messages in thread order. */
-  messages: StoredMessage[];
+  messages: StoredMessage<MESSAGE>[];
   /** Fold state of each streaming message, for applying its deltas. */
   folds: Record<string, FoldState>;
   /** True after `thread.deleted`. */
   deleted: boolean;
 }
 
-/** A view from a snapshot (`seq` and its messages). */
+/**
+ * A view from a snapshot (`seq` and its messages), typed as the snapshot's messages. (The first
+ * signature keeps `createThreadView(0, [])` untyped, where inference would give `never`.)
+ */
+export function createThreadView(seq: number, messages: readonly []): ThreadView;
+export function createThreadView<MESSAGE extends UIMessage = UIMessage>(
+  seq: number,
+  messages: readonly StoredMessage<MESSAGE>[],
+): ThreadView<MESSAGE>;
 export function createThreadView(seq: number, messages: readonly StoredMessage[]): ThreadView {
   return { seq, messages: [...messages], folds: {}, deleted: false };
 }
@@ -34,9 +44,12 @@ export function createThreadView(seq: number, messages: readonly StoredMessage[]
  * for await (const event of events) view = applyThreadEvent(view, event);
  * ```
  */
-export function applyThreadEvent(view: ThreadView, event: ThreadEvent): ThreadView {
+export function applyThreadEvent<MESSAGE extends UIMessage = UIMessage>(
+  view: ThreadView<MESSAGE>,
+  event: ThreadEvent<MESSAGE>,
+): ThreadView<MESSAGE> {
   if (event.seq <= view.seq && event.type !== "thread.deleted") return view;
-  const next: ThreadView = { ...view, seq: Math.max(view.seq, event.seq) };
+  const next: ThreadView<MESSAGE> = { ...view, seq: Math.max(view.seq, event.seq) };
   switch (event.type) {
     case "message.created": {
       const exists = view.messages.some((m) => m.id === event.data.message.id);
@@ -52,13 +65,14 @@ export function applyThreadEvent(view: ThreadView, event: ThreadEvent): ThreadVi
       }
       fold = foldChunks(fold, event.data.chunks);
       const { parts, metadata } = fold.message;
-      const message: StoredMessage = {
+      // The fold's parts and metadata are untyped; the app's MESSAGE is a static promise.
+      const message = {
         ...current,
         parts,
         ...(metadata === undefined ? {} : { metadata }),
         revision: event.revision ?? current.revision,
         updatedAt: event.createdAt,
-      };
+      } as StoredMessage<MESSAGE>;
       return {
         ...next,
         messages: replaceAt(view.messages, index, message),

@@ -1,6 +1,7 @@
 import type { Broker } from "../broker/broker.js";
 import type { Clock } from "../clock.js";
 import { ThreadlineError } from "../errors.js";
+import type { UIMessage } from "../message/types.js";
 import type { ThreadEvent } from "../protocol/events.js";
 import type { StoredMessage, Thread } from "../protocol/resources.js";
 import type { Store } from "../store/store.js";
@@ -9,15 +10,20 @@ import type { Store } from "../store/store.js";
 const CATCH_UP_PAGE = 500;
 
 /** The first item of a subscription without `after`: the thread at offset `seq` (R11). */
-export interface SnapshotItem {
+export interface SnapshotItem<MESSAGE extends UIMessage = UIMessage> {
   type: "snapshot";
   seq: number;
   thread: Thread;
-  messages: StoredMessage[];
+  messages: StoredMessage<MESSAGE>[];
 }
 
-/** What a subscription yields: a snapshot first (unless resuming), then every event in seq order. */
-export type SubscriptionItem = SnapshotItem | ThreadEvent;
+/**
+ * What a subscription yields: a snapshot first (unless resuming), then every event in seq order;
+ * messages typed as the app's `MESSAGE` (a static promise, see {@link StoredMessage}).
+ */
+export type SubscriptionItem<MESSAGE extends UIMessage = UIMessage> =
+  | SnapshotItem<MESSAGE>
+  | ThreadEvent<MESSAGE>;
 
 /** Options of a subscription. */
 export interface SubscribeOptions {
@@ -43,7 +49,9 @@ export interface SubscribeOptions {
  * }
  * ```
  */
-export class Subscription implements AsyncIterable<SubscriptionItem> {
+export class Subscription<MESSAGE extends UIMessage = UIMessage>
+  implements AsyncIterable<SubscriptionItem<MESSAGE>>
+{
   private readonly abort = new AbortController();
   private started = false;
 
@@ -63,10 +71,11 @@ export class Subscription implements AsyncIterable<SubscriptionItem> {
     this.abort.abort();
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<SubscriptionItem> {
+  [Symbol.asyncIterator](): AsyncIterator<SubscriptionItem<MESSAGE>> {
     if (this.started) throw new ThreadlineError("conflict", "a subscription can be iterated once");
     this.started = true;
-    return this.run();
+    // The store holds untyped messages; the app's type is a static promise (see StoredMessage).
+    return this.run() as AsyncGenerator<SubscriptionItem<MESSAGE>>;
   }
 
   private async *run(): AsyncGenerator<SubscriptionItem> {

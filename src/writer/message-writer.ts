@@ -19,13 +19,17 @@ import { isStructuralUpdate } from "./structure.js";
  * message `error`, keeping every chunk accepted before it, and is thrown as `invalid_chunk` or
  * `chunk_rejected` naming the chunk's index (R2).
  *
+ * `MESSAGE` is the app's message type ({@link StoredMessage}): {@link message} reads as it and
+ * {@link update} takes its parts and metadata. A static promise only: chunks are checked against
+ * the AI SDK's chunk schemas, not the app's metadata or data schemas.
+ *
  * @example
  * ```ts
  * const writer = await threadline.writers.open("thread-1");
  * for await (const chunk of result.toUIMessageStream()) await writer.write(chunk);
  * ```
  */
-export class MessageWriter {
+export class MessageWriter<MESSAGE extends UIMessage = UIMessage> {
   constructor(
     private readonly engine: CoalescingWriter,
     private readonly pending: PendingMessage,
@@ -42,8 +46,9 @@ export class MessageWriter {
   }
 
   /** The message as written so far, buffered chunks included (read-your-writes, R8). */
-  get message(): StoredMessage {
-    return this.pending.closed ? this.pending.stored : this.pending.current();
+  get message(): StoredMessage<MESSAGE> {
+    const message = this.pending.closed ? this.pending.stored : this.pending.current();
+    return message as StoredMessage<MESSAGE>; // the app's type: a static promise
   }
 
   /**
@@ -120,7 +125,7 @@ export class MessageWriter {
    * afterwards start from no open part.
    * @throws ThreadlineError `bad_request` when `message.parts` is not an array; `message_finalized`.
    */
-  async update(message: Pick<UIMessage, "parts" | "metadata">): Promise<void> {
+  async update(message: Pick<MESSAGE, "parts" | "metadata">): Promise<void> {
     this.ensureOpen();
     if (!Array.isArray(message.parts)) {
       throw new ThreadlineError("bad_request", "update(message): message.parts must be an array");
@@ -140,7 +145,9 @@ export class MessageWriter {
   }
 
   /** Finishes the message `completed` (writes a `finish` chunk). */
-  finish(options: { finishReason?: FinishReason; messageMetadata?: unknown } = {}): Promise<void> {
+  finish(
+    options: { finishReason?: FinishReason; messageMetadata?: MESSAGE["metadata"] } = {},
+  ): Promise<void> {
     return this.write({ type: "finish", ...options } as UIMessageChunk);
   }
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterEach } from "vitest";
 import { ManualClock } from "../../src/clock.js";
+import type { UIMessage } from "../../src/message/types.js";
 import { createThreadline, type Threadline, type ThreadlineOptions } from "../../src/threadline.js";
 import { DATABASE_URL } from "./database-url.js";
 
@@ -46,15 +47,15 @@ const open: Threadline[] = [];
 
 /**
  * Opens a Threadline on a fresh database of `backend`, closed automatically after the test. A
- * {@link ManualClock} is used unless the options name a clock.
+ * {@link ManualClock} is used unless the options name a clock. `MESSAGE` types its messages.
  */
-export async function openThreadline(
+export async function openThreadline<MESSAGE extends UIMessage = UIMessage>(
   backend: Backend,
   options: Partial<ThreadlineOptions> = {},
-): Promise<{ threadline: Threadline; clock: ManualClock; database: string }> {
+): Promise<{ threadline: Threadline<MESSAGE>; clock: ManualClock; database: string }> {
   const clock = new ManualClock(1_700_000_000_000);
   const database = options.database ?? (await backend.freshDatabase());
-  const threadline = await createThreadline({ clock, ...options, database });
+  const threadline = await createThreadline<MESSAGE>({ clock, ...options, database });
   open.push(threadline);
   return { threadline, clock, database };
 }
