@@ -9,6 +9,10 @@ export default defineConfig({
         find: /^threadline$/,
         replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)),
       },
+      {
+        find: /^threadline\/(client|http)$/,
+        replacement: fileURLToPath(new URL("./src/$1/index.ts", import.meta.url)),
+      },
     ],
   },
   test: {

@@ -11,6 +11,7 @@ export {
   parseChatRequest,
   readChatRequest,
 } from "./chat-request.js";
+export { errorResponse } from "./error-response.js";
 export { type ChatTurn, type ReceiveChatOptions, toUIMessage } from "./receive-chat.js";
 export type {
   ChatReply,

@@ -9,7 +9,7 @@ import { type ChatRequestBody, type ChatTrigger, readChatRequest } from "./chat-
 export interface ReceiveChatOptions {
   /** Create the thread (id = the chat id) when it does not exist (default true). */
   createThread?: boolean;
-  /** Title of a thread created here. */
+  /** Title of a thread created here (default: the start of the user's first text, ≤ 60 chars). */
   title?: string;
 }
 
@@ -66,7 +66,10 @@ export async function receiveChat<MESSAGE extends UIMessage = UIMessage>(
 ): Promise<ChatTurn<MESSAGE>> {
   const body = await readChatRequest(input);
   const threadId = body.id;
-  await ensureThread(workspace, threadId, options);
+  await ensureThread(workspace, threadId, {
+    ...options,
+    title: options.title ?? titleOf(body.messages.at(-1)),
+  });
   const turn: ChatTurn<MESSAGE> = {
     threadId,
     trigger: body.trigger,
@@ -119,6 +122,14 @@ export function toUIMessage<MESSAGE extends UIMessage = UIMessage>(
       : { metadata: message.metadata }),
   };
   return plain as MESSAGE; // the same fields as the stored MESSAGE, minus the lifecycle ones
+}
+
+/** A new thread's title: the start of the message's first text part. */
+function titleOf(message: UIMessage | undefined): string | undefined {
+  const part = message?.parts.find((p) => p.type === "text");
+  const text = part && "text" in part && typeof part.text === "string" ? part.text.trim() : "";
+  if (text === "") return undefined;
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
 async function ensureThread(

@@ -21,7 +21,7 @@ export function ChatView(props: {
   const { messages, sendMessage, setMessages, status, stop } = useChat({
     id: threadId,
     messages: props.initialMessages,
-    resume: props.initialMessages.length > 0, // a new thread has no reply to resume
+    resume: true, // a reply still streaming continues; a new chat answers 204
     transport,
     onFinish: () => {
       loadMessages(threadId).then((stored) => setStatuses(statusesOf(stored)), console.error);
