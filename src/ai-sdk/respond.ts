@@ -2,6 +2,7 @@ import { isThreadlineError, ThreadlineError } from "../errors.js";
 import type { UIMessage, UIMessageChunk } from "../message/types.js";
 import type { StoredMessage } from "../protocol/resources.js";
 import type { MessageWriter } from "../writer/message-writer.js";
+import { nextUnlessAborted } from "./next-unless-aborted.js";
 import {
   toUIMessageStreamResponse,
   type UIMessageStreamResponseInit,
@@ -248,24 +249,7 @@ function iterate(source: UIMessageStreamSource): ChunkIterator {
       : source[Symbol.asyncIterator]();
   let cancelled = false;
   return {
-    next: (signal) => {
-      if (!signal) return iterator.next();
-      if (signal.aborted) return Promise.resolve({ done: true, value: undefined });
-      return new Promise((resolve, reject) => {
-        const onAbort = () => resolve({ done: true, value: undefined });
-        signal.addEventListener("abort", onAbort, { once: true });
-        iterator.next().then(
-          (result) => {
-            signal.removeEventListener("abort", onAbort);
-            resolve(result);
-          },
-          (error) => {
-            signal.removeEventListener("abort", onAbort);
-            reject(error);
-          },
-        );
-      });
-    },
+    next: (signal) => (signal ? nextUnlessAborted(iterator, signal) : iterator.next()),
     cancel: (reason) => {
       if (cancelled) return;
       cancelled = true;

@@ -1,3 +1,4 @@
+import { nextUnlessAborted } from "../ai-sdk/next-unless-aborted.js";
 import { isThreadlineError, ThreadlineError } from "../errors.js";
 import { parseChunkJson } from "../message/chunk-schema.js";
 import type { UIMessageChunk } from "../message/types.js";
@@ -46,7 +47,7 @@ export async function persistUIMessageStream(
   try {
     await writer.write(firstChunk);
     for (let index = 1; !writer.closed && !stopped.aborted; index += 1) {
-      const next = await nextUnlessStopped(records, stopped);
+      const next = await nextUnlessAborted(records, stopped);
       if (next.done) break;
       await writer.write(parseChunkValue(next.value, index));
     }
@@ -58,32 +59,6 @@ export async function persistUIMessageStream(
   }
   await writer.flush().catch(() => {});
   return { message: writer.message, stopped: stopped.aborted };
-}
-
-/**
- * The next record, or `done` as soon as the message is stopped (R28): a stopped upload answers at
- * once instead of waiting for the producer's next chunk. The pending read stays with `records`:
- * the caller drains the rest of the body (see {@link drainRecords}).
- */
-function nextUnlessStopped(
-  records: AsyncIterator<string>,
-  stopped: AbortSignal,
-): Promise<IteratorResult<string>> {
-  if (stopped.aborted) return Promise.resolve({ done: true, value: undefined });
-  return new Promise((resolve, reject) => {
-    const onStop = () => resolve({ done: true, value: undefined });
-    stopped.addEventListener("abort", onStop, { once: true });
-    records.next().then(
-      (result) => {
-        stopped.removeEventListener("abort", onStop);
-        resolve(result);
-      },
-      (error) => {
-        stopped.removeEventListener("abort", onStop);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**

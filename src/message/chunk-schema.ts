@@ -92,6 +92,23 @@ const finishReason = z.enum([
 ]);
 
 /** The fields of each chunk type, without `type` (it selects the entry). */
+/** Fields of a `source-url` chunk and part (the AI SDK gives both the same shape). */
+export const sourceUrlFields = {
+  sourceId: z.string(),
+  url: z.string(),
+  title: z.optional(z.string()),
+  providerMetadata,
+};
+
+/** Fields of a `source-document` chunk and part. */
+export const sourceDocumentFields = {
+  sourceId: z.string(),
+  mediaType: z.string(),
+  title: z.string(),
+  filename: z.optional(z.string()),
+  providerMetadata,
+};
+
 const CHUNK_SHAPES: Record<string, z.core.$ZodLooseShape> = {
   start: { messageId: z.optional(z.string()), messageMetadata: z.optional(z.unknown()) },
   finish: { finishReason: z.optional(finishReason), messageMetadata: z.optional(z.unknown()) },
@@ -150,19 +167,8 @@ const CHUNK_SHAPES: Record<string, z.core.$ZodLooseShape> = {
   },
   "tool-output-error": { ...toolCallFields, errorText: z.string() },
   "tool-output-denied": { toolCallId: z.string() },
-  "source-url": {
-    sourceId: z.string(),
-    url: z.string(),
-    title: z.optional(z.string()),
-    providerMetadata,
-  },
-  "source-document": {
-    sourceId: z.string(),
-    mediaType: z.string(),
-    title: z.string(),
-    filename: z.optional(z.string()),
-    providerMetadata,
-  },
+  "source-url": sourceUrlFields,
+  "source-document": sourceDocumentFields,
   file: media,
   "reasoning-file": media,
   custom: { kind: z.string(), providerMetadata },

@@ -15,7 +15,14 @@
 import { z } from "zod";
 import { ThreadlineError } from "../errors.js";
 import { describeIssue, describeValue } from "./chunk-issue.js";
-import { citation, providerMetadata, steeringPart, toolMetadata } from "./chunk-schema.js";
+import {
+  citation,
+  providerMetadata,
+  sourceDocumentFields,
+  sourceUrlFields,
+  steeringPart,
+  toolMetadata,
+} from "./chunk-schema.js";
 import type { UIMessagePart } from "./types.js";
 
 const never = z.optional(z.never());
@@ -57,19 +64,8 @@ const PART_SHAPES: Record<string, z.core.$ZodLooseShape> = {
     providerMetadata,
   },
   custom: { kind: z.string(), providerMetadata },
-  "source-url": {
-    sourceId: z.string(),
-    url: z.string(),
-    title: z.optional(z.string()),
-    providerMetadata,
-  },
-  "source-document": {
-    sourceId: z.string(),
-    mediaType: z.string(),
-    title: z.string(),
-    filename: z.optional(z.string()),
-    providerMetadata,
-  },
+  "source-url": sourceUrlFields,
+  "source-document": sourceDocumentFields,
   file: {
     mediaType: z.string(),
     filename: z.optional(z.string()),

@@ -5,18 +5,13 @@
  */
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
-import {
-  AbstractChat,
-  type ChatState,
-  type ChatStatus,
-  DefaultChatTransport,
-  type UIMessage,
-} from "ai";
+import { AbstractChat, DefaultChatTransport, type UIMessage } from "ai";
 import { afterEach, describe, expect, it } from "vitest";
 import { createChatApp } from "../../examples/ai-sdk-chat/chat-app.js";
 import { systemClock } from "../../src/clock.js";
 import type { Threadline } from "../../src/threadline.js";
 import { BACKENDS, openThreadline } from "../support/backends.js";
+import { ArrayChatState } from "../support/chat-state.js";
 import { textOf } from "../support/helpers.js";
 import { modelWords, slowModel } from "./support.js";
 
@@ -24,21 +19,6 @@ const WORDS = modelWords(40);
 const DELAY_MS = 15;
 
 /** The smallest `ChatState` (what `useChat` keeps in React state). */
-class ArrayChatState implements ChatState<UIMessage> {
-  status: ChatStatus = "ready";
-  error: Error | undefined = undefined;
-  constructor(public messages: UIMessage[] = []) {}
-  pushMessage = (message: UIMessage) => {
-    this.messages = [...this.messages, message];
-  };
-  popMessage = () => {
-    this.messages = this.messages.slice(0, -1);
-  };
-  replaceMessage = (index: number, message: UIMessage) => {
-    this.messages = this.messages.map((m, i) => (i === index ? message : m));
-  };
-  snapshot = <T>(value: T): T => structuredClone(value);
-}
 
 /** A chat client as a browser tab has it: `useChat({ id, messages, transport })`. */
 class TestChat extends AbstractChat<UIMessage> {

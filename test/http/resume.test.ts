@@ -1,7 +1,5 @@
 import {
   AbstractChat,
-  type ChatState,
-  type ChatStatus,
   DefaultChatTransport,
   readUIMessageStream,
   type UIMessage,
@@ -12,6 +10,7 @@ import { systemClock } from "../../src/clock.js";
 import { PATHS, UI_MESSAGE_STREAM_HEADERS } from "../../src/protocol/http.js";
 import type { StoredMessage } from "../../src/protocol/resources.js";
 import { BACKENDS, openThreadline } from "../support/backends.js";
+import { ArrayChatState } from "../support/chat-state.js";
 import { textOf } from "../support/helpers.js";
 import {
   FIXTURE_NAMES,
@@ -43,21 +42,6 @@ async function readResumed(stream: ReadableStream<UIMessageChunk>): Promise<UIMe
 }
 
 /** The smallest `ChatState` (what `useChat` keeps in React state), for `AbstractChat`. */
-class ArrayChatState implements ChatState<UIMessage> {
-  status: ChatStatus = "ready";
-  error: Error | undefined = undefined;
-  constructor(public messages: UIMessage[]) {}
-  pushMessage = (message: UIMessage) => {
-    this.messages = [...this.messages, message];
-  };
-  popMessage = () => {
-    this.messages = this.messages.slice(0, -1);
-  };
-  replaceMessage = (index: number, message: UIMessage) => {
-    this.messages = this.messages.map((m, i) => (i === index ? message : m));
-  };
-  snapshot = <T>(value: T): T => structuredClone(value);
-}
 
 class TestChat extends AbstractChat<UIMessage> {
   constructor(id: string, api: string, messages: UIMessage[]) {

@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { AbstractChat, type ChatState, type ChatStatus, type UIMessage } from "ai";
+import { AbstractChat, type UIMessage } from "ai";
 import { describe, expect, it } from "vitest";
 import { chatRoutes } from "../../examples/ai-sdk-chat/chat-routes.js";
 import { uploadAndFollow } from "../../examples/readme/client-upload.js";
@@ -19,6 +19,7 @@ import type { RunRequest } from "../../src/protocol/runs.js";
 import { modelWords, slowModel } from "../ai-sdk/support.js";
 import { listen } from "../http/support.js";
 import { BACKENDS, openThreadline } from "../support/backends.js";
+import { ArrayChatState } from "../support/chat-state.js";
 import { textOf } from "../support/helpers.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -69,22 +70,6 @@ function indexOfRun(lines: string[], run: string[], from: number): number {
     if (run.every((line, i) => lines[start + i] === line)) return start;
   }
   return -1;
-}
-
-class ArrayChatState implements ChatState<UIMessage> {
-  status: ChatStatus = "ready";
-  error: Error | undefined = undefined;
-  constructor(public messages: UIMessage[] = []) {}
-  pushMessage = (message: UIMessage) => {
-    this.messages = [...this.messages, message];
-  };
-  popMessage = () => {
-    this.messages = this.messages.slice(0, -1);
-  };
-  replaceMessage = (index: number, message: UIMessage) => {
-    this.messages = this.messages.map((m, i) => (i === index ? message : m));
-  };
-  snapshot = <T>(value: T): T => structuredClone(value);
 }
 
 describe("README", () => {
