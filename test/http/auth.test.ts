@@ -100,7 +100,7 @@ for (const backend of BACKENDS) {
         [PATHS.message("m1"), { headers: globex }],
         [PATHS.message("m1"), { method: "DELETE", headers: globex }],
         [PATHS.events("t1"), { headers: globex }],
-        [PATHS.resumeStream("t1"), { headers: globex }],
+        [PATHS.stop("t1"), jsonRequest("POST", {}, globex)],
         [PATHS.messageStream("t1"), { method: "POST", headers: globex, body: "data: {}\n\n" }],
         [PATHS.thread("t1"), { method: "DELETE", headers: globex }],
       ];
@@ -109,6 +109,8 @@ for (const backend of BACKENDS) {
         expect(response.status, `${init.method ?? "GET"} ${path}`).toBe(404);
         expect((await body(response)).error.code).toBe("not_found");
       }
+      // Resume answers another workspace's thread as it answers a chat with no thread yet: 204.
+      expect((await app.request(PATHS.resumeStream("t1"), { headers: globex })).status).toBe(204);
       const list = await body(await app.request(PATHS.threads, { headers: globex }));
       expect(list.threads).toEqual([]);
       // The owner still sees everything.
