@@ -36,6 +36,16 @@ export interface ThreadlineEventMap {
   "lifecycle:swept": { count: number };
   /** Leases of this node's streaming messages were renewed (R18). */
   "lifecycle:renewed": { count: number };
+  /**
+   * This node's notification connection was lost (R26): other nodes' commits go unheard until it is
+   * restored. Emitted once per outage.
+   */
+  "lifecycle:listen-lost": { error: unknown };
+  /**
+   * The notification connection is back after `gapMs`; every subscriber of this node catches up
+   * from the log (R12), so the outage costs its viewers at most the gap.
+   */
+  "lifecycle:listen-restored": { gapMs: number };
   /** A background task (sweep, renewal, listener, run scheduler, purge) failed; it will run again. */
   "lifecycle:error": { task: string; error: unknown };
   /** A processed idempotency key was sent again: the original message was answered (R21). */

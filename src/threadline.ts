@@ -239,6 +239,11 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
           (error) => events.emit("lifecycle:error", { task: "stop", error }),
         );
       },
+      onListenLost: (error) => events.emit("lifecycle:listen-lost", { error }),
+      onListenRestored: ({ gapMs }) => {
+        broker.markAllBehind();
+        events.emit("lifecycle:listen-restored", { gapMs });
+      },
     });
     const generateId = options.generateId ?? randomId;
     const fire: FireContext = {

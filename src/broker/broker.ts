@@ -110,6 +110,14 @@ export class Broker {
     for (const queue of this.queuesOf(workspaceId, threadId)) queue.markBehind();
   }
 
+  /**
+   * This node may have missed commits of any thread (its notification connection was lost, R26):
+   * every subscriber catches up from the log, still receiving each event once, in order (R12).
+   */
+  markAllBehind(): void {
+    for (const set of this.subscribers.values()) for (const queue of set) queue.markBehind();
+  }
+
   /** The thread was deleted: every subscriber drains and closes (R20). */
   closeThread(workspaceId: string, threadId: string): void {
     for (const queue of this.queuesOf(workspaceId, threadId)) queue.close("deleted");

@@ -39,7 +39,10 @@ export interface ThreadlineMetrics {
  *   after their last attempt (R24); `threadline_run_notices_total{reason}` — agent offline /
  *   archived notices appended (R24);
  * - `threadline_inbound_purged_total{kind="claims"|"triggers"}` — rows the retention purge deleted
- *   (R25).
+ *   (R25);
+ * - `threadline_listen_lost_total` and `threadline_listen_reconnects_total` — outages of the
+ *   PostgreSQL notification connection and reconnects after which every subscriber caught up from
+ *   the log (R12, R26); `threadline_listen_gap_seconds_total` — the time spent disconnected.
  *
  * One registry takes one Threadline's metrics (names are registered once).
  *
@@ -113,6 +116,7 @@ export function createMetrics(
     labelNames: ["task"] as const,
     registers,
   });
+  const listen = listenMetrics(registers);
   commits.inc({ trigger: "urgent" }, 0);
   commits.inc({ trigger: "window" }, 0);
   const inbound = inboundMetrics(registers);
@@ -128,6 +132,11 @@ export function createMetrics(
     events.on("writer:rejected", ({ reason }) => rejected.inc({ reason })),
     events.on("lifecycle:swept", ({ count }) => swept.inc(count)),
     events.on("lifecycle:error", ({ task }) => backgroundErrors.inc({ task })),
+    events.on("lifecycle:listen-lost", () => listen.lost.inc()),
+    events.on("lifecycle:listen-restored", ({ gapMs }) => {
+      listen.reconnects.inc();
+      listen.gap.inc(gapMs / 1_000);
+    }),
     events.on("inbound:conflict", ({ reason }) => inbound.conflicts.inc({ reason })),
     events.on("inbound:replayed", () => inbound.replays.inc()),
     events.on("run:fired", () => inbound.fired.inc()),
@@ -147,6 +156,26 @@ export function createMetrics(
       for (const off of listeners) off();
     },
   };
+}
+
+/** The counters of the notification connection's outages and reconnects (R12, R26). */
+function listenMetrics(registers: Registry[]) {
+  const lost = new Counter({
+    name: "threadline_listen_lost_total",
+    help: "Outages of the PostgreSQL notification (LISTEN) connection.",
+    registers,
+  });
+  const reconnects = new Counter({
+    name: "threadline_listen_reconnects_total",
+    help: "Reconnects of the notification connection; every subscriber then catches up from the log (R12).",
+    registers,
+  });
+  const gap = new Counter({
+    name: "threadline_listen_gap_seconds_total",
+    help: "Time the notification connection was down before a reconnect.",
+    registers,
+  });
+  return { lost, reconnects, gap };
 }
 
 /** The counters of idempotency claims and run triggers (R21–R25), zero-initialized. */

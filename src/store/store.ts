@@ -134,6 +134,16 @@ export interface RemoteHandlers {
   onCommit(commit: RemoteCommit): void;
   /** Another node asks the holder of a message's writer lease to stop it. */
   onStop(request: StopRequest): void;
+  /**
+   * The notification connection was lost (R26): commits of other nodes go unheard until
+   * {@link onListenRestored}. Called once per outage, however many reconnect attempts fail.
+   */
+  onListenLost(error: unknown): void;
+  /**
+   * Listening again after an outage of `gapMs`: every subscriber must catch up from the log (R12),
+   * since commits inside the gap were never announced. Stop requests sent inside it are lost (R28).
+   */
+  onListenRestored(outage: { gapMs: number }): void;
 }
 
 /**

@@ -1,10 +1,9 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import pg from "pg";
+import { retryDelayMs } from "../../inbound/retry-delay.js";
 import type { Database } from "../schema.js";
 import type { RemoteCommit, RemoteHandlers, StopRequest } from "../store.js";
 import { type PostgresSettings, poolConfig } from "./postgres-dialect.js";
-
-const RECONNECT_DELAY_MS = 1_000;
 
 /** The NOTIFY channel for a schema: nodes sharing a schema share a channel. */
 export function channelFor(schema: string | undefined): string {
@@ -57,10 +56,21 @@ export async function announceStop(
   await sql`select pg_notify(${channel}, ${payload})`.execute(db);
 }
 
+/** First delay before reconnecting a lost LISTEN connection; doubles per failed attempt (R12). */
+const RECONNECT_INITIAL_MS = 100;
+/** Longest delay between reconnect attempts; a success resets the delay to the first one. */
+const RECONNECT_MAX_MS = 5_000;
+
 /**
  * Listens on the channel with a dedicated connection and reports other nodes' commits and stop
- * requests. Reconnects after a lost connection.
+ * requests (R26). The connection is supervised: when it is lost (an error, the server ending it,
+ * `pg_terminate_backend`) it is reconnected with backoff (100 ms doubling to 5 s, reset after a
+ * success), and `onListenRestored` is called once `LISTEN` is active again, so the caller has
+ * every subscriber catch up from the log (R12): a commit inside the gap is read from the log, one
+ * after it is notified. A stop request (R28) sent inside the gap is not in any log and is lost;
+ * the stopping node then times out with `stopped: false` and its caller may retry.
  * @returns a function that stops listening.
+ * @throws the connection error when the first connection fails.
  */
 export async function listenForCommits(
   settings: PostgresSettings,
@@ -71,9 +81,16 @@ export async function listenForCommits(
   let client: pg.Client | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
+  let failedAttempts = 0;
+  let lostAt: number | undefined;
 
   const connect = async (): Promise<void> => {
     const next = new pg.Client(poolConfig(settings));
+    // Only the live connection reports a loss: a failed attempt rejects instead, and a replaced
+    // connection's late `error`/`end` events are ignored.
+    const lost = (error?: unknown) => {
+      if (client === next) onLost(next, error);
+    };
     next.on("notification", (message) => {
       if (message.channel !== channel || !message.payload) return;
       const announcement = parsePayload(message.payload);
@@ -81,19 +98,47 @@ export async function listenForCommits(
       if (announcement.kind === "stop") handlers.onStop(announcement.request);
       else handlers.onCommit(announcement.commit);
     });
-    next.on("error", () => scheduleReconnect());
-    await next.connect();
-    await next.query(`listen "${channel}"`);
-    client = next;
+    next.on("error", lost);
+    next.on("end", () => lost());
+    try {
+      await next.connect();
+      await next.query(`listen "${channel}"`);
+    } catch (error) {
+      next.end().catch(() => {});
+      throw error;
+    }
+    if (stopped) await next.end().catch(() => {});
+    else client = next;
+  };
+  const onLost = (lostClient: pg.Client, error: unknown) => {
+    client = undefined;
+    lostClient.end().catch(() => {});
+    if (stopped) return;
+    if (lostAt === undefined) {
+      lostAt = Date.now();
+      handlers.onListenLost(error);
+    }
+    scheduleReconnect();
   };
   const scheduleReconnect = () => {
     if (stopped || retry) return;
-    client?.end().catch(() => {});
-    client = undefined;
+    const delayMs = retryDelayMs(failedAttempts + 1, RECONNECT_INITIAL_MS, RECONNECT_MAX_MS);
     retry = setTimeout(() => {
       retry = undefined;
-      connect().catch(() => scheduleReconnect());
-    }, RECONNECT_DELAY_MS);
+      connect().then(
+        () => {
+          if (stopped) return;
+          failedAttempts = 0;
+          const gapMs = Date.now() - (lostAt ?? Date.now());
+          lostAt = undefined;
+          handlers.onListenRestored({ gapMs });
+        },
+        () => {
+          failedAttempts += 1;
+          scheduleReconnect();
+        },
+      );
+    }, delayMs);
   };
 
   await connect();
