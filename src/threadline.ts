@@ -12,9 +12,11 @@ import { RetentionPurger } from "./inbound/retention-purger.js";
 import { RunScheduler } from "./inbound/run-scheduler.js";
 import { runTargets } from "./inbound/run-targets.js";
 import { LeaseSweeper } from "./lifecycle/lease-sweeper.js";
+import { Lifetime } from "./lifecycle/lifetime.js";
 import { stopLocalWriter } from "./lifecycle/stop-message.js";
 import type { UIMessage } from "./message/types.js";
 import { EventHub } from "./observe.js";
+import { SHUTDOWN_REASON } from "./protocol/events.js";
 import { type MessageLimits, resolveMessageLimits } from "./protocol/limits.js";
 import { openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
@@ -35,6 +37,13 @@ export interface ThreadlineOptions extends WriterOptions, BrokerOptions, Inbound
   store?: Store;
   /** Time between crash sweeps in ms (R18; default 10 000). */
   sweepIntervalMs?: number;
+  /**
+   * On a single-writer store (SQLite: `capabilities.crossProcessNotify` false), finalize every
+   * message left `streaming` at start, whatever its lease (R31; default true). Set false in a tool
+   * that opens a file a server may be writing (`threadline export`, `import`): its start then
+   * sweeps only expired leases (R18), leaving the server's live messages alone.
+   */
+  orphansAtStart?: boolean;
   /**
    * How long a stop waits for the node holding a message's writer lease to end it, in ms (R28;
    * default 5 000). Past it the stop answers `stopped: false`, and the lease runs out (R18).
@@ -100,9 +109,9 @@ export class Threadline<
     return this.writer.limits;
   }
 
-  /** Flushes every buffered message of every workspace (R7). */
+  /** Flushes every buffered message of every workspace (R7). @throws ThreadlineError `closed`. */
   flushAll(): Promise<void> {
-    return this.writer.flushAll();
+    return this.deps.lifetime.guard(() => this.writer.flushAll());
   }
 
   /** Resolves when no writer commit is queued or running (tests drive windows with a fake clock). */
@@ -110,9 +119,20 @@ export class Threadline<
     return this.writer.idle();
   }
 
-  /** Runs the crash sweep now (R18). @returns how many messages it finalized `aborted`. */
+  /**
+   * Runs the crash sweep now (R18). @returns how many messages it finalized `aborted`.
+   * @throws ThreadlineError `closed`.
+   */
   sweep(): Promise<number> {
-    return this.sweeper.sweep();
+    return this.deps.lifetime.guard(() => this.sweeper.sweep());
+  }
+
+  /**
+   * How many messages the sweep at start finalized `aborted` (R18; on SQLite every message a
+   * previous process left `streaming`, R31).
+   */
+  get sweptAtStart(): number {
+    return this.sweeper.sweptAtStart;
   }
 
   /**
@@ -121,11 +141,12 @@ export class Threadline<
    */
   readonly runs = {
     /** Claims and fires every due trigger now; resolves when that look is done (R23). */
-    fireDue: (): Promise<void> => this.inbound.scheduler.fireDue(),
+    fireDue: (): Promise<void> => this.deps.lifetime.guard(() => this.inbound.scheduler.fireDue()),
     /** Resolves once no trigger is being claimed or delivered. */
-    idle: (): Promise<void> => this.inbound.scheduler.idle(),
+    idle: (): Promise<void> => this.deps.lifetime.guard(() => this.inbound.scheduler.idle()),
     /** Purges claims and finished triggers past retention now (R25). @returns what was deleted. */
-    purge: (): Promise<{ claims: number; triggers: number }> => this.inbound.purger.purge(),
+    purge: (): Promise<{ claims: number; triggers: number }> =>
+      this.deps.lifetime.guard(() => this.inbound.purger.purge()),
   };
 
   /** Counters for `/metrics` (R12) and gauges. */
@@ -144,16 +165,21 @@ export class Threadline<
   }
 
   /**
-   * Flushes everything (R7), fires at once every pending run trigger this process armed (R23), stops
-   * background work, closes subscriptions and the store.
+   * Graceful shutdown: flushes everything (R7), ends every message this process still writes
+   * `aborted` with the reason {@link SHUTDOWN_REASON}, releasing its lease and aborting its
+   * producer's `MessageWriter.signal` (R31), fires at once every pending run trigger this process
+   * armed (R23), stops background work, closes subscriptions and the store. From its first call,
+   * every public entry throws ThreadlineError `closed` (HTTP 503); calling it again returns the same
+   * promise.
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.deps.lifetime.end();
       await this.sweeper.stop();
       await this.inbound.purger.stop();
       await this.inbound.scheduler.stop();
       try {
-        await this.writer.close();
+        await this.writer.close(SHUTDOWN_REASON);
       } finally {
         // After the writer: a run reads the thread with every assistant message flushed.
         await this.inbound.scheduler.drain();
@@ -219,6 +245,7 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
     });
     const sweeper = new LeaseSweeper(store, broker, clock, events, {
       ...(options.sweepIntervalMs === undefined ? {} : { intervalMs: options.sweepIntervalMs }),
+      orphansAtStart: options.orphansAtStart ?? true,
     });
     const stopListening = await store.listen({
       onCommit: (commit) => {
@@ -268,7 +295,18 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
     });
     const inbound = inboundDeps(fire, nodeId, inboundOptions, scheduler);
     const stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
-    const deps = { store, events, stopTimeoutMs, broker, writer, clock, generateId, inbound };
+    const lifetime = new Lifetime();
+    const deps = {
+      store,
+      events,
+      stopTimeoutMs,
+      broker,
+      writer,
+      clock,
+      generateId,
+      inbound,
+      lifetime,
+    };
     const threadline = new Threadline<MESSAGE>(
       store,
       broker,

@@ -6,6 +6,7 @@ import type { Broker } from "./broker/broker.js";
 import type { Clock, IdGenerator } from "./clock.js";
 import { ThreadlineError } from "./errors.js";
 import { type AppendResult, type InboundDeps, receiveMessage } from "./inbound/receive-message.js";
+import type { Lifetime } from "./lifecycle/lifetime.js";
 import { stopMessage } from "./lifecycle/stop-message.js";
 import type { UIMessage } from "./message/types.js";
 import { validateMessageParts } from "./message/validate-message-parts.js";
@@ -34,6 +35,8 @@ export interface WorkspaceDeps {
   generateId: IdGenerator;
   /** Idempotency claims and run triggers (R21–R23). */
   inbound: InboundDeps;
+  /** Open until `close()`: then every entry throws `closed` (R31). */
+  lifetime: Lifetime;
 }
 
 /** Input of {@link ThreadlineWorkspace.threads}`.create`. */
@@ -55,6 +58,9 @@ const MAX_PAGE = 200;
  * checks parts against the AI SDK's part schemas (R2), never against the app's metadata or data
  * schemas — the app checks those, e.g. with `validateUIMessages({ metadataSchema, dataSchemas })`.
  * The stored rows are untyped, so this class is where they are cast to `MESSAGE`.
+ *
+ * Once its Threadline is closed, every method throws or rejects with ThreadlineError `closed`
+ * (HTTP 503, R31); `subscribe` throws at once.
  */
 export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
   constructor(
@@ -69,6 +75,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
      * @throws ThreadlineError `conflict` when the id is taken, `bad_request` for a bad id.
      */
     create: async (options: CreateThreadOptions = {}): Promise<Thread> => {
+      this.deps.lifetime.ensureOpen();
       const id = options.id ?? this.deps.generateId();
       checkId(id, "thread id");
       const { thread, event } = await this.deps.store.createThread(
@@ -81,12 +88,14 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
     },
     /** Reads a thread. @throws ThreadlineError `not_found`. */
     get: async (threadId: string): Promise<Thread> => {
+      this.deps.lifetime.ensureOpen();
       const thread = await this.deps.store.getThread(this.workspaceId, threadId);
       if (!thread) throw threadNotFound(threadId);
       return thread;
     },
     /** Lists threads newest first, `limit` (1–200, default 50) at a time. */
     list: async (options: { limit?: number; cursor?: string } = {}): Promise<ThreadPage> => {
+      this.deps.lifetime.ensureOpen();
       const limit = options.limit ?? 50;
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
         throw new ThreadlineError("bad_request", `limit must be an integer from 1 to ${MAX_PAGE}`);
@@ -105,6 +114,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
       threadId: string,
       options: { atSeq?: number; atMessageId?: string } & CreateThreadOptions = {},
     ): Promise<Thread> => {
+      this.deps.lifetime.ensureOpen();
       const id = options.id ?? this.deps.generateId();
       checkId(id, "thread id");
       const { thread, events } = await this.deps.store.forkThread(
@@ -126,6 +136,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
      * @throws ThreadlineError `not_found`.
      */
     delete: async (threadId: string): Promise<void> => {
+      this.deps.lifetime.ensureOpen();
       this.deps.writer.dropThread(this.workspaceId, threadId);
       const deleted = await this.deps.store.deleteThread(this.workspaceId, threadId);
       if (!deleted) throw threadNotFound(threadId);
@@ -138,6 +149,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
     append: async (threadId, input, options = {}) =>
       (await this.messages.submit(threadId, input, options)).message,
     submit: async (threadId, input, options = {}) => {
+      this.deps.lifetime.ensureOpen();
       checkMessageInput(input);
       const message = {
         threadId,
@@ -151,6 +163,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
       return result as Promise<AppendResult<MESSAGE>>;
     },
     get: async (messageId) => {
+      this.deps.lifetime.ensureOpen();
       const buffered = this.deps.writer.get(this.workspaceId, messageId);
       if (buffered && !buffered.closed) return buffered.current() as StoredMessage<MESSAGE>;
       const message = await this.deps.store.getMessage(this.workspaceId, messageId);
@@ -158,6 +171,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
       return message as StoredMessage<MESSAGE>;
     },
     list: async (threadId) => {
+      this.deps.lifetime.ensureOpen();
       const snapshot = await this.deps.store.readSnapshot(this.workspaceId, threadId);
       if (!snapshot) throw threadNotFound(threadId);
       const buffered = new Map(
@@ -172,6 +186,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
       };
     },
     delete: async (messageId) => {
+      this.deps.lifetime.ensureOpen();
       this.deps.writer.drop(this.workspaceId, messageId);
       const deleted = await this.deps.store.deleteMessage(
         this.workspaceId,
@@ -186,6 +201,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
   /** Streaming writers. */
   readonly writers: WorkspaceWriters<MESSAGE> = {
     open: async (threadId, options = {}) => {
+      this.deps.lifetime.ensureOpen();
       const id = options.messageId ?? this.deps.generateId();
       checkId(id, "message id");
       const now = this.deps.clock.now();
@@ -211,25 +227,30 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
 
   /** The AI SDK integration (R28, R29); see {@link WorkspaceChat}. */
   readonly chat: WorkspaceChat<MESSAGE> = {
-    receive: (input, options = {}) => receiveChat(this, input, options),
-    history: (threadId) => historyOf(this, threadId),
+    receive: (input, options = {}) =>
+      this.deps.lifetime.guard(() => receiveChat(this, input, options)),
+    history: (threadId) => this.deps.lifetime.guard(() => historyOf(this, threadId)),
     respond: (threadId, source, options = {}) =>
-      respond(
-        {
-          generateId: this.deps.generateId,
-          openWriter: (id, open) => this.writers.open(id, open),
-        },
-        threadId,
-        source,
-        options,
+      this.deps.lifetime.guard(() =>
+        respond(
+          {
+            generateId: this.deps.generateId,
+            openWriter: (id, open) => this.writers.open(id, open),
+          },
+          threadId,
+          source,
+          options,
+        ),
       ),
     resume: (threadId) =>
-      resumeUIMessageStream(
-        {
-          listMessages: (id) => this.messages.list(id),
-          subscribe: (id, options) => this.subscribe(id, options),
-        },
-        threadId,
+      this.deps.lifetime.guard(() =>
+        resumeUIMessageStream(
+          {
+            listMessages: (id) => this.messages.list(id),
+            subscribe: (id, options) => this.subscribe(id, options),
+          },
+          threadId,
+        ),
       ),
     resumeResponse: async (threadId, init = {}) => {
       const stream = await this.chat.resume(threadId);
@@ -252,22 +273,24 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
    * ```
    */
   stop(threadId: string, options: { messageId?: string } = {}): Promise<StopResult<MESSAGE>> {
-    const result = stopMessage(
-      {
-        store: this.deps.store,
-        writer: this.deps.writer,
-        broker: this.deps.broker,
-        clock: this.deps.clock,
-        hub: this.deps.events,
-        stopTimeoutMs: this.deps.stopTimeoutMs,
-        subscribe: (workspaceId, id, after) =>
-          new Subscription(this.deps.store, this.deps.broker, this.deps.clock, workspaceId, id, {
-            after,
-          }),
-      },
-      this.workspaceId,
-      threadId,
-      options,
+    const result = this.deps.lifetime.guard(() =>
+      stopMessage(
+        {
+          store: this.deps.store,
+          writer: this.deps.writer,
+          broker: this.deps.broker,
+          clock: this.deps.clock,
+          hub: this.deps.events,
+          stopTimeoutMs: this.deps.stopTimeoutMs,
+          subscribe: (workspaceId, id, after) =>
+            new Subscription(this.deps.store, this.deps.broker, this.deps.clock, workspaceId, id, {
+              after,
+            }),
+        },
+        this.workspaceId,
+        threadId,
+        options,
+      ),
     );
     return result as Promise<StopResult<MESSAGE>>;
   }
@@ -282,6 +305,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
     message: StoredMessage<MESSAGE>,
     now: number,
   ): Promise<StoredMessage<MESSAGE>> {
+    this.deps.lifetime.ensureOpen();
     checkMessageInput(message);
     if (message.status === "streaming") {
       throw new ThreadlineError(
@@ -312,6 +336,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
    * surface on the first `next()`.
    */
   subscribe(threadId: string, options: SubscribeOptions = {}): Subscription<MESSAGE> {
+    this.deps.lifetime.ensureOpen();
     return new Subscription<MESSAGE>(
       this.deps.store,
       this.deps.broker,
@@ -324,7 +349,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
 
   /** Resolves once every buffered and in-flight change of the message has committed (R7). */
   flush(messageId: string): Promise<void> {
-    return this.deps.writer.flush(this.workspaceId, messageId);
+    return this.deps.lifetime.guard(() => this.deps.writer.flush(this.workspaceId, messageId));
   }
 }
 

@@ -27,8 +27,9 @@ export interface RunningServer {
   url: string;
   threadline: Threadline;
   /**
-   * Stops accepting connections, then closes Threadline: flushes buffered writes (R7) and fires the
-   * run triggers this process armed (R23).
+   * Stops accepting connections, then closes Threadline — flushes buffered writes (R7), ends open
+   * writers' messages `aborted` (R31), fires the run triggers this process armed (R23) — then ends
+   * the remaining connections.
    */
   close(): Promise<void>;
 }
@@ -79,12 +80,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     threadline,
     close: () => {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          // Live SSE connections would hold close() open: end them.
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        try {
+          // First, while uploads are still connected: their messages end `aborted` with the
+          // shutdown reason and further requests answer 503 `closed` (R31).
+          await threadline.close();
+        } finally {
+          // Live SSE connections and open uploads would hold server.close() open: end them.
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-        });
-        await threadline.close();
+          await stopped;
+        }
       })();
       return closing;
     },

@@ -1,7 +1,8 @@
 import type { Broker } from "../broker/broker.js";
 import type { Clock } from "../clock.js";
 import type { EventHub } from "../observe.js";
-import type { Store } from "../store/store.js";
+import { RESTART_REASON } from "../protocol/events.js";
+import type { Store, SweepScope } from "../store/store.js";
 import { PeriodicTask } from "./periodic-task.js";
 
 /** Settings of the crash sweep (R18). */
@@ -10,6 +11,11 @@ export interface SweeperOptions {
   intervalMs?: number;
   /** Messages finalized per store call (default 100). */
   batchSize?: number;
+  /**
+   * On a single-writer store, finalize every streaming message at {@link LeaseSweeper.start}
+   * (R31; default true).
+   */
+  orphansAtStart?: boolean;
 }
 
 /**
@@ -17,10 +23,16 @@ export interface SweeperOptions {
  * start and then periodically, finalizes `aborted` every streaming message whose writer lease has
  * expired, with a `message.finished` event each. A live writer renews its leases every third of
  * their length, so its messages, on this node or another, are never swept.
+ *
+ * On a store no other process writes (`capabilities.crossProcessNotify` false: the single-writer
+ * SQLite file), the sweep at start finalizes every `streaming` message at once, whatever its lease
+ * (R31): they were left by a previous process, and no live writer can hold them.
  */
 export class LeaseSweeper {
   private readonly task: PeriodicTask<number>;
   private readonly batchSize: number;
+  private readonly orphansAtStart: boolean;
+  private startCount = 0;
 
   constructor(
     private readonly store: Store,
@@ -30,6 +42,7 @@ export class LeaseSweeper {
     options: SweeperOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 100;
+    this.orphansAtStart = options.orphansAtStart ?? true;
     this.task = new PeriodicTask(
       clock,
       options.intervalMs ?? 10_000,
@@ -46,11 +59,23 @@ export class LeaseSweeper {
     return this.task.runNow();
   }
 
-  /** Sweeps now, then every interval until {@link stop}. */
+  /**
+   * Sweeps now — every streaming message on a single-writer store (R31), else the expired leases —
+   * then every interval until {@link stop}.
+   * @returns the number of messages finalized at start (also kept as {@link sweptAtStart}).
+   */
   async start(): Promise<number> {
-    const count = await this.sweep();
+    const allOrphans = this.orphansAtStart && !this.store.capabilities.crossProcessNotify;
+    this.startCount = allOrphans
+      ? await this.task.runNow(() => this.sweepAll(ORPHANS_AFTER_RESTART))
+      : await this.sweep();
     this.task.start();
-    return count;
+    return this.startCount;
+  }
+
+  /** How many messages the sweep at {@link start} finalized (R18, R31; `threadline sweep` reports it). */
+  get sweptAtStart(): number {
+    return this.startCount;
   }
 
   /** Stops the periodic sweep and waits for a running one. */
@@ -58,10 +83,10 @@ export class LeaseSweeper {
     return this.task.stop();
   }
 
-  private async sweepAll(): Promise<number> {
+  private async sweepAll(scope?: SweepScope): Promise<number> {
     let total = 0;
     for (;;) {
-      const swept = await this.store.sweepExpiredLeases(this.clock.now(), this.batchSize);
+      const swept = await this.store.sweepExpiredLeases(this.clock.now(), this.batchSize, scope);
       await Promise.all(
         swept.map(({ workspaceId, event }) => this.broker.publish(workspaceId, event)),
       );
@@ -72,3 +97,10 @@ export class LeaseSweeper {
     return total;
   }
 }
+
+/** What a restarted single-writer process finalizes at start: every streaming message (R31). */
+const ORPHANS_AFTER_RESTART: SweepScope = {
+  leaseExpiredBefore: Number.MAX_SAFE_INTEGER,
+  errorText: RESTART_REASON,
+  reason: RESTART_REASON,
+};

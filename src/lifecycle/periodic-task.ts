@@ -17,12 +17,15 @@ export class PeriodicTask<T> {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Runs the job now, after a run already in progress, and resolves with its result. */
-  runNow(): Promise<T> {
+  /**
+   * Runs the job now (or `job`, a one-off variant of it), after a run already in progress, and
+   * resolves with its result.
+   */
+  runNow(job: () => Promise<T> = this.job): Promise<T> {
     const previous = this.running?.catch(() => {});
     const run: Promise<T> = (async () => {
       await previous;
-      return this.job();
+      return job();
     })().finally(() => {
       if (this.running === run) this.running = undefined;
     });

@@ -59,3 +59,15 @@ export function isReliableEventType(type: ThreadEventType): boolean {
  * viewers see in the final `message.finished` event's chunks.
  */
 export const STOP_REASON = "stopped by request";
+
+/**
+ * The `reason` of the `abort` chunk, and the error text, of a message a restarted single-writer
+ * SQLite process found still `streaming` and finalized at start (R31).
+ */
+export const RESTART_REASON = "the server restarted before the message finished";
+
+/**
+ * The `reason` of the `abort` chunk that ends a message whose writer was still open when its
+ * Threadline closed gracefully (R31: `close()`, `threadline serve` on SIGTERM/SIGINT).
+ */
+export const SHUTDOWN_REASON = "the server shut down before the message finished";

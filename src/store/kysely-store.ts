@@ -43,6 +43,7 @@ import type {
   RemoteHandlers,
   StopRequest,
   Store,
+  SweepScope,
   ThreadSnapshot,
   WorkspaceEvent,
 } from "./store.js";
@@ -178,13 +179,19 @@ export class KyselyStore implements Store {
     });
   }
 
-  async sweepExpiredLeases(now: number, limit: number): Promise<WorkspaceEvent[]> {
-    const candidates = await findExpiredLeases(this.driver.db, now, limit);
+  async sweepExpiredLeases(
+    now: number,
+    limit: number,
+    scope?: SweepScope,
+  ): Promise<WorkspaceEvent[]> {
+    const expiredBefore = scope?.leaseExpiredBefore ?? now;
+    const candidates = await findExpiredLeases(this.driver.db, expiredBefore, limit);
     const swept: WorkspaceEvent[] = [];
     for (const { workspaceId, id } of candidates) {
       const event = await this.write(async (trx) => {
         const finished = await sweepExpiredLease(trx, workspaceId, id, now, {
           lockRow: this.capabilities.skipLocked,
+          ...(scope === undefined ? {} : { scope }),
         });
         if (finished) await this.announceEvents(trx, workspaceId, [finished]);
         return finished;

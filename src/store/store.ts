@@ -26,6 +26,18 @@ export interface StoreCapabilities {
   readonly skipLocked: boolean;
 }
 
+/**
+ * Which streaming messages a crash sweep finalizes `aborted`, and what it says (R18, R31): those
+ * whose writer lease expired before `leaseExpiredBefore` (ms; `Number.MAX_SAFE_INTEGER` = every
+ * streaming message, for a single-writer SQLite process at start), with `errorText` and the abort
+ * chunk's `reason`.
+ */
+export interface SweepScope {
+  leaseExpiredBefore: number;
+  errorText: string;
+  reason?: string;
+}
+
 /** Input of {@link Store.createThread}. */
 export interface CreateThreadInput {
   id: string;
@@ -235,10 +247,11 @@ export interface Store {
     guard: { leaseExpiredBefore: number; chunk: UIMessageChunk },
   ): Promise<ThreadEvent | undefined>;
   /**
-   * Finalizes `aborted` up to `limit` streaming messages whose lease expired before `now` (R18), each
-   * with a `message.finished` event. A lease renewed meanwhile wins: that message is left alone.
+   * Finalizes `aborted` up to `limit` streaming messages whose lease expired before `now` (R18), or
+   * before `scope.leaseExpiredBefore` with the scope's text (R31), each with a `message.finished`
+   * event. A lease renewed meanwhile wins: that message is left alone.
    */
-  sweepExpiredLeases(now: number, limit: number): Promise<WorkspaceEvent[]>;
+  sweepExpiredLeases(now: number, limit: number, scope?: SweepScope): Promise<WorkspaceEvent[]>;
 
   /**
    * Claims an idempotency key for a request (R21): inserts a `processing` claim with the request's

@@ -7,6 +7,7 @@ import { type MessageLimits, resolveMessageLimits } from "../protocol/limits.js"
 import type { StoredMessage } from "../protocol/resources.js";
 import type { MessageWrite, Store, WriteOutcome } from "../store/store.js";
 import { isBodyRewriteDue } from "./body-policy.js";
+import { MessageWriter } from "./message-writer.js";
 import { PendingMessage } from "./pending-message.js";
 
 /** Settings of the coalescing writer. */
@@ -66,6 +67,7 @@ export class CoalescingWriter {
   /** When the last tick's commit started (ticks are at least a window apart). */
   private lastTickAt = Number.NEGATIVE_INFINITY;
   private failures = 0;
+  private closing = false;
   readonly windowMs: number;
   readonly leaseTtlMs: number;
   private readonly retryInitialMs: number;
@@ -186,17 +188,44 @@ export class CoalescingWriter {
     }
   }
 
-  /** Flushes everything and stops timers. */
-  async close(): Promise<void> {
-    for (const timer of [this.tickTimer, this.retryTimer, this.leaseTimer]) {
+  /** True once {@link close} began: producers' writes throw `closed`. */
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  /**
+   * Graceful shutdown (R31): flushes everything (R7), then ends every message still open here
+   * `aborted` with an abort chunk carrying `reason` — partial parts kept (R16), its lease released
+   * by the terminal write — and aborts its producer's signal (R28); then stops timers. Writes after
+   * this began throw ThreadlineError `closed`.
+   */
+  async close(reason: string): Promise<void> {
+    for (const timer of [this.tickTimer, this.leaseTimer]) {
       if (timer !== undefined) this.clock.clearTimeout(timer);
     }
-    this.tickTimer = this.retryTimer = this.leaseTimer = undefined;
+    this.tickTimer = this.leaseTimer = undefined;
     try {
       await this.flushAll();
     } finally {
+      const ending = this.abortOpen(reason); // accepted synchronously, before the gate closes
+      this.closing = true;
+      await Promise.allSettled(ending);
       await this.idle();
+      if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
     }
+  }
+
+  /** Accepts an `abort` chunk for every open message and aborts its producer's signal. */
+  private abortOpen(reason: string): Promise<void>[] {
+    const ending: Promise<void>[] = [];
+    for (const pending of this.pending.values()) {
+      const handle = new MessageWriter(this, pending);
+      if (handle.closed) continue;
+      ending.push(handle.abort(reason));
+      pending.requestStop(reason);
+    }
+    return ending;
   }
 
   /**

@@ -72,7 +72,8 @@ export class MessageWriter<MESSAGE extends UIMessage = UIMessage> {
    *   `too_large` (the chunk over `limits.maxChunkBytes`, or taking the message past
    *   `limits.maxMessageBytes`; `details: { chunkIndex, limitBytes }`) — the message is then
    *   finalized `error`, keeping every chunk accepted before (R2); `message_finalized` after a
-   *   terminal state; any storage error of a structural commit (R4).
+   *   terminal state; `closed` once its Threadline closed (R31); any storage error of a structural
+   *   commit (R4).
    */
   async write(chunk: UIMessageChunk): Promise<void> {
     this.ensureOpen();
@@ -170,6 +171,12 @@ export class MessageWriter<MESSAGE extends UIMessage = UIMessage> {
   }
 
   private ensureOpen(): void {
+    if (this.engine.closed) {
+      throw new ThreadlineError(
+        "closed",
+        `Threadline is closed: message ${this.id} takes no more chunks`,
+      );
+    }
     if (this.closed) {
       throw new ThreadlineError(
         "message_finalized",

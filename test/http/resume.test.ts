@@ -6,7 +6,7 @@ import {
   type UIMessageChunk,
 } from "ai";
 import { describe, expect, it } from "vitest";
-import { systemClock } from "../../src/clock.js";
+import { ManualClock, systemClock } from "../../src/clock.js";
 import { PATHS, UI_MESSAGE_STREAM_HEADERS } from "../../src/protocol/http.js";
 import type { StoredMessage } from "../../src/protocol/resources.js";
 import { BACKENDS, openThreadline } from "../support/backends.js";
@@ -203,19 +203,22 @@ for (const backend of BACKENDS) {
 
     it("R18: a message of a crashed node, aborted by the sweep, ends the resumed stream with abort", async () => {
       const database = await backend.freshDatabase({ shared: true });
+      // The serving node starts first: on SQLite a node starting later finalizes every streaming
+      // message at once (R31), and a graceful close() ends its writers' messages (R31) — so the
+      // crashed node is one whose clock stands still: it never renews a1's lease nor ends a1.
+      const { app, threadline } = await openApp(backend, {
+        threadline: { database, clock: systemClock },
+      });
       const crashed = await openThreadline(backend, {
         database,
-        clock: systemClock,
-        leaseTtlMs: 1_500, // long enough that no startup sweep beats the resume request below
+        clock: new ManualClock(Date.now()),
+        leaseTtlMs: 1_500, // long enough that no sweep beats the resume request below
       });
       await crashed.threadline.threads.create({ id: "t1" });
       const writer = await crashed.threadline.writers.open("t1", { messageId: "a1" });
       await writer.write({ type: "text-start", id: "0" });
       await writer.write({ type: "text-delta", id: "0", delta: "cut" });
-      await crashed.threadline.close(); // the node dies: nothing finalizes a1, its lease runs out
-      const { app, threadline } = await openApp(backend, {
-        threadline: { database, clock: systemClock },
-      });
+      await writer.flush(); // then the node "dies": nothing finalizes a1, its lease runs out
       const response = await app.request(PATHS.resumeStream("t1"));
       expect(response.status).toBe(200);
       await waitFor(async () => (await threadline.sweep()) > 0, 5_000, "the lease to expire");

@@ -114,6 +114,14 @@ for (const backend of BACKENDS) {
 
     it("R18: fresh rows are not swept; expired leases are finalized aborted with partial text and synthetic tool errors", async () => {
       const database = await backend.freshDatabase({ shared: true });
+      // The sweeping node starts first: on SQLite a node starting later finalizes every streaming
+      // message at once (R31, test/lifecycle/orphans-and-shutdown.test.ts); here the lease rules.
+      const sweeperClock = new ManualClock(1_700_000_000_000);
+      const { threadline: sweeper } = await openThreadline(backend, {
+        database,
+        clock: sweeperClock,
+        sweepIntervalMs: NO_PERIODIC_SWEEP,
+      });
       const crashedClock = new ManualClock(1_700_000_000_000);
       const { threadline: crashed } = await openThreadline(backend, {
         database,
@@ -128,12 +136,6 @@ for (const backend of BACKENDS) {
       await writer.write({ type: "tool-input-start", toolCallId: "tc", toolName: "search" });
       // The producer "crashes": its node stops renewing (its clock never moves again).
 
-      const sweeperClock = new ManualClock(1_700_000_000_000);
-      const { threadline: sweeper } = await openThreadline(backend, {
-        database,
-        clock: sweeperClock,
-        sweepIntervalMs: NO_PERIODIC_SWEEP,
-      });
       sweeperClock.advance(LEASE_TTL_MS - 1);
       expect(await sweeper.sweep()).toBe(0);
       expect((await sweeper.messages.get(writer.id)).status).toBe("streaming");

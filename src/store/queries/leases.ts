@@ -3,6 +3,7 @@ import { finalizeMessage } from "../../message/finalize.js";
 import type { UIMessageChunk } from "../../message/types.js";
 import type { ThreadEvent } from "../../protocol/events.js";
 import type { Database } from "../schema.js";
+import type { SweepScope } from "../store.js";
 import { commitWrites } from "./commit-writes.js";
 import { readMessage } from "./read-messages.js";
 
@@ -49,7 +50,10 @@ export async function readLease(
   };
 }
 
-/** Streaming messages whose lease expired before `now`, oldest lease first. */
+/**
+ * Streaming messages whose lease expired before `now`, oldest lease first (`now` =
+ * `Number.MAX_SAFE_INTEGER`: every streaming message, R31).
+ */
 export async function findExpiredLeases(
   db: Kysely<Database>,
   now: number,
@@ -68,7 +72,9 @@ export async function findExpiredLeases(
 
 /**
  * Finalizes one message `aborted` if, inside this transaction, it is still streaming with a lease
- * that expired before `now` (R18). Its partial parts are kept and unpaired tool calls get a
+ * that expired before `now` (R18), or before `scope.leaseExpiredBefore` with `scope.errorText` and
+ * abort `reason` when a scope is given (R31: a restarted SQLite process passes
+ * `Number.MAX_SAFE_INTEGER`). Its partial parts are kept and unpaired tool calls get a
  * synthetic `output-error` (R16). Losing the race (the writer renewed its lease or finished first,
  * or the message was deleted) returns undefined and changes nothing.
  */
@@ -77,13 +83,14 @@ export function sweepExpiredLease(
   workspaceId: string,
   messageId: string,
   now: number,
-  options: { lockRow: boolean },
+  options: { lockRow: boolean; scope?: SweepScope },
 ): Promise<ThreadEvent | undefined> {
+  const scope = options.scope ?? { leaseExpiredBefore: now, errorText: LEASE_EXPIRED_TEXT };
   return abortOrphanedMessage(trx, workspaceId, messageId, now, {
-    ...options,
-    leaseExpiredBefore: now,
-    errorText: LEASE_EXPIRED_TEXT,
-    chunk: { type: "abort" },
+    lockRow: options.lockRow,
+    leaseExpiredBefore: scope.leaseExpiredBefore,
+    errorText: scope.errorText,
+    chunk: scope.reason === undefined ? { type: "abort" } : { type: "abort", reason: scope.reason },
   });
 }
 
