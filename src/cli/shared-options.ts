@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import { type Command, Option } from "commander";
+import { ThreadlineError } from "../errors.js";
 import { DEFAULT_WORKSPACE } from "../threadline.js";
 
 /** Default embedded database of the CLI (SPEC §4). */
@@ -30,4 +32,17 @@ export function parseNonNegativeInt(name: string) {
     }
     return number;
   };
+}
+
+/**
+ * `database` itself, after checking that a `sqlite:PATH` names a file that exists: commands that
+ * read or repair a database (`export`, `sweep`) answer an error instead of creating a fresh one
+ * (issue 7). In-memory and PostgreSQL URLs pass as they are.
+ * @throws ThreadlineError `not_found` naming the missing file.
+ */
+export function existingDatabase(database: string): string {
+  if (!database.startsWith("sqlite:")) return database;
+  const path = database.slice("sqlite:".length);
+  if (path === "" || path === ":memory:" || existsSync(path)) return database;
+  throw new ThreadlineError("not_found", `no SQLite database at ${path} (check --db)`);
 }

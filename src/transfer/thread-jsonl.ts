@@ -31,8 +31,10 @@ export async function* exportThreadJsonl(
  * else its exported id) and its messages with their ids, statuses and parts. A message exported
  * while still streaming is imported `aborted` (R16): no writer will ever finish it here.
  *
- * Each message goes through `importMessage`, so its parts pass the same validation as a posted or
- * streamed message (SPEC R2).
+ * All or nothing: every line is read, parsed and its parts validated (SPEC R2) before anything is
+ * written, and a write that still fails (a message id taken, say) deletes the thread it created,
+ * so a failed import leaves no thread behind (issue 7). Each message goes through
+ * `importMessage`, so it passes the same validation as a posted or streamed message.
  *
  * @returns the new thread and the number of messages imported.
  * @throws ThreadlineError `bad_request` for a malformed line or a message with a bad part (naming
@@ -44,8 +46,29 @@ export async function importThreadJsonl(
   lines: AsyncIterable<string> | Iterable<string>,
   options: { threadId?: string; now: number },
 ): Promise<{ thread: Thread; messages: number }> {
+  const { thread: exported, messages } = await readImport(lines);
+  const thread = await workspace.threads.create({
+    id: options.threadId ?? exported.id,
+    title: exported.title,
+    metadata: exported.metadata,
+  });
+  try {
+    for (const { message, lineNumber } of messages) {
+      await atLine(lineNumber, () => workspace.importMessage(thread.id, message, options.now));
+    }
+  } catch (error) {
+    await workspace.threads.delete(thread.id).catch(() => {});
+    throw error;
+  }
+  return { thread: await workspace.threads.get(thread.id), messages: messages.length };
+}
+
+/** Reads, parses and validates a whole export before anything is written. */
+async function readImport(
+  lines: AsyncIterable<string> | Iterable<string>,
+): Promise<{ thread: Thread; messages: { message: StoredMessage; lineNumber: number }[] }> {
   let thread: Thread | undefined;
-  let count = 0;
+  const messages: { message: StoredMessage; lineNumber: number }[] = [];
   let lineNumber = 0;
   for await (const raw of lines) {
     lineNumber += 1;
@@ -53,35 +76,23 @@ export async function importThreadJsonl(
     const line = parseLine(raw, lineNumber);
     if (line.type === "thread") {
       if (thread) throw malformed(lineNumber, "a second thread line");
-      thread = await workspace.threads.create({
-        id: options.threadId ?? line.thread.id,
-        title: line.thread.title,
-        metadata: line.thread.metadata,
-      });
+      thread = line.thread;
       continue;
     }
     if (!thread) throw malformed(lineNumber, "a message before the thread line");
-    await importLine(workspace, thread.id, line.message, options.now, lineNumber);
-    count += 1;
+    const { message } = line;
+    // Validated as exported (a streaming one before finalizing), then imported finished.
+    await atLine(lineNumber, async () => validateMessageParts(message.parts));
+    messages.push({ message: asFinished(message), lineNumber });
   }
   if (!thread) throw new ThreadlineError("bad_request", "the import has no thread line");
-  return { thread: await workspace.threads.get(thread.id), messages: count };
+  return { thread, messages };
 }
 
-/**
- * Imports one message (a streaming one as aborted); a `bad_request` (a bad part, say) names the
- * line it came from.
- */
-async function importLine(
-  workspace: ThreadlineWorkspace,
-  threadId: string,
-  message: StoredMessage,
-  now: number,
-  lineNumber: number,
-): Promise<void> {
+/** Runs `step`; a `bad_request` it throws (a bad part, say) names the import line. */
+async function atLine(lineNumber: number, step: () => Promise<unknown>): Promise<void> {
   try {
-    if (message.status === "streaming") validateMessageParts(message.parts); // before finalizing
-    await workspace.importMessage(threadId, asFinished(message), now);
+    await step();
   } catch (error) {
     if (!isThreadlineError(error, "bad_request")) throw error;
     throw new ThreadlineError("bad_request", `import line ${lineNumber}: ${error.message}`, {

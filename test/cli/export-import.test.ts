@@ -59,7 +59,7 @@ for (const backend of BACKENDS) {
       expect(renamed.thread.id).toBe("renamed");
     });
 
-    it("SPEC §4: a malformed import names the bad line and stores nothing after it", async () => {
+    it("issue 7: a malformed import names the bad line and stores nothing, not even the thread", async () => {
       const { threadline } = await openThreadline(backend);
       const bad = [
         JSON.stringify({ type: "thread", thread: { id: "t1", title: null, metadata: null } }),
@@ -69,6 +69,7 @@ for (const backend of BACKENDS) {
         code: "bad_request",
         message: expect.stringContaining("line 2"),
       });
+      await expect(threadline.threads.get("t1")).rejects.toMatchObject({ code: "not_found" });
       await expect(
         importThreadJsonl(threadline, ['{"type":"message","message":{}}'], { now: 1 }),
       ).rejects.toMatchObject({
@@ -97,8 +98,9 @@ for (const backend of BACKENDS) {
         message: 'import line 3: parts[1]: unknown part type "banana"',
         details: { line: 3, partIndex: 1 },
       });
-      const { messages } = await threadline.messages.list("t1");
-      expect(messages.map((m) => m.id)).toEqual(["m1"]);
+      // All or nothing (issue 7): no thread, not even the messages before the bad line.
+      await expect(threadline.threads.get("t1")).rejects.toMatchObject({ code: "not_found" });
+      await expect(threadline.messages.get("m1")).rejects.toMatchObject({ code: "not_found" });
 
       // A message exported while streaming is checked before it is finalized as aborted.
       const streaming = [
@@ -109,6 +111,32 @@ for (const backend of BACKENDS) {
         code: "bad_request",
         message: "import line 2: parts[0]: part must be an object, got null",
       });
+    });
+
+    it("issue 7: an import that fails while writing (a message id taken) leaves no thread behind", async () => {
+      const { threadline } = await openThreadline(backend);
+      await threadline.threads.create({ id: "other" });
+      await threadline.messages.append("other", {
+        id: "taken",
+        role: "user",
+        parts: [{ type: "text", text: "already here" }],
+      });
+      const message = (id: string) =>
+        JSON.stringify({
+          type: "message",
+          message: { id, threadId: "t1", role: "user", status: "completed", parts: [] },
+        });
+      const lines = [
+        JSON.stringify({ type: "thread", thread: { id: "t1", title: null, metadata: null } }),
+        message("m1"),
+        message("taken"),
+      ];
+      await expect(importThreadJsonl(threadline, lines, { now: 1 })).rejects.toMatchObject({
+        code: "conflict",
+      });
+      await expect(threadline.threads.get("t1")).rejects.toMatchObject({ code: "not_found" });
+      await expect(threadline.messages.get("m1")).rejects.toMatchObject({ code: "not_found" });
+      expect((await threadline.messages.get("taken")).threadId).toBe("other");
     });
   });
 }

@@ -16,7 +16,10 @@ export function importCommand(): Command {
         file: string | undefined,
         options: { db: string; workspace: string; threadId?: string },
       ) => {
-        const threadline = await createThreadline({ database: options.db });
+        const threadline = await createThreadline({
+          database: options.db,
+          orphansAtStart: false, // a server may be writing this file
+        });
         try {
           const input = file ? createReadStream(file) : process.stdin;
           const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
