@@ -21,6 +21,7 @@ import { resumeRoutes } from "./routes/resume.js";
 import { stopRoutes } from "./routes/stop.js";
 import { streamUploadRoutes } from "./routes/stream-upload.js";
 import { threadRoutes } from "./routes/threads.js";
+import { refuseNulInUrl } from "./url-input.js";
 
 /** What {@link createApp} serves. */
 export interface AppDeps {
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps): ThreadlineApp {
   app.route("/", metricsRoutes(registry));
   app.use(`${API_PREFIX}/*`, authenticate(deps.threadline, deps.apiKeys));
   app.use(`${API_PREFIX}/*`, limitContentLength(limits));
+  app.use(`${API_PREFIX}/*`, refuseNulInUrl());
   app.route("/", threadRoutes(limits));
   app.route("/", messageRoutes(limits));
   app.route("/", streamUploadRoutes(limits));

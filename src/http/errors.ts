@@ -42,12 +42,15 @@ export function toThreadlineError(error: unknown): ThreadlineError {
 
 /**
  * The app's one error handler (Hono `onError`): answers `{ "error": { "code", "message" } }` with
- * the code's status (SPEC §3). Server-side failures (5xx) are logged.
+ * the code's status (SPEC §3). Server-side failures (5xx) are logged. A 413 `too_large` answers
+ * `Connection: close` (R30): the client may still be sending the body it refuses, so the
+ * connection is not reused and the client's next request goes on a fresh one.
  */
 export function errorHandler(log: UnexpectedErrorLogger) {
   return function handleError(error: unknown, c: Context): Response {
     const mapped = toThreadlineError(error);
     if (mapped.status >= 500) log(error, { method: c.req.method, path: c.req.path });
+    if (mapped.code === "too_large") c.header("Connection", "close");
     return errorResponse(c, mapped);
   };
 }

@@ -1,18 +1,30 @@
 /**
  * Request validation of the HTTP API (SPEC §3): one zod schema per body or query, and
- * {@link parseInput} turning a failure into a 400 `bad_request` naming the field.
+ * {@link parseInput} turning a failure into a 400 `bad_request` naming the field. Strings refuse
+ * NUL characters and metadata refuses JSON nested past `MAX_JSON_DEPTH` (R30), which the database
+ * would refuse or the writer could not serialize.
  */
 import { z } from "zod";
 import { ThreadlineError } from "../errors.js";
+import { hasNul, jsonInputProblem, NUL_PROBLEM } from "../message/json-input.js";
 import { describeZodError } from "./errors.js";
 
 /** Largest page of `GET /v1/threads` (SPEC §3 `limit` 1–200). */
 export const MAX_PAGE_SIZE = 200;
 
+/** A string without NUL characters, which PostgreSQL refuses (R30). */
+const text = z.string().refine((value) => !hasNul(value), NUL_PROBLEM);
+
+/** Refuses JSON the database cannot store: past `MAX_JSON_DEPTH` levels, or a NUL (R30). */
+function storable(value: unknown, ctx: z.RefinementCtx): void {
+  const problem = jsonInputProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+}
+
 /** A thread or message id: 1–200 characters (the library's own bound). */
-const id = z.string().min(1).max(200);
-const title = z.string().max(1_000).nullable();
-const threadMetadata = z.record(z.string(), z.unknown()).nullable();
+const id = text.min(1).max(200);
+const title = text.max(1_000).nullable();
+const threadMetadata = z.record(z.string(), z.unknown()).nullable().superRefine(storable);
 
 /** `POST /v1/threads` `{id?, title?, metadata?}`; unknown fields are refused (typos surface). */
 export const createThreadBody = z.strictObject({
@@ -51,8 +63,8 @@ export const appendMessageBody = z.object({
   id: id.optional(),
   role: z.enum(["user", "assistant", "system"]),
   parts: z.array(z.unknown()),
-  metadata: z.unknown().optional(),
-  run: z.looseObject({ forceFresh: z.boolean().optional() }).optional(),
+  metadata: z.unknown().superRefine(storable).optional(),
+  run: z.looseObject({ forceFresh: z.boolean().optional() }).superRefine(storable).optional(),
 });
 
 const pageSize = z
@@ -64,7 +76,7 @@ const pageSize = z
 /** `GET /v1/threads?limit&cursor`: `limit` an integer 1–200, `cursor` an opaque non-empty string. */
 export const listThreadsQuery = z.object({
   limit: pageSize.optional(),
-  cursor: z.string().min(1).max(1_000).optional(),
+  cursor: text.min(1).max(1_000).optional(),
 });
 
 /**
@@ -82,7 +94,9 @@ export function parseInput<T extends z.ZodType>(
 ): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
+  const field = result.error.issues[0]?.path.map(String).join(".");
   throw new ThreadlineError("bad_request", `invalid ${what}: ${describeZodError(result.error)}`, {
     cause: result.error,
+    ...(field ? { details: { field } } : {}),
   });
 }

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { ThreadlineError } from "../errors.js";
 import { describeIssue, describeValue } from "./chunk-issue.js";
 import type { UIMessageChunk } from "./chunk-types.js";
+import { hasNul, jsonInputProblem, NUL_PROBLEM } from "./json-input.js";
 import type { JSONValue } from "./types.js";
 
 const jsonValue: z.ZodType<JSONValue> = z.lazy(() =>
@@ -202,8 +203,9 @@ const DELTA_FIELDS = new Map<string, readonly [string, string]>([
  * @param value - the decoded JSON of one chunk.
  * @param index - the chunk's position in its stream, used in the error.
  * @throws ThreadlineError `invalid_chunk` when `value` is not an object, has no string `type`, has
- *   an unknown type, misses a required field or has a field of the wrong type. `details` is
- *   `{ chunkIndex, chunkType?, reason }`.
+ *   an unknown type, misses a required field or has a field of the wrong type, or (R30) nests
+ *   deeper than `MAX_JSON_DEPTH` (`…exceeds the nesting depth limit of 64`) or holds a NUL
+ *   character (`…contains a NUL character`). `details` is `{ chunkIndex, chunkType?, reason }`.
  * @example
  * ```ts
  * const chunk = parseChunk({ type: "text-delta", id: "0", delta: "Hi" }, 3);
@@ -223,7 +225,17 @@ export function parseChunk(value: unknown, index: number): UIMessageChunk {
         : `field "type" must be a string, got ${describeValue(type)}`;
     throw invalidChunk(index, undefined, reason);
   }
-  if (isPlainDelta(type, value as Record<string, unknown>)) return value as UIMessageChunk;
+  const chunk = value as Record<string, unknown>;
+  if (isPlainDelta(type, chunk)) {
+    const fields = DELTA_FIELDS.get(type) ?? [];
+    if (fields.some((field) => hasNul(chunk[field] as string))) {
+      throw invalidChunk(index, type, NUL_PROBLEM);
+    }
+    return value as UIMessageChunk;
+  }
+  // Before the schema: what the database would refuse is refused here, naming the chunk (R30).
+  const problem = jsonInputProblem(value);
+  if (problem !== undefined) throw invalidChunk(index, type, problem);
 
   const schema = CHUNK_SCHEMAS.get(type) ?? (type.startsWith("data-") ? DATA_CHUNK_SCHEMA : null);
   if (schema === null) throw invalidChunk(index, type, `unknown chunk type "${type}"`);

@@ -23,6 +23,7 @@ import {
   steeringPart,
   toolMetadata,
 } from "./chunk-schema.js";
+import { jsonInputProblem } from "./json-input.js";
 import type { UIMessagePart } from "./types.js";
 
 const never = z.optional(z.never());
@@ -170,7 +171,8 @@ const DYNAMIC_TOOL_SCHEMAS = new Map<string, z.ZodType>(
  *
  * @param parts - the message's `parts`, as received.
  * @throws ThreadlineError `bad_request` (400) when `parts` is not an array, or for the first bad
- *   part, naming its index and the reason (`parts[2]: unknown part type "banana"`); `details` is
+ *   part, naming its index and the reason (`parts[2]: unknown part type "banana"`; R30: `parts[0]:
+ *   exceeds the nesting depth limit of 64`, `…contains a NUL character`); `details` is
  *   `{ partIndex, partType?, reason }`.
  * @example
  * ```ts
@@ -205,6 +207,9 @@ function validatePart(part: unknown, index: number): void {
         : `field "type" must be a string, got ${describeValue(type)}`;
     throw badPart(index, undefined, reason);
   }
+  // What the database would refuse is refused here, naming the part (R30).
+  const problem = jsonInputProblem(part);
+  if (problem !== undefined) throw badPart(index, type, problem);
   const schema = schemaOf(type, state, index);
   const result = schema.safeParse(part);
   if (!result.success) throw badPart(index, type, describeIssue(result.error.issues[0], part));

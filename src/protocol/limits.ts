@@ -18,6 +18,14 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** Default largest JSON request body of the HTTP routes other than messages, in bytes: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Deepest nesting of JSON input, in levels of objects and arrays: 64 (R30). Checked where input
+ * enters (chunks, parts, metadata), because deeper values overflow the stack of the shared writer
+ * tick when serialized (`JSON.stringify` RangeError at a few thousand levels), failing every
+ * commit; AI SDK payloads nest a handful of levels.
+ */
+export const MAX_JSON_DEPTH = 64;
+
 /** The size limits every writer enforces (`createThreadline({ limits })`). */
 export interface MessageLimits {
   /** Largest single chunk in bytes (its JSON, UTF-8; default {@link DEFAULT_MAX_CHUNK_BYTES}). */

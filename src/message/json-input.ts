@@ -1,0 +1,47 @@
+import { MAX_JSON_DEPTH } from "../protocol/limits.js";
+
+/**
+ * Why a JSON value cannot be stored (R30), as the end of an error message, or `undefined` when it
+ * can: nested deeper than `maxDepth` levels of objects and arrays (`exceeds the nesting depth limit
+ * of 64`), or a string or key holding a NUL character (`contains a NUL character`, which PostgreSQL
+ * refuses in text and JSON). The walk is iterative, so no depth can overflow the stack; it visits
+ * each value once and stops at the first problem.
+ *
+ * @param value - decoded JSON (anything else, e.g. a function, is walked as far as it is JSON-like).
+ * @param maxDepth - deepest allowed nesting (default {@link MAX_JSON_DEPTH}); a scalar is level 0.
+ * @example
+ * ```ts
+ * jsonInputProblem({ a: [1, "x"] }); // undefined
+ * jsonInputProblem({ a: "x\u0000" }); // "contains a NUL character"
+ * ```
+ */
+export function jsonInputProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): string | undefined {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const current = item.value;
+    if (typeof current === "string") {
+      if (hasNul(current)) return NUL_PROBLEM;
+      continue;
+    }
+    if (typeof current !== "object" || current === null) continue;
+    const depth = item.depth + 1;
+    if (depth > maxDepth) return `exceeds the nesting depth limit of ${maxDepth}`;
+    if (Array.isArray(current)) {
+      for (const element of current) stack.push({ value: element, depth });
+      continue;
+    }
+    for (const [key, element] of Object.entries(current)) {
+      if (hasNul(key)) return NUL_PROBLEM;
+      stack.push({ value: element, depth });
+    }
+  }
+  return undefined;
+}
+
+/** True when `text` holds a NUL character (U+0000), which PostgreSQL refuses in text (R30). */
+export function hasNul(text: string): boolean {
+  return text.includes("\u0000");
+}
+
+/** The reason of a value refused for a NUL character (R30). */
+export const NUL_PROBLEM = "contains a NUL character";
