@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { exportCommand } from "../../src/cli/commands/export.js";
 import { sweepCommand } from "../../src/cli/commands/sweep.js";
+import { systemClock } from "../../src/clock.js";
 import { BACKENDS, openThreadline } from "../support/backends.js";
 
 /** Runs a CLI command in process; resolves with what it printed with console.log. */
@@ -41,6 +42,21 @@ for (const backend of BACKENDS) {
       const { threadline } = await openThreadline(backend, { database });
       expect((await threadline.messages.get("a1")).status).toBe("aborted");
       expect(await run(sweepCommand(), ["--db", database])).toEqual(["swept 0 message(s)"]);
+    });
+
+    it("R18: leaves a running server's live stream alone (its lease is not expired)", async () => {
+      const database = await backend.freshDatabase({ shared: true });
+      const { threadline: server } = await openThreadline(backend, {
+        database,
+        clock: systemClock,
+      });
+      await server.threads.create({ id: "t1" });
+      const writer = await server.writers.open("t1", { messageId: "live" });
+      await writer.write({ type: "text-start", id: "t" });
+      await writer.flush();
+      expect(await run(sweepCommand(), ["--db", database])).toEqual(["swept 0 message(s)"]);
+      expect((await server.messages.get("live")).status).toBe("streaming");
+      await writer.finish();
     });
   });
 }

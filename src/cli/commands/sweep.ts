@@ -4,9 +4,9 @@ import { existingDatabase, withDatabase } from "../shared-options.js";
 
 /**
  * `threadline sweep`: finalizes `aborted` every streaming message whose writer lease expired (R18)
- * — on a SQLite file every streaming message, which opening it already does (R31) — and prints
- * how many, those finalized at start included. On PostgreSQL it is safe while servers run: a live
- * writer's leases are never expired. A `sqlite:PATH` that does not exist is an error.
+ * and prints how many, those finalized by its start included. Only expired leases, on SQLite too:
+ * it is safe while a server runs, whose live writers renew their leases (a server's own start
+ * finalizes every orphan of its SQLite file, R31). A `sqlite:PATH` that does not exist is an error.
  */
 export function sweepCommand(): Command {
   return withDatabase(new Command("sweep"))
@@ -15,6 +15,7 @@ export function sweepCommand(): Command {
       const threadline = await createThreadline({
         database: existingDatabase(options.db),
         sweepIntervalMs: 2 ** 31 - 1,
+        orphansAtStart: false, // a server may be writing this file: only expired leases
       });
       try {
         // createThreadline already swept once at start; sweep again for anything that expired since.
