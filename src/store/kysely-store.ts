@@ -1,4 +1,4 @@
-import type { Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { ThreadlineError } from "../errors.js";
 import type { UIMessageChunk } from "../message/types.js";
 import type { ThreadEvent } from "../protocol/events.js";
@@ -177,6 +177,24 @@ export class KyselyStore implements Store {
       if (finished) await this.announceEvents(trx, workspaceId, [finished]);
       return finished;
     });
+  }
+
+  failMessage(workspaceId: string, messageId: string, now: number, errorText: string) {
+    return this.write(async (trx) => {
+      const finished = await abortOrphanedMessage(trx, workspaceId, messageId, now, {
+        lockRow: this.capabilities.skipLocked,
+        leaseExpiredBefore: Number.MAX_SAFE_INTEGER,
+        status: "error",
+        errorText,
+        chunk: { type: "error", errorText },
+      });
+      if (finished) await this.announceEvents(trx, workspaceId, [finished]);
+      return finished;
+    });
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.driver.db);
   }
 
   async sweepExpiredLeases(

@@ -247,6 +247,24 @@ export interface Store {
     guard: { leaseExpiredBefore: number; chunk: UIMessageChunk },
   ): Promise<ThreadEvent | undefined>;
   /**
+   * Finalizes `error` a streaming message whose changes the database refuses (R30: poison proven
+   * permanent), from what is already committed (R16: partial parts kept, unpaired tool calls get
+   * an `output-error`), with a `message.finished` event whose chunks are `[{ type: "error",
+   * errorText }]`. Guarded by `status = 'streaming'` only (the caller holds the lease); a message
+   * already finished or deleted returns undefined and changes nothing.
+   */
+  failMessage(
+    workspaceId: string,
+    messageId: string,
+    now: number,
+    errorText: string,
+  ): Promise<ThreadEvent | undefined>;
+  /**
+   * Answers once the database took a trivial query; rejects with the driver's error when it is
+   * unreachable. Tells a database outage (every commit fails) from one write it refuses (R30).
+   */
+  ping(): Promise<void>;
+  /**
    * Finalizes `aborted` up to `limit` streaming messages whose lease expired before `now` (R18), or
    * before `scope.leaseExpiredBefore` with the scope's text (R31), each with a `message.finished`
    * event. A lease renewed meanwhile wins: that message is left alone.

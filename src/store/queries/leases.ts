@@ -96,7 +96,9 @@ export function sweepExpiredLease(
 
 /**
  * Finalizes `aborted` a streaming message that no live writer can finish: the crash sweep's
- * expired leases (R18), and a stop request for a message whose writer is gone (R28). Guard, in the
+ * expired leases (R18), and a stop request for a message whose writer is gone (R28); or `error`
+ * (`options.status`) a message whose own writer proved that its changes cannot be stored (R30).
+ * The final parts are those already committed: nothing of the refused changes is kept. Guard, in the
  * same statement: `status = 'streaming'` and a lease that expired before `leaseExpiredBefore`
  * (pass `Number.MAX_SAFE_INTEGER` where no other process can hold a lease: the single-writer
  * SQLite file, R31).
@@ -114,8 +116,11 @@ export async function abortOrphanedMessage(
     leaseExpiredBefore: number;
     errorText?: string;
     chunk: UIMessageChunk;
+    /** The terminal status (default `aborted`; `error` for a message whose data the database refused, R30). */
+    status?: "aborted" | "error";
   },
 ): Promise<ThreadEvent | undefined> {
+  const status = options.status ?? "aborted";
   if (options.lockRow) {
     // Hold the row while reading its parts, so no delta commits between the read and the write.
     await trx
@@ -128,7 +133,7 @@ export async function abortOrphanedMessage(
   }
   const current = await readMessage(trx, workspaceId, messageId);
   if (current?.status !== "streaming") return undefined;
-  const final = finalizeMessage(current, "aborted", options.errorText);
+  const final = finalizeMessage(current, status, options.errorText);
   const [outcome] = await commitWrites(
     trx,
     [
@@ -136,7 +141,7 @@ export async function abortOrphanedMessage(
         kind: "finish",
         workspaceId,
         messageId,
-        status: "aborted",
+        status,
         ...(options.errorText === undefined ? {} : { errorText: options.errorText }),
         message: final,
         chunks: [options.chunk],
