@@ -3,70 +3,16 @@
  * schema, and a webhook receiver in this process counting deliveries by Idempotency-Key. Real time
  * here: every wait polls for its condition within a generous bound.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
-import { API_KEYS_ENV, PATHS } from "../../src/protocol/http.js";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { PATHS } from "../../src/protocol/http.js";
 import { BACKENDS } from "../support/backends.js";
+import { startServe } from "../support/serve-process.js";
 import { runTexts, waitFor, webhookReceiver } from "./support.js";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const CLI = join(ROOT, "src/cli/main.ts");
-const START_BOUND_MS = 30_000;
 const FIRE_BOUND_MS = 30_000;
-
-const children = new Set<ChildProcess>();
-
-afterEach(async () => {
-  await Promise.all([...children].map((child) => stop(child, "SIGKILL")));
-});
-
-/** Starts `threadline serve …` and resolves with its URL once it prints it. */
-async function serve(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const env = { ...process.env };
-  delete env[API_KEYS_ENV];
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, "serve", "--port", "0", ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (data) => {
-    stdout += data;
-  });
-  child.stderr?.on("data", (data) => {
-    stderr += data;
-  });
-  let exited = false;
-  child.once("exit", () => {
-    exited = true;
-  });
-  await waitFor(
-    () => {
-      if (exited) throw new Error(`threadline serve exited early: ${stderr}`);
-      return /on (http:\/\/\S+)/.test(stdout);
-    },
-    "threadline serve to print its URL",
-    START_BOUND_MS,
-  );
-  const url = /on (http:\/\/\S+)/.exec(stdout)?.[1] ?? "";
-  return { child, url };
-}
-
-/** Sends `signal` and waits for the child to exit; resolves with its exit code. */
-function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((done) => {
-    child.once("exit", (code) => done(code));
-    child.kill(signal);
-  });
-}
 
 async function post(url: string, path: string, body: unknown): Promise<Response> {
   const response = await fetch(`${url}${path}`, {
@@ -84,24 +30,20 @@ describe("run triggers across real processes", () => {
   it("R23: a server killed with SIGKILL inside the debounce window fires the run exactly once after restart", async () => {
     const hook = await webhookReceiver();
     const dir = await mkdtemp(join(tmpdir(), "threadline-kill-"));
-    const args = [
-      "--db",
-      `sqlite:${join(dir, "threadline.db")}`,
-      "--run-debounce-ms",
-      "4000",
-      "--run-webhook",
-      hook.url,
-    ];
-    const first = await serve(args);
+    const options = {
+      database: `sqlite:${join(dir, "threadline.db")}`,
+      args: ["--run-debounce-ms", "4000", "--run-webhook", hook.url],
+    };
+    const first = await startServe(options);
     await post(first.url, PATHS.threads, { id: "t1" });
     await post(first.url, PATHS.threadMessages("t1"), say("asked just before the crash"));
-    await stop(first.child, "SIGKILL");
+    await first.kill();
     expect(hook.calls).toHaveLength(0);
 
-    const restarted = await serve(args);
+    const restarted = await startServe(options);
     await waitFor(() => hook.calls.length > 0, "the run webhook", FIRE_BOUND_MS);
     // A graceful stop ends all firing: whatever was going to be delivered has been.
-    expect(await stop(restarted.child, "SIGTERM")).toBe(0);
+    expect((await restarted.stop("SIGTERM")).code).toBe(0);
     expect(hook.calls).toHaveLength(1);
     const [call] = hook.calls;
     expect(call?.idempotencyKey).toBe(call?.body.triggerId);
@@ -112,18 +54,14 @@ describe("run triggers across real processes", () => {
   it("R23: SIGTERM inside the debounce window fires the pending run at once, before the server exits", async () => {
     const hook = await webhookReceiver();
     const dir = await mkdtemp(join(tmpdir(), "threadline-term-"));
-    const server = await serve([
-      "--db",
-      `sqlite:${join(dir, "threadline.db")}`,
-      "--run-debounce-ms",
-      "600000",
-      "--run-webhook",
-      hook.url,
-    ]);
+    const server = await startServe({
+      database: `sqlite:${join(dir, "threadline.db")}`,
+      args: ["--run-debounce-ms", "600000", "--run-webhook", hook.url],
+    });
     await post(server.url, PATHS.threads, { id: "t1" });
     await post(server.url, PATHS.threadMessages("t1"), say("one"));
     await post(server.url, PATHS.threadMessages("t1"), say("two"));
-    expect(await stop(server.child, "SIGTERM")).toBe(0);
+    expect((await server.stop("SIGTERM")).code).toBe(0);
     expect(hook.calls).toHaveLength(1);
     expect(runTexts(hook.calls[0]!.body)).toEqual(["one", "two"]);
   }, 60_000);
@@ -132,9 +70,9 @@ describe("run triggers across real processes", () => {
     const hook = await webhookReceiver();
     const postgres = BACKENDS.find((b) => b.name === "postgres");
     const database = await postgres!.freshDatabase();
-    const args = ["--db", database, "--run-debounce-ms", "1500", "--run-webhook", hook.url];
-    const a = await serve(args);
-    const b = await serve(args);
+    const options = { database, args: ["--run-debounce-ms", "1500", "--run-webhook", hook.url] };
+    const a = await startServe(options);
+    const b = await startServe(options);
     const threads = ["t1", "t2", "t3", "t4", "t5", "t6"];
     for (const id of threads) await post(a.url, PATHS.threads, { id });
     await post(a.url, PATHS.threadMessages("t1"), say("t1 via a"));
@@ -147,8 +85,8 @@ describe("run triggers across real processes", () => {
     }
     const keys = () => new Set(hook.calls.map((c) => c.idempotencyKey));
     await waitFor(() => keys().size === threads.length, "a run per thread", FIRE_BOUND_MS);
-    expect(await stop(a.child, "SIGTERM")).toBe(0);
-    expect(await stop(b.child, "SIGTERM")).toBe(0);
+    expect((await a.stop("SIGTERM")).code).toBe(0);
+    expect((await b.stop("SIGTERM")).code).toBe(0);
 
     expect(hook.calls).toHaveLength(threads.length);
     const byThread = new Map(hook.calls.map((c) => [c.body.threadId, c]));

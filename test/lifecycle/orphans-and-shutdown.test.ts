@@ -4,22 +4,18 @@
  * and a closed Threadline answers `closed` everywhere. Fake clocks, except for the real
  * `threadline serve` child at the end.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { createApp } from "../../src/http/app.js";
 import { RESTART_REASON, SHUTDOWN_REASON } from "../../src/protocol/events.js";
-import { API_KEYS_ENV, PATHS } from "../../src/protocol/http.js";
+import { PATHS } from "../../src/protocol/http.js";
 import type { SubscriptionItem } from "../../src/subscription/subscription.js";
 import { createThreadline, type Threadline } from "../../src/threadline.js";
 import { waitFor } from "../inbound/support.js";
 import { BACKENDS, type Backend, openThreadline } from "../support/backends.js";
 import { logOf, take, textOf } from "../support/helpers.js";
+import { startServe } from "../support/serve-process.js";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const CLI = join(ROOT, "src/cli/main.ts");
 const NO_PERIODIC_SWEEP = 3_600_000;
 
 function backendNamed(name: Backend["name"]): Backend {
@@ -183,42 +179,6 @@ async function errorOf(
   return undefined;
 }
 
-const children = new Set<ChildProcess>();
-
-afterEach(() => {
-  for (const child of children) child.kill("SIGKILL");
-});
-
-/** Starts `threadline serve --db DATABASE` and resolves with its URL once it prints it. */
-async function serve(database: string): Promise<{ child: ChildProcess; url: string }> {
-  const env = { ...process.env };
-  delete env[API_KEYS_ENV];
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", CLI, "serve", "--port", "0", "--db", database],
-    { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (data) => {
-    stdout += data;
-  });
-  child.stderr?.on("data", (data) => {
-    stderr += data;
-  });
-  await waitFor(
-    () => {
-      if (child.exitCode !== null) throw new Error(`threadline serve exited early: ${stderr}`);
-      return /on (http:\/\/\S+)/.test(stdout);
-    },
-    "threadline serve to print its URL",
-    30_000,
-  );
-  return { child, url: /on (http:\/\/\S+)/.exec(stdout)?.[1] ?? "" };
-}
-
 /** A request body the test writes to line by line and never ends. */
 function openBody() {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -236,7 +196,8 @@ for (const backend of BACKENDS) {
   describe(`threadline serve shutdown [${backend.name}]`, () => {
     it("R31: SIGTERM with a streaming upload open ends its message aborted, not streaming, before exit", async () => {
       const database = await backend.freshDatabase({ shared: true });
-      const { child, url } = await serve(database);
+      const server = await startServe({ database });
+      const { url } = server;
       const created = await fetch(`${url}${PATHS.threads}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -265,9 +226,7 @@ for (const backend of BACKENDS) {
         10_000,
       );
 
-      const exited = new Promise<number | null>((done) => child.once("exit", done));
-      child.kill("SIGTERM");
-      expect(await exited).toBe(0);
+      expect((await server.stop("SIGTERM")).code).toBe(0);
       await answer;
 
       const after = await createThreadline({
