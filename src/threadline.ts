@@ -14,6 +14,7 @@ import { runTargets } from "./inbound/run-targets.js";
 import { LeaseSweeper } from "./lifecycle/lease-sweeper.js";
 import { Lifetime } from "./lifecycle/lifetime.js";
 import { stopLocalWriter } from "./lifecycle/stop-message.js";
+import { assertStorable } from "./message/json-input.js";
 import type { UIMessage } from "./message/types.js";
 import { EventHub } from "./observe.js";
 import { SHUTDOWN_REASON } from "./protocol/events.js";
@@ -88,11 +89,13 @@ export class Threadline<
   /**
    * The API scoped to another workspace (SPEC §1: every call sees only that workspace), typed with
    * the same `MESSAGE`.
+   * @throws ThreadlineError `bad_request` for an empty id or one holding a NUL character (R30).
    */
   workspace(workspaceId: string): ThreadlineWorkspace<MESSAGE> {
     if (typeof workspaceId !== "string" || workspaceId.length === 0) {
       throw new ThreadlineError("bad_request", "workspace id must be a non-empty string");
     }
+    assertStorable("workspace id", workspaceId);
     let view = this.views.get(workspaceId);
     if (!view) {
       view = new ThreadlineWorkspace<MESSAGE>(workspaceId, this.depsOf());

@@ -41,7 +41,8 @@ export interface WorkspaceMessages<MESSAGE extends UIMessage = UIMessage> {
    * `run` options (R22); see {@link submit} to also learn whether the key replayed.
    *
    * @throws ThreadlineError `not_found` (thread), `conflict` (id taken; key in flight or taken
-   *   over), `bad_request` (message, key or run options).
+   *   over), `bad_request` (message, key or run options; R30: a NUL character or JSON nested past
+   *   64 levels in any of them, the field named, e.g. `metadata contains a NUL character`).
    * @example
    * ```ts
    * await threadline.messages.append(thread.id, { role: "user", parts: [{ type: "text", text: "Hi" }] },
@@ -62,16 +63,20 @@ export interface WorkspaceMessages<MESSAGE extends UIMessage = UIMessage> {
     input: AppendMessageInput<MESSAGE>,
     options?: AppendOptions,
   ): Promise<AppendResult<MESSAGE>>;
-  /** Reads a message, buffered chunks included (R8). @throws ThreadlineError `not_found`. */
+  /**
+   * Reads a message, buffered chunks included (R8).
+   * @throws ThreadlineError `not_found`, `bad_request` (a NUL in the id, R30).
+   */
   get(messageId: string): Promise<StoredMessage<MESSAGE>>;
   /**
    * Lists a thread's messages in order with the log offset they reflect; messages this process is
-   * writing include their buffered chunks (R8). @throws ThreadlineError `not_found`.
+   * writing include their buffered chunks (R8).
+   * @throws ThreadlineError `not_found`, `bad_request` (a NUL in the id, R30).
    */
   list(threadId: string): Promise<{ messages: StoredMessage<MESSAGE>[]; seq: number }>;
   /**
    * Deletes a message: its buffered state is dropped and never written back (R8).
-   * @throws ThreadlineError `not_found`.
+   * @throws ThreadlineError `not_found`, `bad_request` (a NUL in the id, R30).
    */
   delete(messageId: string): Promise<void>;
 }
@@ -80,7 +85,8 @@ export interface WorkspaceMessages<MESSAGE extends UIMessage = UIMessage> {
 export interface WorkspaceWriters<MESSAGE extends UIMessage = UIMessage> {
   /**
    * Creates a streaming assistant message with this node's writer lease (R14, R18) and returns
-   * its writer. @throws ThreadlineError `not_found` (thread), `conflict` (id taken).
+   * its writer. @throws ThreadlineError `not_found` (thread), `conflict` (id taken),
+   * `bad_request` (a bad id; R30: a NUL in an id or `metadata`, `metadata` nested past 64 levels).
    */
   open(threadId: string, options?: OpenWriterOptions<MESSAGE>): Promise<MessageWriter<MESSAGE>>;
 }

@@ -8,18 +8,14 @@ import { ThreadlineError } from "./errors.js";
 import { type AppendResult, type InboundDeps, receiveMessage } from "./inbound/receive-message.js";
 import type { Lifetime } from "./lifecycle/lifetime.js";
 import { stopMessage } from "./lifecycle/stop-message.js";
+import { assertStorable } from "./message/json-input.js";
 import type { UIMessage } from "./message/types.js";
-import { validateMessageParts } from "./message/validate-message-parts.js";
 import type { EventHub } from "./observe.js";
 import type { StopResult, StoredMessage, Thread } from "./protocol/resources.js";
 import type { Store, ThreadPage } from "./store/store.js";
 import { type SubscribeOptions, Subscription } from "./subscription/subscription.js";
-import type {
-  AppendMessageInput,
-  WorkspaceChat,
-  WorkspaceMessages,
-  WorkspaceWriters,
-} from "./workspace-api.js";
+import type { WorkspaceChat, WorkspaceMessages, WorkspaceWriters } from "./workspace-api.js";
+import { checkId, checkMessageInput, checkThreadInput } from "./workspace-input.js";
 import type { CoalescingWriter } from "./writer/coalescing-writer.js";
 import { MessageWriter } from "./writer/message-writer.js";
 
@@ -72,12 +68,13 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
   readonly threads = {
     /**
      * Creates a thread; its log starts with `thread.created` at seq 1.
-     * @throws ThreadlineError `conflict` when the id is taken, `bad_request` for a bad id.
+     * @throws ThreadlineError `conflict` when the id is taken, `bad_request` for a bad id, title or
+     *   metadata (R30: a NUL character, metadata nested past 64 levels; named).
      */
     create: async (options: CreateThreadOptions = {}): Promise<Thread> => {
       this.deps.lifetime.ensureOpen();
       const id = options.id ?? this.deps.generateId();
-      checkId(id, "thread id");
+      checkThreadInput({ ...options, id });
       const { thread, event } = await this.deps.store.createThread(
         this.workspaceId,
         { id, title: options.title ?? null, metadata: options.metadata ?? null },
@@ -86,9 +83,10 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
       await this.deps.broker.publish(this.workspaceId, event);
       return thread;
     },
-    /** Reads a thread. @throws ThreadlineError `not_found`. */
+    /** Reads a thread. @throws ThreadlineError `not_found`, `bad_request` (a NUL in the id, R30). */
     get: async (threadId: string): Promise<Thread> => {
       this.deps.lifetime.ensureOpen();
+      assertStorable("thread id", threadId);
       const thread = await this.deps.store.getThread(this.workspaceId, threadId);
       if (!thread) throw threadNotFound(threadId);
       return thread;
@@ -108,15 +106,18 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
     /**
      * Forks a thread (R19): a new thread whose history equals the source up to `atSeq`, or up to
      * the last event of `atMessageId` (default: the whole log), with `forkedFrom` set. The source is
-     * never modified. @throws ThreadlineError `not_found`, `bad_offset`, `conflict`.
+     * never modified. @throws ThreadlineError `not_found`, `bad_offset`, `conflict`, `bad_request`
+     * (as `create`; a NUL in `threadId` or `atMessageId`, R30).
      */
     fork: async (
       threadId: string,
       options: { atSeq?: number; atMessageId?: string } & CreateThreadOptions = {},
     ): Promise<Thread> => {
       this.deps.lifetime.ensureOpen();
+      assertStorable("thread id", threadId);
+      assertStorable("atMessageId", options.atMessageId);
       const id = options.id ?? this.deps.generateId();
-      checkId(id, "thread id");
+      checkThreadInput({ ...options, id });
       const { thread, events } = await this.deps.store.forkThread(
         this.workspaceId,
         threadId,
@@ -133,10 +134,11 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
     },
     /**
      * Deletes a thread, its messages and log; live subscribers get `thread.deleted` and close (R20).
-     * @throws ThreadlineError `not_found`.
+     * @throws ThreadlineError `not_found`, `bad_request` (a NUL in the id, R30).
      */
     delete: async (threadId: string): Promise<void> => {
       this.deps.lifetime.ensureOpen();
+      assertStorable("thread id", threadId);
       this.deps.writer.dropThread(this.workspaceId, threadId);
       const deleted = await this.deps.store.deleteThread(this.workspaceId, threadId);
       if (!deleted) throw threadNotFound(threadId);
@@ -150,6 +152,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
       (await this.messages.submit(threadId, input, options)).message,
     submit: async (threadId, input, options = {}) => {
       this.deps.lifetime.ensureOpen();
+      assertStorable("thread id", threadId);
       checkMessageInput(input);
       const message = {
         threadId,
@@ -164,6 +167,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
     },
     get: async (messageId) => {
       this.deps.lifetime.ensureOpen();
+      assertStorable("message id", messageId);
       const buffered = this.deps.writer.get(this.workspaceId, messageId);
       if (buffered && !buffered.closed) return buffered.current() as StoredMessage<MESSAGE>;
       const message = await this.deps.store.getMessage(this.workspaceId, messageId);
@@ -172,6 +176,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
     },
     list: async (threadId) => {
       this.deps.lifetime.ensureOpen();
+      assertStorable("thread id", threadId);
       const snapshot = await this.deps.store.readSnapshot(this.workspaceId, threadId);
       if (!snapshot) throw threadNotFound(threadId);
       const buffered = new Map(
@@ -187,6 +192,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
     },
     delete: async (messageId) => {
       this.deps.lifetime.ensureOpen();
+      assertStorable("message id", messageId);
       this.deps.writer.drop(this.workspaceId, messageId);
       const deleted = await this.deps.store.deleteMessage(
         this.workspaceId,
@@ -202,8 +208,10 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
   readonly writers: WorkspaceWriters<MESSAGE> = {
     open: async (threadId, options = {}) => {
       this.deps.lifetime.ensureOpen();
+      assertStorable("thread id", threadId);
       const id = options.messageId ?? this.deps.generateId();
       checkId(id, "message id");
+      assertStorable("metadata", options.metadata);
       const now = this.deps.clock.now();
       const { writer } = this.deps;
       const { message, event } = await this.deps.store.createMessage(
@@ -266,15 +274,18 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
    * keeping its partial parts (R16) and every viewer sees `message.finished`. Stopping what is not
    * streaming answers `{ stopped: false }`. See {@link stopMessage}.
    *
-   * @throws ThreadlineError `not_found` (thread; message not in the thread).
+   * @throws ThreadlineError `not_found` (thread; message not in the thread), `bad_request` (a NUL
+   *   in an id, R30).
    * @example
    * ```ts
    * const { stopped, message } = await threadline.stop(threadId);
    * ```
    */
   stop(threadId: string, options: { messageId?: string } = {}): Promise<StopResult<MESSAGE>> {
-    const result = this.deps.lifetime.guard(() =>
-      stopMessage(
+    const result = this.deps.lifetime.guard(async () => {
+      assertStorable("thread id", threadId);
+      assertStorable("message id", options.messageId);
+      return stopMessage(
         {
           store: this.deps.store,
           writer: this.deps.writer,
@@ -290,15 +301,16 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
         this.workspaceId,
         threadId,
         options,
-      ),
-    );
+      );
+    });
     return result as Promise<StopResult<MESSAGE>>;
   }
 
   /**
    * Stores a finished message as it was exported elsewhere (status, error text and all), with a
    * `message.created` event: the import half of `threadline export` / `import`.
-   * @throws ThreadlineError `bad_request` (a `streaming` status or bad shape), `not_found`, `conflict`.
+   * @throws ThreadlineError `bad_request` (a `streaming` status, bad shape, or what the database
+   *   would refuse, R30), `not_found`, `conflict`.
    */
   async importMessage(
     threadId: string,
@@ -306,6 +318,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
     now: number,
   ): Promise<StoredMessage<MESSAGE>> {
     this.deps.lifetime.ensureOpen();
+    assertStorable("thread id", threadId);
     checkMessageInput(message);
     if (message.status === "streaming") {
       throw new ThreadlineError(
@@ -333,10 +346,11 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
   /**
    * Subscribes to a thread: a snapshot then live events, or with `after` the log from `after + 1`
    * then live; every event exactly once in seq order (R11–R13). Errors (`not_found`, `bad_offset`)
-   * surface on the first `next()`.
+   * surface on the first `next()`; a NUL in `threadId` throws `bad_request` at once (R30).
    */
   subscribe(threadId: string, options: SubscribeOptions = {}): Subscription<MESSAGE> {
     this.deps.lifetime.ensureOpen();
+    assertStorable("thread id", threadId);
     return new Subscription<MESSAGE>(
       this.deps.store,
       this.deps.broker,
@@ -355,30 +369,4 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
 
 function threadNotFound(threadId: string): ThreadlineError {
   return new ThreadlineError("not_found", `thread ${threadId} not found`);
-}
-
-function checkId(id: unknown, what: string): void {
-  if (typeof id !== "string" || id.length === 0 || id.length > 200) {
-    throw new ThreadlineError(
-      "bad_request",
-      `${what} must be a non-empty string of at most 200 characters`,
-    );
-  }
-}
-
-const ROLES: readonly string[] = ["user", "assistant", "system"];
-
-/**
- * The one check of a complete message, whichever way it comes in (`messages.append`/`submit`, the
- * HTTP POST, `importMessage`): its id, its role, and every part as ai 7's `validateUIMessages` would
- * (SPEC R2, {@link validateMessageParts}).
- * @throws ThreadlineError `bad_request`; for a bad part the message names its index and the reason
- *   (`parts[2]: unknown part type "banana"`) and `details.partIndex` holds it.
- */
-function checkMessageInput(input: AppendMessageInput): void {
-  if (input.id !== undefined) checkId(input.id, "message id");
-  if (!ROLES.includes(input.role)) {
-    throw new ThreadlineError("bad_request", `role must be one of ${ROLES.join(", ")}`);
-  }
-  validateMessageParts(input.parts);
 }

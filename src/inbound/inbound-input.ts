@@ -1,4 +1,5 @@
 import { ThreadlineError } from "../errors.js";
+import { assertStorable } from "../message/json-input.js";
 import type { RunOptions } from "../protocol/runs.js";
 
 /** Longest idempotency key (R21), as for ids. */
@@ -8,8 +9,9 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 export const MAX_RUN_OPTIONS_BYTES = 16 * 1024;
 
 /**
- * Checks an idempotency key (R21): a non-empty string of at most 200 characters.
- * @throws ThreadlineError `bad_request`.
+ * Checks an idempotency key (R21): a non-empty string of at most 200 characters, without a NUL
+ * character (R30: PostgreSQL refuses it).
+ * @throws ThreadlineError `bad_request` (`idempotency key contains a NUL character`).
  */
 export function checkIdempotencyKey(key: unknown): asserts key is string {
   if (typeof key !== "string" || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
@@ -18,6 +20,7 @@ export function checkIdempotencyKey(key: unknown): asserts key is string {
       `an idempotency key must be a non-empty string of at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
     );
   }
+  assertStorable("idempotency key", key);
 }
 
 /**
@@ -26,7 +29,8 @@ export function checkIdempotencyKey(key: unknown): asserts key is string {
  * earlier message gave.
  *
  * @throws ThreadlineError `bad_request` when `run` is not a JSON object, `forceFresh` is not a
- *   boolean, or the options exceed 16 KiB serialized.
+ *   boolean, the options hold a NUL character or nest past 64 levels (R30: `run options contains a
+ *   NUL character`), or they exceed 16 KiB serialized.
  */
 export function splitRunOptions(run: RunOptions | undefined): {
   forceFresh: boolean;
@@ -40,6 +44,7 @@ export function splitRunOptions(run: RunOptions | undefined): {
   if (forceFresh !== undefined && typeof forceFresh !== "boolean") {
     throw new ThreadlineError("bad_request", "run.forceFresh must be a boolean");
   }
+  assertStorable("run options", options);
   let serialized: string;
   try {
     serialized = JSON.stringify(options);

@@ -1,3 +1,4 @@
+import { ThreadlineError } from "../errors.js";
 import { MAX_JSON_DEPTH } from "../protocol/limits.js";
 
 /**
@@ -45,3 +46,26 @@ export function hasNul(text: string): boolean {
 
 /** The reason of a value refused for a NUL character (R30). */
 export const NUL_PROBLEM = "contains a NUL character";
+
+/**
+ * Refuses, where it enters the library, a value the database would refuse (R30): JSON nested
+ * deeper than {@link MAX_JSON_DEPTH} levels (which `JSON.stringify` could not serialize inside the
+ * store's transaction), or a NUL character in a string or key (which PostgreSQL refuses in text and
+ * JSON). `undefined`, `null`, numbers and other scalars pass; a string is checked for a NUL.
+ *
+ * @param field - the value's name as the caller knows it (`metadata`, `title`, `thread id`),
+ *   which starts the error message.
+ * @param value - the argument, as received.
+ * @throws ThreadlineError `bad_request` (400) `<field> exceeds the nesting depth limit of 64` or
+ *   `<field> contains a NUL character`, with `details: { field, reason }`.
+ * @example
+ * ```ts
+ * assertStorable("title", "Weekly sync"); // fine
+ * assertStorable("title", "a\u0000b"); // throws bad_request "title contains a NUL character"
+ * ```
+ */
+export function assertStorable(field: string, value: unknown): void {
+  const reason = jsonInputProblem(value);
+  if (reason === undefined) return;
+  throw new ThreadlineError("bad_request", `${field} ${reason}`, { details: { field, reason } });
+}

@@ -1,8 +1,8 @@
 import { isThreadlineError, ThreadlineError } from "../errors.js";
 import { finalizeMessage } from "../message/finalize.js";
-import { validateMessageParts } from "../message/validate-message-parts.js";
 import type { StoredMessage, Thread } from "../protocol/resources.js";
 import type { ThreadlineWorkspace } from "../workspace.js";
+import { checkMessageInput, checkThreadInput } from "../workspace-input.js";
 
 /** One line of an export: the thread first, then its messages in order. */
 export type ThreadJsonlLine =
@@ -31,15 +31,17 @@ export async function* exportThreadJsonl(
  * else its exported id) and its messages with their ids, statuses and parts. A message exported
  * while still streaming is imported `aborted` (R16): no writer will ever finish it here.
  *
- * All or nothing: every line is read, parsed and its parts validated (SPEC R2) before anything is
+ * All or nothing: every line is read, parsed and validated (its parts per SPEC R2; its title,
+ * metadata and error text per R30: no NUL character, nesting at most 64 levels) before anything is
  * written, and a write that still fails (a message id taken, say) deletes the thread it created,
  * so a failed import leaves no thread behind (issue 7). Each message goes through
  * `importMessage`, so it passes the same validation as a posted or streamed message.
  *
  * @returns the new thread and the number of messages imported.
- * @throws ThreadlineError `bad_request` for a malformed line or a message with a bad part (naming
- *   the line number, and the part's index: `import line 3: parts[2]: unknown part type "banana"`;
- *   `details: { line, partIndex? }`), `conflict` when the thread or a message id already exists.
+ * @throws ThreadlineError `bad_request` for a malformed line, a message with a bad part or a
+ *   field the database would refuse (naming the line number, and the part's index or the field:
+ *   `import line 3: parts[2]: unknown part type "banana"`, `import line 1: metadata contains a NUL
+ *   character`; `details: { line, partIndex?, field? }`), `conflict` when the thread or a message id already exists.
  */
 export async function importThreadJsonl(
   workspace: ThreadlineWorkspace,
@@ -76,13 +78,15 @@ async function readImport(
     const line = parseLine(raw, lineNumber);
     if (line.type === "thread") {
       if (thread) throw malformed(lineNumber, "a second thread line");
+      const { title, metadata } = line.thread;
+      await atLine(lineNumber, async () => checkThreadInput({ title, metadata }));
       thread = line.thread;
       continue;
     }
     if (!thread) throw malformed(lineNumber, "a message before the thread line");
     const { message } = line;
     // Validated as exported (a streaming one before finalizing), then imported finished.
-    await atLine(lineNumber, async () => validateMessageParts(message.parts));
+    await atLine(lineNumber, async () => checkMessageInput(message));
     messages.push({ message: asFinished(message), lineNumber });
   }
   if (!thread) throw new ThreadlineError("bad_request", "the import has no thread line");

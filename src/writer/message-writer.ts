@@ -2,7 +2,9 @@ import { ThreadlineError } from "../errors.js";
 import { parseChunk } from "../message/chunk-schema.js";
 import { classifyChunk } from "../message/finalize.js";
 import { createFoldState, type FoldState, foldChunk } from "../message/fold.js";
+import { assertStorable } from "../message/json-input.js";
 import type { FinishReason, UIMessage, UIMessageChunk } from "../message/types.js";
+import { validateMessageParts } from "../message/validate-message-parts.js";
 import { chunkTooLarge, messageTooLarge } from "../protocol/limits.js";
 import type { StoredMessage } from "../protocol/resources.js";
 import type { CoalescingWriter } from "./coalescing-writer.js";
@@ -124,13 +126,18 @@ export class MessageWriter<MESSAGE extends UIMessage = UIMessage> {
    * Replaces the whole message (crush-style full snapshot). Growing text is coalesced; a changed
    * structure (a part added, a state changed) is written before this returns (R4). Chunks written
    * afterwards start from no open part.
-   * @throws ThreadlineError `bad_request` when `message.parts` is not an array; `message_finalized`.
+   * @throws ThreadlineError `bad_request` when `message.parts` is not an array, for a part the
+   *   AI SDK would not accept (`parts[2]: unknown part type "banana"`, R2), or for what the
+   *   database would refuse (R30: `parts[0]: contains a NUL character`, `metadata exceeds the
+   *   nesting depth limit of 64`) — the message is then left as it was; `message_finalized`.
    */
   async update(message: Pick<MESSAGE, "parts" | "metadata">): Promise<void> {
     this.ensureOpen();
     if (!Array.isArray(message.parts)) {
       throw new ThreadlineError("bad_request", "update(message): message.parts must be an array");
     }
+    validateMessageParts(message.parts);
+    assertStorable("metadata", message.metadata);
     const previous = this.pending.fold.message;
     const replacement: UIMessage = {
       id: this.id,
@@ -145,20 +152,36 @@ export class MessageWriter<MESSAGE extends UIMessage = UIMessage> {
     await this.engine.accepted(this.pending, bytes, isStructuralUpdate(previous, replacement));
   }
 
-  /** Finishes the message `completed` (writes a `finish` chunk). */
-  finish(
+  /**
+   * Finishes the message `completed` (writes a `finish` chunk).
+   * @throws ThreadlineError `bad_request` when `messageMetadata` holds a NUL character or nests
+   *   past 64 levels (R30), the message left streaming so a valid `finish` can follow; else as
+   *   {@link write}.
+   */
+  async finish(
     options: { finishReason?: FinishReason; messageMetadata?: MESSAGE["metadata"] } = {},
   ): Promise<void> {
+    assertStorable("messageMetadata", options.messageMetadata);
     return this.write({ type: "finish", ...options } as UIMessageChunk);
   }
 
-  /** Finalizes the message `error` with `errorText`, keeping its partial parts (R16). */
-  fail(errorText: string): Promise<void> {
+  /**
+   * Finalizes the message `error` with `errorText`, keeping its partial parts (R16).
+   * @throws ThreadlineError `bad_request` when `errorText` holds a NUL character (R30), the
+   *   message left streaming; else as {@link write}.
+   */
+  async fail(errorText: string): Promise<void> {
+    assertStorable("errorText", errorText);
     return this.write({ type: "error", errorText });
   }
 
-  /** Finalizes the message `aborted`, keeping its partial parts (R16). */
-  abort(reason?: string): Promise<void> {
+  /**
+   * Finalizes the message `aborted`, keeping its partial parts (R16).
+   * @throws ThreadlineError `bad_request` when `reason` holds a NUL character (R30), the message
+   *   left streaming; else as {@link write}.
+   */
+  async abort(reason?: string): Promise<void> {
+    assertStorable("reason", reason);
     return this.write({
       type: "abort",
       ...(reason === undefined ? {} : { reason }),

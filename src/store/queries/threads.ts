@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { ThreadlineError } from "../../errors.js";
+import { hasNul } from "../../message/json-input.js";
 import type { ThreadEvent } from "../../protocol/events.js";
 import type { Thread } from "../../protocol/resources.js";
 import { toJson, toThread } from "../mappers.js";
@@ -163,7 +164,8 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
   const text = Buffer.from(cursor, "base64url").toString();
   const colon = text.indexOf(":");
   const createdAt = Number(text.slice(0, colon));
-  if (colon < 1 || !Number.isSafeInteger(createdAt)) {
+  // A NUL in the decoded id would reach PostgreSQL, which refuses it (R30).
+  if (colon < 1 || !Number.isSafeInteger(createdAt) || hasNul(text)) {
     throw new ThreadlineError("bad_request", `malformed cursor ${JSON.stringify(cursor)}`);
   }
   return { createdAt, id: text.slice(colon + 1) };
