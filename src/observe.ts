@@ -14,6 +14,8 @@ export interface ThreadlineEventMap {
   };
   /** A writer transaction failed; its writes stay buffered and are retried after `retryInMs` (R6). */
   "writer:error": { error: unknown; writes: number; attempt: number; retryInMs: number };
+  /** A message's changes were refused by the database twice, alone: it ended `error` (R30). */
+  "writer:poisoned": { workspaceId: string; messageId: string; error: unknown };
   /** A write matched no streaming row: the message was finalized elsewhere or deleted (R8, R15). */
   "writer:rejected": { workspaceId: string; messageId: string; reason: "finalized" | "missing" };
   /** A subscriber queue was full: `lossy` for a delta, `reliable` after the bounded wait (R12). */

@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
 import { isThreadlineError, ThreadlineError } from "../errors.js";
 import { ERROR_STATUS, type ErrorCode } from "../protocol/error-codes.js";
+import { isTransientStoreError } from "../store/transient-errors.js";
 
 /** Receives errors the server could not map to a client error (they answer 500 `internal`). */
 export type UnexpectedErrorLogger = (
@@ -19,8 +20,9 @@ export const logToConsole: UnexpectedErrorLogger = (error, { method, path }) => 
 /**
  * Converts anything thrown by a route into the {@link ThreadlineError} it answers with (SPEC §3,
  * STYLE habit 8): ThreadlineErrors as they are; a zod error, a JSON `SyntaxError` or an
- * `HTTPException` become the matching 4xx; anything else is `internal`, with a generic message so
- * no internals leak.
+ * `HTTPException` become the matching 4xx; a transient database error (connection lost, server
+ * restarting, disk full) is `unavailable` (503); anything else is `internal`, with a generic
+ * message so no internals leak.
  */
 export function toThreadlineError(error: unknown): ThreadlineError {
   if (isThreadlineError(error)) return error;
@@ -37,20 +39,31 @@ export function toThreadlineError(error: unknown): ThreadlineError {
       cause: error,
     });
   }
+  if (isTransientStoreError(error)) {
+    // A connection lost, a server restarting, a full disk: the request may succeed later (R30).
+    return new ThreadlineError("unavailable", "the database is unavailable; retry later", {
+      cause: error,
+    });
+  }
   return new ThreadlineError("internal", "internal server error", { cause: error });
 }
+
+/** Seconds a client is asked to wait (`Retry-After`) before retrying a 503 (R30). */
+export const RETRY_AFTER_SECONDS = 1;
 
 /**
  * The app's one error handler (Hono `onError`): answers `{ "error": { "code", "message" } }` with
  * the code's status (SPEC §3). Server-side failures (5xx) are logged. A 413 `too_large` answers
  * `Connection: close` (R30): the client may still be sending the body it refuses, so the
- * connection is not reused and the client's next request goes on a fresh one.
+ * connection is not reused and the client's next request goes on a fresh one. A 503 (`unavailable`,
+ * `closed`) carries `Retry-After`.
  */
 export function errorHandler(log: UnexpectedErrorLogger) {
   return function handleError(error: unknown, c: Context): Response {
     const mapped = toThreadlineError(error);
     if (mapped.status >= 500) log(error, { method: c.req.method, path: c.req.path });
     if (mapped.code === "too_large") c.header("Connection", "close");
+    if (mapped.status === 503) c.header("Retry-After", String(RETRY_AFTER_SECONDS));
     return errorResponse(c, mapped);
   };
 }

@@ -27,6 +27,11 @@ export const ERROR_STATUS = {
   schema_too_new: 500,
   /** The Threadline instance was closed. */
   closed: 503,
+  /**
+   * The database has been failing every commit for a while, or an outage buffered too much:
+   * retry later (`Retry-After`); what was accepted before is kept (R30).
+   */
+  unavailable: 503,
   /** An unexpected storage or internal failure. */
   internal: 500,
 } as const;

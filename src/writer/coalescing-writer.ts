@@ -6,6 +6,7 @@ import type { EventHub } from "../observe.js";
 import { type MessageLimits, resolveMessageLimits } from "../protocol/limits.js";
 import type { StoredMessage } from "../protocol/resources.js";
 import type { MessageWrite, Store, WriteOutcome } from "../store/store.js";
+import { isTransientStoreError } from "../store/transient-errors.js";
 import { isBodyRewriteDue } from "./body-policy.js";
 import { MessageWriter } from "./message-writer.js";
 import { PendingMessage } from "./pending-message.js";
@@ -26,6 +27,26 @@ export interface WriterOptions {
    * chunks (default 64 MiB). See `protocol/limits.ts`.
    */
   limits?: Partial<MessageLimits>;
+  /**
+   * How long producers wait on a commit while the database is unavailable (every commit fails)
+   * before their calls are refused with ThreadlineError `unavailable` (HTTP 503), in ms (default
+   * 10 000). What was accepted stays buffered and is written once the database is back (R6, R30).
+   */
+  unavailableAfterMs?: number;
+  /**
+   * Uncommitted bytes, over all messages, past which new changes are refused with `unavailable`
+   * while the database is unavailable (default 64 MiB): the bound on what an outage buffers.
+   */
+  maxBufferedBytes?: number;
+}
+
+/** A change the database refused this many times in a commit of its own is poison (R30). */
+const POISON_STRIKES = 2;
+
+/** A write that could not be committed, with its error. */
+interface FailedWrite {
+  taken: Taken;
+  error: unknown;
 }
 
 type CommitMode = "urgent" | "all";
@@ -67,11 +88,15 @@ export class CoalescingWriter {
   /** When the last tick's commit started (ticks are at least a window apart). */
   private lastTickAt = Number.NEGATIVE_INFINITY;
   private failures = 0;
+  /** Since when every commit fails for a reason of the database's, not of the data (an outage). */
+  private outageSince: number | undefined;
   private closing = false;
   readonly windowMs: number;
   readonly leaseTtlMs: number;
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
+  private readonly unavailableAfterMs: number;
+  private readonly maxBufferedBytes: number;
   /** The chunk and message size limits of every message this writer takes (R2). */
   readonly limits: MessageLimits;
 
@@ -88,6 +113,8 @@ export class CoalescingWriter {
     this.retryInitialMs = options.retryInitialMs ?? 50;
     this.retryMaxMs = options.retryMaxMs ?? 5_000;
     this.limits = resolveMessageLimits(options.limits);
+    this.unavailableAfterMs = options.unavailableAfterMs ?? 10_000;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
   }
 
   /** Starts buffering changes for a freshly created streaming message (R14). */
@@ -113,6 +140,31 @@ export class CoalescingWriter {
   /** Number of messages with buffered or in-flight state (a gauge for metrics). */
   get pendingCount(): number {
     return this.pending.size;
+  }
+
+  /**
+   * Refuses a new non-terminal change while the database has been unavailable for longer than
+   * `unavailableAfterMs`, or while an outage has buffered more than `maxBufferedBytes` (R30:
+   * bounded buffers, backpressure). Terminal changes are always taken: they are small, and ending
+   * a message must stay possible.
+   * @throws ThreadlineError `unavailable` (HTTP 503).
+   */
+  refuseWhenUnavailable(terminal: boolean): void {
+    if (this.outageSince === undefined || terminal) return;
+    const outageMs = this.clock.now() - this.outageSince;
+    if (outageMs >= this.unavailableAfterMs) {
+      throw unavailable(`for ${Math.round(outageMs / 1000)} s`);
+    }
+    let buffered = 0;
+    for (const p of this.pending.values()) buffered += p.pendingBytes;
+    if (buffered > this.maxBufferedBytes) {
+      throw unavailable(`and ${buffered} bytes wait to be written`);
+    }
+  }
+
+  /** True while every commit fails for a reason of the database's (an outage, R6). */
+  get unavailable(): boolean {
+    return this.outageSince !== undefined;
   }
 
   /**
@@ -283,13 +335,51 @@ export class CoalescingWriter {
     this.chain = this.chain.then(() => this.commit(mode));
   }
 
+  /**
+   * Writes the dirty messages (every one, or the urgent ones): in one transaction (R5), except
+   * messages whose last write the database refused (poison suspects), which go alone. A failed
+   * transaction is split in halves until the writes that fail stand alone, so every other write
+   * still commits in this round (R30); see {@link handleFailures} for what happens to those.
+   */
   private async commit(mode: CommitMode): Promise<void> {
     const batch = [...this.pending.values()].filter(
       (p) => p.dirty && !p.closed && (mode === "all" || p.urgent),
     );
     if (batch.length === 0) return;
     const now = this.clock.now();
-    const taken = batch.map((p) => this.take(p, now));
+    const round = { committed: 0, failed: [] as FailedWrite[] };
+    const healthy = batch.filter((p) => p.strikes === 0);
+    if (healthy.length > 0) {
+      await this.commitIsolating(
+        healthy.map((p) => this.take(p, now)),
+        now,
+        mode,
+        round,
+      );
+    }
+    for (const suspect of batch.filter((p) => p.strikes > 0)) {
+      await this.commitIsolating([this.take(suspect, now)], now, mode, round);
+    }
+    if (round.failed.length > 0) {
+      await this.handleFailures(round.failed, round.committed > 0, now);
+      return;
+    }
+    if ([...this.pending.values()].some((p) => p.urgent && p.dirty)) this.requestUrgentCommit();
+    this.scheduleTick();
+  }
+
+  /**
+   * Commits `taken` in one transaction; when that fails with an error of the data (not of the
+   * database's state), commits each half the same way, so one refused write never holds back the
+   * others (R30). Collects the writes that failed on their own, or every write of a transaction
+   * that failed for a transient reason (an outage: splitting would not help), into `round.failed`.
+   */
+  private async commitIsolating(
+    taken: Taken[],
+    now: number,
+    mode: CommitMode,
+    round: { committed: number; failed: FailedWrite[] },
+  ): Promise<void> {
     const started = performance.now();
     let outcomes: WriteOutcome[];
     try {
@@ -298,14 +388,18 @@ export class CoalescingWriter {
         now,
       );
     } catch (error) {
-      for (const t of taken) {
-        t.restore();
-        t.pending.failed(error);
+      if (taken.length === 1 || isTransientStoreError(error)) {
+        for (const t of taken) round.failed.push({ taken: t, error });
+        return;
       }
-      this.scheduleRetry(error, taken.length);
+      const half = Math.ceil(taken.length / 2);
+      await this.commitIsolating(taken.slice(0, half), now, mode, round);
+      await this.commitIsolating(taken.slice(half), now, mode, round);
       return;
     }
     this.failures = 0;
+    this.outageSince = undefined;
+    round.committed += taken.length;
     let events = 0;
     outcomes.forEach((outcome, i) => {
       const t = taken[i];
@@ -320,8 +414,96 @@ export class CoalescingWriter {
       durationMs: performance.now() - started,
       urgent: mode === "urgent",
     });
+  }
+
+  /**
+   * Puts failed writes back in front of newer changes (R6) and decides what their failure means:
+   *
+   * - an outage — a transient error (connection lost, server restarting, disk full, lock busy), or
+   *   nothing committed this round and the database does not answer a ping: every change stays
+   *   buffered and is retried with backoff; producers waiting on a commit keep waiting
+   *   (backpressure) until the outage has lasted `unavailableAfterMs`, then get `unavailable`;
+   * - otherwise the database refused these writes' data: each such message becomes a poison
+   *   suspect, retried alone; refused again, it is poison and its message ends `error` from what
+   *   was already committed (R30, {@link failPoisoned}).
+   */
+  private async handleFailures(
+    failed: FailedWrite[],
+    committedSome: boolean,
+    now: number,
+  ): Promise<void> {
+    for (const { taken } of failed) taken.restore();
+    const first = failed[0]?.error;
+    const outage =
+      failed.some((f) => isTransientStoreError(f.error)) ||
+      (!committedSome && !(await this.databaseAnswers()));
+    if (outage) {
+      this.outageSince ??= now;
+      if (now - this.outageSince >= this.unavailableAfterMs) {
+        const error = unavailable(`for ${Math.round((now - this.outageSince) / 1000)} s`, first);
+        for (const p of this.pending.values()) p.failed(error);
+      }
+      this.scheduleRetry(first, failed.length);
+      return;
+    }
+    this.outageSince = undefined;
+    for (const { taken, error } of failed) {
+      const p = taken.pending;
+      p.strikes += 1;
+      if (p.strikes >= POISON_STRIKES) {
+        await this.failPoisoned(p, error, now);
+        continue;
+      }
+      this.hub.emit("writer:error", { error, writes: 1, attempt: p.strikes, retryInMs: 0 });
+      p.urgent = true; // its one retry, alone, at once
+    }
     if ([...this.pending.values()].some((p) => p.urgent && p.dirty)) this.requestUrgentCommit();
     this.scheduleTick();
+  }
+
+  /** True when the database answers a trivial query (so a failed write was refused for its data). */
+  private async databaseAnswers(): Promise<boolean> {
+    try {
+      await this.store.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Ends a message whose changes the database refused twice, alone (R30): finalizes it `error`
+   * from what was already committed (its refused changes are dropped), publishes that, rejects its
+   * waiting producer with `chunk_rejected` and aborts its signal (R28). When even that write
+   * fails, the message stays a suspect and the next commit tries again.
+   */
+  private async failPoisoned(p: PendingMessage, error: unknown, now: number): Promise<void> {
+    const reason = `the database refused this message's data: ${describeError(error)}`;
+    let event: Awaited<ReturnType<Store["failMessage"]>>;
+    try {
+      event = await this.store.failMessage(p.workspaceId, p.id, now, reason);
+    } catch (failError) {
+      this.hub.emit("writer:error", {
+        error: failError,
+        writes: 1,
+        attempt: p.strikes,
+        retryInMs: 0,
+      });
+      return;
+    }
+    this.pending.delete(keyOf(p.workspaceId, p.id));
+    p.closed = "finalized";
+    if (event?.type === "message.finished") {
+      p.stored = event.data.message;
+      void this.broker.publishReliable(p.workspaceId, event);
+    }
+    const rejected = new ThreadlineError(
+      "chunk_rejected",
+      `message ${p.id} could not be stored and ended with status error: ${reason}`,
+    );
+    p.failed(rejected);
+    p.requestStop(rejected.message);
+    this.hub.emit("writer:poisoned", { workspaceId: p.workspaceId, messageId: p.id, error });
   }
 
   /** Moves a message's uncommitted changes into a write, remembering how to put them back. */
@@ -410,6 +592,7 @@ export class CoalescingWriter {
       });
       return;
     }
+    p.strikes = 0;
     const { event } = outcome;
     p.stored = { ...p.stored, revision: event.revision ?? p.stored.revision, updatedAt: now };
     if (t.bodyBytes !== undefined) {
@@ -466,6 +649,20 @@ export class CoalescingWriter {
       this.hub.emit("lifecycle:error", { task: "lease-renewal", error });
     }
   }
+}
+
+/** ThreadlineError `unavailable`: the database has been failing every commit (R30). */
+function unavailable(detail: string, cause?: unknown): ThreadlineError {
+  const why = cause === undefined ? "" : ` (${describeError(cause)})`;
+  return new ThreadlineError(
+    "unavailable",
+    `the database is unavailable ${detail}${why}; what was accepted is kept and written when it is back, retry later`,
+  );
+}
+
+/** An error's message, for error texts. */
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function keyOf(workspaceId: string, messageId: string): string {

@@ -74,11 +74,16 @@ export class MessageWriter<MESSAGE extends UIMessage = UIMessage> {
    *   `too_large` (the chunk over `limits.maxChunkBytes`, or taking the message past
    *   `limits.maxMessageBytes`; `details: { chunkIndex, limitBytes }`) — the message is then
    *   finalized `error`, keeping every chunk accepted before (R2); `message_finalized` after a
-   *   terminal state; `closed` once its Threadline closed (R31); any storage error of a structural
-   *   commit (R4).
+   *   terminal state; `closed` once its Threadline closed (R31); `unavailable` when the database
+   *   has been failing every commit for a while or an outage buffered too much, the chunk not
+   *   taken (R30); `chunk_rejected` when the database refused this message's data twice and the
+   *   message ended `error` (R30).
    */
   async write(chunk: UIMessageChunk): Promise<void> {
     this.ensureOpen();
+    this.engine.refuseWhenUnavailable(
+      TERMINAL_TYPES.has((chunk as { type?: unknown } | null)?.type),
+    );
     const index = this.pending.chunkCount;
     let next: FoldState;
     let parsed: UIMessageChunk;
@@ -263,3 +268,6 @@ function withChunkIndex(error: unknown, index: number): ThreadlineError {
     details: { chunkIndex: index },
   });
 }
+
+/** Chunk types that end a message: always taken, even during a database outage (R30). */
+const TERMINAL_TYPES: ReadonlySet<unknown> = new Set(["finish", "error", "abort"]);

@@ -46,6 +46,11 @@ export class PendingMessage {
   chunkCount = 0;
   /** Bytes of the non-terminal chunks accepted so far: what `limits.maxMessageBytes` caps (R2). */
   chunkBytes = 0;
+  /**
+   * Commits of this message alone that the database refused for its data, in a row (R30): above
+   * zero it is a poison suspect, committed apart from the others; at two its message fails.
+   */
+  strikes = 0;
   deltaBytesSinceBody = 0;
   lastBodyBytes = 0;
   lastBodyAt: number;

@@ -52,6 +52,13 @@ function holdNextCommit() {
   };
 }
 
+/** What a PostgreSQL restart looks like to a writer: a transient error (SQLSTATE 57P01), an outage. */
+function outageError(): Error {
+  return Object.assign(new Error("terminating connection due to administrator command"), {
+    code: "57P01",
+  });
+}
+
 for (const backend of BACKENDS) {
   describe(`writes in flight, failures and retries [${backend.name}]`, () => {
     async function setup(
@@ -135,12 +142,12 @@ for (const backend of BACKENDS) {
       for (const w of writers) expect(textOf(w.message)).toBe("x".repeat(30));
     });
 
-    it("R6: a failed commit keeps the changes buffered, reports the error and retries with backoff", async () => {
+    it("R6, R30: during an outage a structural write waits (backpressure) while the changes stay buffered and are retried with backoff", async () => {
       let failuresLeft = 3;
       const { threadline, clock } = await setup(async (writes) => {
         if (writes.some((w) => w.kind === "stream") && failuresLeft > 0) {
           failuresLeft -= 1;
-          throw new Error("database unavailable");
+          throw outageError();
         }
       });
       const errors: { attempt: number; retryInMs: number }[] = [];
@@ -149,19 +156,22 @@ for (const backend of BACKENDS) {
       );
       const thread = await threadline.threads.create();
       const writer = await threadline.writers.open(thread.id);
-      // R4: the structural write's error reaches the caller…
-      await expect(writer.write({ type: "text-start", id: "t" })).rejects.toThrow(
-        "database unavailable",
-      );
+      let started = false;
+      const structural = writer
+        .write({ type: "text-start", id: "t" })
+        .then(() => {
+          started = true;
+        });
       await writer.write({ type: "text-delta", id: "t", delta: "survives" });
-      // …and the background retries back off 50, 100, 200 ms, then succeed.
-      for (let i = 0; i < 40; i++) {
-        clock.advance(10);
-        await threadline.idle();
-      }
+      await threadline.idle();
+      expect(started).toBe(false); // R4: it returns only once committed
+      // The background retries back off 50, 100, 200 ms, then succeed and release the write.
+      await drive(clock, structural);
       expect(errors.map((e) => e.retryInMs)).toEqual([50, 100, 200]);
+      await drive(clock, writer.flush());
       const stored = await threadline.store.getMessage("default", writer.id);
       expect(stored?.parts).toMatchObject([{ type: "text", text: "survives" }]);
+      expect(stored?.status).toBe("streaming"); // an outage never fails a message
       // Nothing was logged twice or out of order.
       const deltas = (await logOf(threadline.store, "default", thread.id)).filter(
         (e) => e.type === "message.delta",
@@ -171,20 +181,31 @@ for (const backend of BACKENDS) {
       ).toEqual(["text-start", "text-delta"]);
     });
 
-    it("R7: flushAll keeps going past a failure and rejects with the first error", async () => {
+    it("R7, R30: flushAll waits out an outage up to the bound, then rejects `unavailable`; the buffered change is written once the database is back", async () => {
       let fail = false;
-      const { threadline } = await setup(async () => {
-        if (fail) throw new Error("disk full");
+      const { threadline, clock } = await setup(async () => {
+        if (fail) throw outageError();
       }, 3_600_000);
       const thread = await threadline.threads.create();
       const writer = await threadline.writers.open(thread.id);
       await writer.write({ type: "text-start", id: "t" });
       await writer.write({ type: "text-delta", id: "t", delta: "x" });
       fail = true;
-      await expect(threadline.flushAll()).rejects.toThrow("disk full");
+      const flushed = threadline.flushAll().then(
+        () => "resolved",
+        (error: unknown) => error,
+      );
+      const error = await drive(clock, flushed, 500, 10_000);
+      expect(error).toMatchObject({ code: "unavailable" });
+      expect((error as Error).message).toContain("terminating connection due to administrator");
+      // Past the bound, new chunks are refused at once (503), terminal ones still taken.
+      await expect(writer.write({ type: "text-delta", id: "t", delta: "y" })).rejects.toMatchObject({
+        code: "unavailable",
+      });
       fail = false;
-      await threadline.flushAll();
+      await drive(clock, threadline.flushAll(), 500, 10_000);
       expect(textOf((await threadline.store.getMessage("default", writer.id))!)).toBe("x");
+      await writer.write({ type: "text-delta", id: "t", delta: "z" }); // accepted again
     });
 
     it("R12 (crush): structural changes are published with the bounded wait, not lossy", async () => {
