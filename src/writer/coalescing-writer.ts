@@ -451,7 +451,7 @@ export class CoalescingWriter {
       const p = taken.pending;
       p.strikes += 1;
       if (p.strikes >= POISON_STRIKES) {
-        await this.failPoisoned(p, error, now);
+        if (!(await this.failPoisoned(p, error, now))) this.scheduleRetry(error, 1);
         continue;
       }
       this.hub.emit("writer:error", { error, writes: 1, attempt: p.strikes, retryInMs: 0 });
@@ -475,9 +475,10 @@ export class CoalescingWriter {
    * Ends a message whose changes the database refused twice, alone (R30): finalizes it `error`
    * from what was already committed (its refused changes are dropped), publishes that, rejects its
    * waiting producer with `chunk_rejected` and aborts its signal (R28). When even that write
-   * fails, the message stays a suspect and the next commit tries again.
+   * fails, the message stays a suspect and a retry with backoff tries again.
+   * @returns false when the finalizing write failed.
    */
-  private async failPoisoned(p: PendingMessage, error: unknown, now: number): Promise<void> {
+  private async failPoisoned(p: PendingMessage, error: unknown, now: number): Promise<boolean> {
     const reason = `the database refused this message's data: ${describeError(error)}`;
     let event: Awaited<ReturnType<Store["failMessage"]>>;
     try {
@@ -489,7 +490,7 @@ export class CoalescingWriter {
         attempt: p.strikes,
         retryInMs: 0,
       });
-      return;
+      return false;
     }
     this.pending.delete(keyOf(p.workspaceId, p.id));
     p.closed = "finalized";
@@ -504,6 +505,7 @@ export class CoalescingWriter {
     p.failed(rejected);
     p.requestStop(rejected.message);
     this.hub.emit("writer:poisoned", { workspaceId: p.workspaceId, messageId: p.id, error });
+    return true;
   }
 
   /** Moves a message's uncommitted changes into a write, remembering how to put them back. */
