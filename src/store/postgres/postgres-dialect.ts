@@ -4,6 +4,9 @@ import type { Database } from "../schema.js";
 
 const INT8_OID = 20;
 
+/** Longest wait for a new connection before the attempt fails as an outage (R30). */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 /** Connection settings of the PostgreSQL backend. */
 export interface PostgresSettings {
   /** A `postgres://` connection string. */
@@ -22,6 +25,8 @@ export function poolConfig(settings: PostgresSettings): pg.PoolConfig {
   return {
     connectionString: settings.connectionString,
     max: settings.maxConnections ?? 10,
+    // A server that is down refuses at once; one that does not answer must not hang a commit.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     ...(settings.schema ? { options: `-c search_path=${settings.schema}` } : {}),
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
@@ -38,5 +43,12 @@ export function openPostgresKysely(settings: PostgresSettings): {
   pool: pg.Pool;
 } {
   const pool = new pg.Pool(poolConfig(settings));
+  // An idle connection that dies (server restarted, connection terminated) is dropped by the pool
+  // and reported here; without a listener that report would crash the process. Queries on a dead
+  // connection fail through their own promise, and the next one opens a fresh connection (R30).
+  pool.on("error", () => {});
+  // The same for a connection that dies while checked out between two statements of a
+  // transaction: its next statement fails, which is where the failure is handled.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
 }
