@@ -6,7 +6,7 @@ import type { MessageWrite } from "../../src/store/store.js";
 import type { MessageWriter } from "../../src/writer/message-writer.js";
 import { BACKENDS, openThreadline } from "../support/backends.js";
 import { DATABASE_URL } from "../support/database-url.js";
-import { logOf, textOf } from "../support/helpers.js";
+import { logOf, take, textOf } from "../support/helpers.js";
 
 /** What the database refuses in these tests: any event whose payload holds this marker. */
 const MARKER = "POISON";
@@ -90,6 +90,17 @@ for (const backend of BACKENDS) {
             delta: writer === victim.writer ? `bad ${MARKER}` : "next",
           });
         }
+        // R10: viewers of every thread, from the committed head on.
+        const viewers = await Promise.all(
+          streams.map(async ({ workspaceId, writer }) => {
+            const stored = await threadline.store.getMessage(workspaceId, writer.id);
+            const head = (await threadline.workspace(workspaceId).threads.get(stored!.threadId))!;
+            return threadline
+              .workspace(workspaceId)
+              .subscribe(head.id, { after: head.headSeq })
+              [Symbol.asyncIterator]();
+          }),
+        );
         const failure = victim.writer.flush().then(
           () => undefined,
           (error: unknown) => error,
@@ -125,6 +136,23 @@ for (const backend of BACKENDS) {
         for (const { writer } of streams.filter((s) => s.writer !== victim.writer)) {
           await writer.write({ type: "text-end", id: "t" });
           await writer.finish();
+        }
+        // R10: the refused transaction published nothing; each viewer got its thread's committed
+        // events once, in seq order: the others' delta then their text-end, the victim's end.
+        for (const [i, viewer] of viewers.entries()) {
+          const isVictim = streams[i]!.writer === victim.writer;
+          const events = await take(viewer, isVictim ? 1 : 2);
+          expect(events[0]).toMatchObject(
+            isVictim
+              ? { type: "message.finished", data: { message: { status: "error" } } }
+              : { type: "message.delta", data: { chunks: [{ delta: "next" }] } },
+          );
+          if (!isVictim) {
+            const [first, second] = events as { seq: number }[];
+            expect(second!.seq).toBe(first!.seq + 1);
+            expect(events[1]).toMatchObject({ data: { chunks: [{ type: "text-end" }] } });
+          }
+          await viewer.return?.();
         }
       });
     }
