@@ -4,7 +4,7 @@
  * R30). The HTTP layer checks its bodies first, with the same limits; these cover direct callers.
  */
 import { ThreadlineError } from "./errors.js";
-import { assertStorable } from "./message/json-input.js";
+import { assertStorable, assertStorableText } from "./message/json-input.js";
 import { validateMessageParts } from "./message/validate-message-parts.js";
 
 /** Longest thread or message id, in characters. */
@@ -12,7 +12,7 @@ export const MAX_ID_LENGTH = 200;
 
 /**
  * Checks an id a caller chose for a new thread or message: a non-empty string of at most 200
- * characters without a NUL character (R30).
+ * characters without a NUL character or an unpaired surrogate (R30: stored as given).
  *
  * @param what - its name in the message (`thread id`, `message id`).
  * @throws ThreadlineError `bad_request` (`thread id must be a non-empty string of at most 200
@@ -29,7 +29,7 @@ export function checkId(id: unknown, what: string): asserts id is string {
       `${what} must be a non-empty string of at most ${MAX_ID_LENGTH} characters`,
     );
   }
-  assertStorable(what, id);
+  assertStorableText(what, id);
 }
 
 /**
@@ -53,7 +53,7 @@ export function checkThreadInput(input: {
   if (input.title !== undefined && input.title !== null && typeof input.title !== "string") {
     throw new ThreadlineError("bad_request", "title must be a string or null");
   }
-  assertStorable("title", input.title);
+  assertStorableText("title", input.title);
   assertStorable("metadata", input.metadata);
 }
 
@@ -87,5 +87,5 @@ export function checkMessageInput(input: {
   }
   validateMessageParts(input.parts);
   assertStorable("metadata", input.metadata);
-  assertStorable("errorText", input.errorText);
+  assertStorableText("errorText", input.errorText);
 }

@@ -1,5 +1,5 @@
 import { ThreadlineError } from "../errors.js";
-import { assertStorable } from "../message/json-input.js";
+import { assertStorable, assertStorableText } from "../message/json-input.js";
 import type { RunOptions } from "../protocol/runs.js";
 
 /** Longest idempotency key (R21), as for ids. */
@@ -10,7 +10,7 @@ export const MAX_RUN_OPTIONS_BYTES = 16 * 1024;
 
 /**
  * Checks an idempotency key (R21): a non-empty string of at most 200 characters, without a NUL
- * character (R30: PostgreSQL refuses it).
+ * character (R30: PostgreSQL refuses it) or an unpaired surrogate (stored altered).
  * @throws ThreadlineError `bad_request` (`idempotency key contains a NUL character`).
  */
 export function checkIdempotencyKey(key: unknown): asserts key is string {
@@ -20,7 +20,7 @@ export function checkIdempotencyKey(key: unknown): asserts key is string {
       `an idempotency key must be a non-empty string of at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
     );
   }
-  assertStorable("idempotency key", key);
+  assertStorableText("idempotency key", key);
 }
 
 /**

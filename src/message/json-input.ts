@@ -47,6 +47,21 @@ export function hasNul(text: string): boolean {
 /** The reason of a value refused for a NUL character (R30). */
 export const NUL_PROBLEM = "contains a NUL character";
 
+/** A UTF-16 surrogate that is not half of a pair (a paired one is one code point under `u`). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * True when `text` holds an unpaired UTF-16 surrogate (`"\ud800"`, which JSON may carry): a UTF-8
+ * text column cannot hold one, so SQLite and PostgreSQL would keep replacement characters instead
+ * and the stored id or title would differ from the one accepted (R30).
+ */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+/** The reason of a text value refused for an unpaired surrogate (R30). */
+export const LONE_SURROGATE_PROBLEM = "contains an unpaired UTF-16 surrogate (not Unicode text)";
+
 /**
  * Refuses, where it enters the library, a value the database would refuse (R30): JSON nested
  * deeper than {@link MAX_JSON_DEPTH} levels (which `JSON.stringify` could not serialize inside the
@@ -66,6 +81,31 @@ export const NUL_PROBLEM = "contains a NUL character";
  */
 export function assertStorable(field: string, value: unknown): void {
   const reason = jsonInputProblem(value);
+  if (reason === undefined) return;
+  throw new ThreadlineError("bad_request", `${field} ${reason}`, { details: { field, reason } });
+}
+
+/**
+ * {@link assertStorable} for a string kept in a text column (an id, a title, an idempotency key,
+ * an error text): also refuses an unpaired surrogate, which the column would store altered (R30).
+ * JSON values (parts, metadata) need no such check: they are serialized with `\uXXXX` escapes.
+ * Anything but a string passes (the caller checks types).
+ *
+ * @throws ThreadlineError `bad_request` (400) `<field> contains a NUL character` or `<field>
+ *   contains an unpaired UTF-16 surrogate (not Unicode text)`, with `details: { field, reason }`.
+ * @example
+ * ```ts
+ * assertStorableText("title", "Weekly sync"); // fine
+ * assertStorableText("title", "a\ud800"); // throws bad_request
+ * ```
+ */
+export function assertStorableText(field: string, value: unknown): void {
+  if (typeof value !== "string") return;
+  const reason = hasNul(value)
+    ? NUL_PROBLEM
+    : hasLoneSurrogate(value)
+      ? LONE_SURROGATE_PROBLEM
+      : undefined;
   if (reason === undefined) return;
   throw new ThreadlineError("bad_request", `${field} ${reason}`, { details: { field, reason } });
 }
