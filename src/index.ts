@@ -30,6 +30,12 @@ export type {
 } from "./inbound/inbound-options.js";
 export type { AppendOptions, AppendResult } from "./inbound/receive-message.js";
 export { RUN_NOTICE_TEXT } from "./inbound/run-notices.js";
+export {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_NODE_TIMEOUT_MS,
+  type NodeHeartbeatOptions,
+  type NodeTakeover,
+} from "./lifecycle/node-heartbeat.js";
 export * from "./message/index.js";
 export { EventHub, type Listener, type ThreadlineEventMap } from "./observe.js";
 export { ERROR_STATUS, type ErrorCode } from "./protocol/error-codes.js";
@@ -74,6 +80,12 @@ export type {
   RunTrigger,
   RunTriggerStatus,
 } from "./store/inbound-records.js";
+export type {
+  HeartbeatOutcome,
+  NodeIncarnation,
+  NodeRecord,
+  NodeTakeoverStep,
+} from "./store/node-records.js";
 export { openStore } from "./store/open-store.js";
 export type {
   BodySnapshot,

@@ -39,6 +39,28 @@ export interface ThreadlineEventMap {
   /** Leases of this node's streaming messages were renewed (R18). */
   "lifecycle:renewed": { count: number };
   /**
+   * This node took over a dead node (R31): `nodeId`'s heartbeat was `silentMs` old (past the node
+   * timeout), so its `count` streaming messages were finalized `aborted` and its row deleted.
+   */
+  "lifecycle:node-lost": { nodeId: string; count: number; silentMs: number };
+  /**
+   * This process started under a node id an earlier process used (R31): the `count` messages that
+   * one left streaming were finalized `aborted` at once. `previousHeartbeatAt` (ms) is the earlier
+   * process's last heartbeat, null when its row was already gone.
+   */
+  "lifecycle:node-restarted": {
+    nodeId: string;
+    count: number;
+    previousHeartbeatAt: number | null;
+  };
+  /**
+   * This node's heartbeat found its row gone or taken (R31): `rejoined` — another node had declared
+   * it dead and took over its streaming messages (they stay finalized; the node is known again);
+   * `superseded` — a newer process runs under the same node id (this one's beats write nothing and
+   * it takes no node over; two live processes must not share a node id). Emitted once per change.
+   */
+  "lifecycle:heartbeat-lost": { nodeId: string; outcome: "rejoined" | "superseded" };
+  /**
    * This node's notification connection was lost (R26): other nodes' commits go unheard until it is
    * restored. Emitted once per outage.
    */
@@ -48,7 +70,10 @@ export interface ThreadlineEventMap {
    * from the log (R12), so the outage costs its viewers at most the gap.
    */
   "lifecycle:listen-restored": { gapMs: number };
-  /** A background task (sweep, renewal, listener, run scheduler, purge) failed; it will run again. */
+  /**
+   * A background task (sweep, renewal, heartbeat, listener, run scheduler, purge) failed; it will
+   * run again.
+   */
   "lifecycle:error": { task: string; error: unknown };
   /** A processed idempotency key was sent again: the original message was answered (R21). */
   "inbound:replayed": { workspaceId: string; key: string; messageId: string };

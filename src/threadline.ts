@@ -13,12 +13,19 @@ import { RunScheduler } from "./inbound/run-scheduler.js";
 import { runTargets } from "./inbound/run-targets.js";
 import { LeaseSweeper } from "./lifecycle/lease-sweeper.js";
 import { Lifetime } from "./lifecycle/lifetime.js";
+import {
+  NodeHeartbeat,
+  type NodeHeartbeatOptions,
+  type NodeTakeover,
+  resolveNodeTiming,
+} from "./lifecycle/node-heartbeat.js";
 import { stopLocalWriter } from "./lifecycle/stop-message.js";
 import { assertStorable } from "./message/json-input.js";
 import type { UIMessage } from "./message/types.js";
 import { EventHub } from "./observe.js";
 import { SHUTDOWN_REASON } from "./protocol/events.js";
 import { type MessageLimits, resolveMessageLimits } from "./protocol/limits.js";
+import type { NodeRecord } from "./store/node-records.js";
 import { openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 import { ThreadlineWorkspace, type WorkspaceDeps } from "./workspace.js";
@@ -28,7 +35,11 @@ import { CoalescingWriter, type WriterOptions } from "./writer/coalescing-writer
 export const DEFAULT_WORKSPACE = "default";
 
 /** Options of {@link createThreadline}. */
-export interface ThreadlineOptions extends WriterOptions, BrokerOptions, InboundOptions {
+export interface ThreadlineOptions
+  extends WriterOptions,
+    BrokerOptions,
+    InboundOptions,
+    NodeHeartbeatOptions {
   /** `sqlite:PATH`, `sqlite::memory:` or `postgres://…` (SPEC §4 `--db`). */
   database: string;
   /**
@@ -50,7 +61,12 @@ export interface ThreadlineOptions extends WriterOptions, BrokerOptions, Inbound
    * default 5 000). Past it the stop answers `stopped: false`, and the lease runs out (R18).
    */
   stopTimeoutMs?: number;
-  /** This process's node id: writer-lease and run-trigger claim owner (default random per process). */
+  /**
+   * This process's node id: writer-lease and run-trigger claim owner, and its row in the node
+   * heartbeat table on PostgreSQL (default random per process). Give a stable one per node (e.g.
+   * `threadline serve --node-id`) so that a restart finalizes at once what its previous process left
+   * streaming (R31); two processes running at once must never share one.
+   */
   nodeId?: string;
   /** The clock for windows, leases and retries (default the system clock). */
   clock?: Clock;
@@ -81,6 +97,7 @@ export class Threadline<
     private readonly stopListening: () => Promise<void>,
     deps: WorkspaceDeps,
     private readonly inbound: { scheduler: RunScheduler; purger: RetentionPurger },
+    private readonly heartbeat: NodeHeartbeat,
   ) {
     super(DEFAULT_WORKSPACE, deps);
     this.views.set(DEFAULT_WORKSPACE, this);
@@ -132,11 +149,31 @@ export class Threadline<
 
   /**
    * How many messages the sweep at start finalized `aborted` (R18; on SQLite every message a
-   * previous process left `streaming`, R31).
+   * previous process left `streaming`; on PostgreSQL also those of this node id's previous process
+   * and of nodes already dead, R31).
    */
   get sweptAtStart(): number {
-    return this.sweeper.sweptAtStart;
+    return this.sweeper.sweptAtStart + this.heartbeat.finalizedAtStart;
   }
+
+  /**
+   * Node heartbeats and takeover (R31; PostgreSQL, where several nodes share the database — on
+   * SQLite there is nothing to do). This node beats every `heartbeatMs` by itself and takes over
+   * every node whose heartbeat is older than `nodeTimeoutMs`; these are for tests driving a fake
+   * clock, and for operators.
+   */
+  readonly nodes = {
+    /**
+     * Beats this node's heartbeat now, then takes over every dead node: finalizes its streaming
+     * messages `aborted` and deletes its row. @returns the takeovers made (empty on SQLite).
+     * @throws ThreadlineError `closed`.
+     */
+    check: (): Promise<NodeTakeover[]> => this.deps.lifetime.guard(() => this.heartbeat.check()),
+    /** Resolves once no heartbeat or takeover of this node is running. */
+    idle: (): Promise<void> => this.heartbeat.idle(),
+    /** The known nodes with their last heartbeat (ms), by node id. @throws ThreadlineError `closed`. */
+    list: (): Promise<NodeRecord[]> => this.deps.lifetime.guard(() => this.store.listNodes()),
+  };
 
   /**
    * Run triggers (R22–R25). The scheduler fires them by itself; these are for tests driving a
@@ -171,9 +208,9 @@ export class Threadline<
    * Graceful shutdown: flushes everything (R7), ends every message this process still writes
    * `aborted` with the reason {@link SHUTDOWN_REASON}, releasing its lease and aborting its
    * producer's `MessageWriter.signal` (R31), fires at once every pending run trigger this process
-   * armed (R23), stops background work, closes subscriptions and the store. From its first call,
-   * every public entry throws ThreadlineError `closed` (HTTP 503); calling it again returns the same
-   * promise.
+   * armed (R23), stops background work, deletes this node's heartbeat row (R31: nothing of it is
+   * left to take over), closes subscriptions and the store. From its first call, every public
+   * entry throws ThreadlineError `closed` (HTTP 503); calling it again returns the same promise.
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
@@ -184,6 +221,10 @@ export class Threadline<
       try {
         await this.writer.close(SHUTDOWN_REASON);
       } finally {
+        // The heartbeat goes on while the writers end their messages; after them, the row goes
+        // (kept if one is still streaming: another node then takes it over, R31).
+        await this.heartbeat.stop();
+        await this.heartbeat.leave();
         // After the writer: a run reads the thread with every assistant message flushed.
         await this.inbound.scheduler.drain();
         this.broker.closeAll();
@@ -201,8 +242,10 @@ export class Threadline<
 
 /**
  * Opens Threadline on a database, migrates it (R27), runs the first crash sweep (R18) and starts
- * the periodic one, starts the run scheduler (firing triggers that came due while it was down,
- * R23) and the retention purge (R25), and on PostgreSQL listens for other nodes' commits (R26).
+ * the periodic one, on PostgreSQL registers this node and starts its heartbeat (finalizing at once
+ * what this node id's previous process left streaming, and taking over dead nodes, R31), starts
+ * the run scheduler (firing triggers that came due while it was down, R23) and the retention purge
+ * (R25), and on PostgreSQL listens for other nodes' commits (R26).
  *
  * `MESSAGE` is the app's message type, usually the AI SDK's `UIMessage<METADATA, DATA_PARTS, TOOLS>`
  * (default Threadline's untyped `UIMessage`): reads return it and writes take its parts and
@@ -211,7 +254,8 @@ export class Threadline<
  * check those where they matter, e.g. `validateUIMessages({ messages, metadataSchema, dataSchemas })`.
  *
  * @throws ThreadlineError `bad_request` (unsupported URL, invalid inbound options, a `limits` field
- *   that is not a positive integer, named), `schema_too_new` (R27); connection errors.
+ *   that is not a positive integer, `heartbeatMs`/`nodeTimeoutMs` not positive integers or the
+ *   timeout not longer than the heartbeat, each named), `schema_too_new` (R27); connection errors.
  * @example
  * ```ts
  * const threadline = await createThreadline({ database: "sqlite:./threadline.db" });
@@ -237,7 +281,9 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
   const nodeId = options.nodeId ?? `node-${randomId()}`;
   const inboundOptions = resolveInboundOptions(options);
   const limits = resolveMessageLimits(options.limits); // before anything is opened
+  const nodeTiming = resolveNodeTiming(options);
   const store = options.store ?? (await openStore(options.database, nodeId));
+  let heartbeat: NodeHeartbeat | undefined;
   try {
     await store.migrate();
     const events = new EventHub();
@@ -250,6 +296,7 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
       ...(options.sweepIntervalMs === undefined ? {} : { intervalMs: options.sweepIntervalMs }),
       orphansAtStart: options.orphansAtStart ?? true,
     });
+    heartbeat = new NodeHeartbeat(store, broker, clock, events, nodeId, nodeTiming);
     const stopListening = await store.listen({
       onCommit: (commit) => {
         if (commit.deleted) {
@@ -322,12 +369,16 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
         scheduler,
         purger,
       },
+      heartbeat,
     );
+    // Before any writer opens: this node id's previous process left only orphans (R31).
+    await heartbeat.start();
     await sweeper.start();
     scheduler.start();
     purger.start();
     return threadline;
   } catch (error) {
+    await heartbeat?.stop();
     await store.close().catch(() => {});
     throw error;
   }

@@ -42,7 +42,12 @@ export interface ThreadlineMetrics {
  *   (R25);
  * - `threadline_listen_lost_total` and `threadline_listen_reconnects_total` — outages of the
  *   PostgreSQL notification connection and reconnects after which every subscriber caught up from
- *   the log (R12, R26); `threadline_listen_gap_seconds_total` — the time spent disconnected.
+ *   the log (R12, R26); `threadline_listen_gap_seconds_total` — the time spent disconnected;
+ * - `threadline_nodes_lost_total` — dead nodes (heartbeat older than the node timeout) this node
+ *   took over; `threadline_node_orphans_finalized_total{cause="node_lost"|"restart"}` — streaming
+ *   messages it finalized `aborted` in those takeovers, or at a restart under the same node id;
+ *   `threadline_heartbeat_lost_total{outcome="rejoined"|"superseded"}` — this node found itself
+ *   declared dead, or replaced by a newer process of its node id (R31).
  *
  * One registry takes one Threadline's metrics (names are registered once).
  *
@@ -112,11 +117,12 @@ export function createMetrics(
   });
   const backgroundErrors = new Counter({
     name: "threadline_background_errors_total",
-    help: "Failed background tasks (sweep, lease renewal); they run again.",
+    help: "Failed background tasks (sweep, lease renewal, heartbeat); they run again.",
     labelNames: ["task"] as const,
     registers,
   });
   const listen = listenMetrics(registers);
+  const nodes = nodeMetrics(registers);
   commits.inc({ trigger: "urgent" }, 0);
   commits.inc({ trigger: "window" }, 0);
   const inbound = inboundMetrics(registers);
@@ -137,6 +143,14 @@ export function createMetrics(
       listen.reconnects.inc();
       listen.gap.inc(gapMs / 1_000);
     }),
+    events.on("lifecycle:node-lost", ({ count }) => {
+      nodes.lost.inc();
+      nodes.orphans.inc({ cause: "node_lost" }, count);
+    }),
+    events.on("lifecycle:node-restarted", ({ count }) =>
+      nodes.orphans.inc({ cause: "restart" }, count),
+    ),
+    events.on("lifecycle:heartbeat-lost", ({ outcome }) => nodes.heartbeatLost.inc({ outcome })),
     events.on("inbound:conflict", ({ reason }) => inbound.conflicts.inc({ reason })),
     events.on("inbound:replayed", () => inbound.replays.inc()),
     events.on("run:fired", () => inbound.fired.inc()),
@@ -176,6 +190,30 @@ function listenMetrics(registers: Registry[]) {
     registers,
   });
   return { lost, reconnects, gap };
+}
+
+/** The counters of node heartbeats and takeovers (R31), zero-initialized. */
+function nodeMetrics(registers: Registry[]) {
+  const lost = new Counter({
+    name: "threadline_nodes_lost_total",
+    help: "Dead nodes (heartbeat older than the node timeout) this node took over (R31).",
+    registers,
+  });
+  const orphans = new Counter({
+    name: "threadline_node_orphans_finalized_total",
+    help: "Streaming messages finalized aborted because their node died (node_lost) or restarted under the same node id (restart) (R31).",
+    labelNames: ["cause"] as const,
+    registers,
+  });
+  const heartbeatLost = new Counter({
+    name: "threadline_heartbeat_lost_total",
+    help: "Heartbeats that found this node declared dead (rejoined) or replaced by a newer process of its node id (superseded) (R31).",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  for (const cause of ["node_lost", "restart"]) orphans.inc({ cause }, 0);
+  for (const outcome of ["rejoined", "superseded"]) heartbeatLost.inc({ outcome }, 0);
+  return { lost, orphans, heartbeatLost };
 }
 
 /** The counters of idempotency claims and run triggers (R21–R25), zero-initialized. */

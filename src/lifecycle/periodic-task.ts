@@ -2,7 +2,8 @@ import type { Clock, TimerHandle } from "../clock.js";
 
 /**
  * Runs a background job every `intervalMs` on an injected clock (STYLE habit 10), never two at once,
- * until stopped — the shared schedule of the crash sweep (R18) and the retention purge (R25).
+ * until stopped — the shared schedule of the crash sweep (R18), the retention purge (R25) and the
+ * node heartbeat (R31).
  * A failed run is reported to `onError` and the schedule goes on.
  */
 export class PeriodicTask<T> {
@@ -31,6 +32,11 @@ export class PeriodicTask<T> {
     });
     this.running = run;
     return run;
+  }
+
+  /** Resolves once no run is in progress (runs started meanwhile included); never rejects. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running.catch(() => {});
   }
 
   /** Runs the job every interval until {@link stop}. */

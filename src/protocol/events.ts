@@ -61,10 +61,19 @@ export function isReliableEventType(type: ThreadEventType): boolean {
 export const STOP_REASON = "stopped by request";
 
 /**
- * The `reason` of the `abort` chunk, and the error text, of a message a restarted single-writer
- * SQLite process found still `streaming` and finalized at start (R31).
+ * The `reason` of the `abort` chunk, and the error text, of a message a restarted process found
+ * still `streaming` and finalized at start (R31): any such message of a single-writer SQLite file,
+ * and on PostgreSQL those of a node restarted under the same node id.
  */
 export const RESTART_REASON = "the server restarted before the message finished";
+
+/**
+ * The `reason` of the `abort` chunk, and the error text, of a message whose node stopped
+ * heartbeating before it finished: another node found the heartbeat older than the node timeout
+ * and finalized it (R31, PostgreSQL).
+ */
+export const NODE_LOST_REASON =
+  "the node writing this message stopped heartbeating before it finished; another node ended it";
 
 /**
  * The `reason` of the `abort` chunk that ends a message whose writer was still open when its

@@ -1,7 +1,7 @@
 import { sql, type Transaction } from "kysely";
 import { ThreadlineError } from "../errors.js";
 import type { UIMessageChunk } from "../message/types.js";
-import type { ThreadEvent } from "../protocol/events.js";
+import { RESTART_REASON, type ThreadEvent } from "../protocol/events.js";
 import type {
   ClaimInboundInput,
   ClaimRunTriggersInput,
@@ -10,7 +10,10 @@ import type {
   RunTrigger,
 } from "./inbound-records.js";
 import { migrateToLatest } from "./migrate.js";
+import type { NodeIncarnation } from "./node-records.js";
+import { abortNodeOrphans } from "./queries/abort-node-orphans.js";
 import { armRunTrigger } from "./queries/arm-run-trigger.js";
+import { beatHeartbeat } from "./queries/beat-heartbeat.js";
 import { claimInbound } from "./queries/claim-inbound.js";
 import { claimRunTriggers } from "./queries/claim-run-triggers.js";
 import { commitWrites } from "./queries/commit-writes.js";
@@ -30,9 +33,13 @@ import { purgeInbound } from "./queries/purge-inbound.js";
 import { readEventRange } from "./queries/read-events.js";
 import { getInboundClaim, listRunTriggers, nextRunDueAt } from "./queries/read-inbound.js";
 import { readMessage, readThreadMessages } from "./queries/read-messages.js";
+import { findStaleNodes, listNodes } from "./queries/read-nodes.js";
 import { readRunMessages } from "./queries/read-run-messages.js";
+import { registerNode } from "./queries/register-node.js";
 import { releaseInbound } from "./queries/release-inbound.js";
+import { removeNode } from "./queries/remove-node.js";
 import { renewRunClaims } from "./queries/renew-run-claims.js";
+import { takeOverNode } from "./queries/take-over-node.js";
 import { createThread, deleteThread, getThread, listThreads } from "./queries/threads.js";
 import type { Database } from "./schema.js";
 import type {
@@ -285,6 +292,52 @@ export class KyselyStore implements Store {
 
   purgeInbound(before: number) {
     return purgeInbound(this.driver.db, before);
+  }
+
+  registerNode(node: NodeIncarnation, now: number) {
+    return this.write((trx) =>
+      registerNode(trx, node, now, { lockRow: this.capabilities.skipLocked }),
+    );
+  }
+
+  beatHeartbeat(node: NodeIncarnation, now: number) {
+    return beatHeartbeat(this.driver.db, node, now);
+  }
+
+  findStaleNodes(staleBefore: number, exceptNodeId: string, limit: number) {
+    return findStaleNodes(this.driver.db, staleBefore, exceptNodeId, limit);
+  }
+
+  takeOverNode(node: NodeIncarnation, staleBefore: number, now: number, limit: number) {
+    return this.write(async (trx) => {
+      const step = await takeOverNode(trx, node, staleBefore, now, {
+        limit,
+        skipLocked: this.capabilities.skipLocked,
+      });
+      if (step) await this.driver.announce(trx, latestPerThread(step.finalized));
+      return step;
+    });
+  }
+
+  abortNodeOrphans(nodeId: string, now: number, limit: number) {
+    return this.write(async (trx) => {
+      const finalized = await abortNodeOrphans(trx, nodeId, now, {
+        limit,
+        lockRows: this.capabilities.skipLocked,
+        errorText: RESTART_REASON,
+        reason: RESTART_REASON,
+      });
+      await this.driver.announce(trx, latestPerThread(finalized));
+      return finalized;
+    });
+  }
+
+  removeNode(node: NodeIncarnation) {
+    return this.write((trx) => removeNode(trx, node));
+  }
+
+  listNodes() {
+    return listNodes(this.driver.db);
   }
 
   listen(handlers: RemoteHandlers) {

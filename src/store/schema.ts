@@ -15,6 +15,7 @@ export interface Database {
   events: EventRow;
   inbound_claims: InboundClaimRow;
   run_triggers: RunTriggerRow;
+  nodes: NodeRow;
 }
 
 /** A tenant. Every other row carries its `workspace_id`. */
@@ -120,4 +121,17 @@ export interface RunTriggerRow {
   last_error: string | null;
   armed_by: string | null;
   finished_at: number | null;
+}
+
+/**
+ * A running Threadline node (R31, migration 3): its node id (the owner of its writer leases, R18),
+ * the incarnation (random per process start) that last registered it, and when that process
+ * started and last beat its heartbeat (ms, the node's clock). A row whose heartbeat is older than
+ * the node timeout is a dead node's: another node takes over its streaming messages and deletes it.
+ */
+export interface NodeRow {
+  node_id: string;
+  incarnation: string;
+  started_at: number;
+  heartbeat_at: number;
 }

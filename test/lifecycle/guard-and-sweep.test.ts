@@ -7,6 +7,11 @@ import { logOf, textOf } from "../support/helpers.js";
 const LEASE_TTL_MS = 30_000;
 /** Sweeper nodes in these tests sweep only when the test says so. */
 const NO_PERIODIC_SWEEP = 3_600_000;
+/**
+ * These tests are about leases (R18): on PostgreSQL a sweeper node whose clock runs ahead must not
+ * take the producer node over for its silent heartbeat first (R31, test/lifecycle/node-takeover).
+ */
+const NO_NODE_TAKEOVER = 3_600_000;
 
 function lateStreamWrite(messageId: string, workspaceId = "default"): MessageWrite {
   return {
@@ -32,6 +37,7 @@ for (const backend of BACKENDS) {
         database,
         clock: sweeperClock,
         sweepIntervalMs: NO_PERIODIC_SWEEP,
+        nodeTimeoutMs: NO_NODE_TAKEOVER,
       });
       const thread = await producer.threads.create();
       const writer = await producer.writers.open(thread.id);
@@ -121,6 +127,7 @@ for (const backend of BACKENDS) {
         database,
         clock: sweeperClock,
         sweepIntervalMs: NO_PERIODIC_SWEEP,
+        nodeTimeoutMs: NO_NODE_TAKEOVER,
       });
       const crashedClock = new ManualClock(1_700_000_000_000);
       const { threadline: crashed } = await openThreadline(backend, {
@@ -168,7 +175,12 @@ for (const backend of BACKENDS) {
         clock,
         leaseTtlMs: LEASE_TTL_MS,
       });
-      const { threadline: other } = await openThreadline(backend, { database, clock });
+      // One clock jumping a third of a lease at a time: the live node's heartbeat would look stale.
+      const { threadline: other } = await openThreadline(backend, {
+        database,
+        clock,
+        nodeTimeoutMs: NO_NODE_TAKEOVER,
+      });
       const thread = await live.threads.create();
       const writer = await live.writers.open(thread.id);
       await writer.write({ type: "text-start", id: "t" });

@@ -10,7 +10,11 @@ for (const backend of BACKENDS) {
     it("R27: migrations are versioned and idempotent; a database newer than the code is refused", async () => {
       const database = await backend.freshDatabase({ shared: true });
       const store = await openStore(database, "n1");
-      expect(await store.migrate()).toEqual(["0001-initial-schema", "0002-inbound-runs"]);
+      expect(await store.migrate()).toEqual([
+        "0001-initial-schema",
+        "0002-inbound-runs",
+        "0003-node-heartbeats",
+      ]);
       expect(await store.migrate()).toEqual([]);
       const db = (store as unknown as { driver: { db: import("kysely").Kysely<unknown> } }).driver
         .db;

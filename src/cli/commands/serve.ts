@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { apiKeysFromEnv, parseApiKeys } from "../../http/auth.js";
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_NODE_TIMEOUT_MS } from "../../lifecycle/node-heartbeat.js";
 import { API_KEYS_ENV } from "../../protocol/http.js";
 import {
   DEFAULT_MAX_BODY_BYTES,
@@ -25,6 +26,12 @@ export interface ServeOptions {
   maxMessageBytes: number;
   /** `--max-body-bytes`: largest JSON body of the other routes (default 1 MiB). */
   maxBodyBytes: number;
+  /** `--node-id`: this node's id (default random per process; R31 restart recovery needs one). */
+  nodeId?: string;
+  /** `--heartbeat-ms`: time between two heartbeats of this node on PostgreSQL (R31; default 2 000). */
+  heartbeatMs: number;
+  /** `--node-timeout-ms`: heartbeat age past which a node is dead (R31; default 8 000). */
+  nodeTimeoutMs: number;
 }
 
 /**
@@ -71,6 +78,22 @@ export function serveCommand(): Command {
       parsePositiveInt("--max-body-bytes"),
       DEFAULT_MAX_BODY_BYTES,
     )
+    .option(
+      "--node-id <id>",
+      "this node's id, stable across restarts: a restart then ends at once what the previous process left streaming (default random)",
+    )
+    .option(
+      "--heartbeat-ms <ms>",
+      "PostgreSQL: time between two heartbeats of this node",
+      parsePositiveInt("--heartbeat-ms"),
+      DEFAULT_HEARTBEAT_MS,
+    )
+    .option(
+      "--node-timeout-ms <ms>",
+      "PostgreSQL: a node silent this long is dead; another node ends its streaming messages aborted",
+      parsePositiveInt("--node-timeout-ms"),
+      DEFAULT_NODE_TIMEOUT_MS,
+    )
     .addOption(
       new Option(
         "--api-key <workspace:key>",
@@ -106,7 +129,8 @@ export function serveCommand(): Command {
 
 /**
  * The {@link startServer} options of parsed `threadline serve` flags: API keys from `--api-key` or
- * the environment, the three size limits as the `limits` group (SPEC §3 413, R2).
+ * the environment, the three size limits as the `limits` group (SPEC §3 413, R2), the node id and
+ * heartbeat settings (R31).
  * @throws ThreadlineError `bad_request` for a malformed API key.
  */
 export function serverOptionsOf(options: ServeOptions): ServerOptions {
@@ -120,6 +144,9 @@ export function serverOptionsOf(options: ServeOptions): ServerOptions {
     fireRuns: true, // with no webhook, runs go to the thread log (`run.triggered`)
     ...(options.runWebhook === undefined ? {} : { runWebhook: options.runWebhook }),
     apiKeys,
+    ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
+    heartbeatMs: options.heartbeatMs,
+    nodeTimeoutMs: options.nodeTimeoutMs,
     limits: {
       maxChunkBytes: options.maxChunkBytes,
       maxMessageBytes: options.maxMessageBytes,

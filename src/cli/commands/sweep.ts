@@ -6,7 +6,9 @@ import { existingDatabase, withDatabase } from "../shared-options.js";
  * `threadline sweep`: finalizes `aborted` every streaming message whose writer lease expired (R18)
  * and prints how many, those finalized by its start included. Only expired leases, on SQLite too:
  * it is safe while a server runs, whose live writers renew their leases (a server's own start
- * finalizes every orphan of its SQLite file, R31). A `sqlite:PATH` that does not exist is an error.
+ * finalizes every orphan of its SQLite file, R31). On PostgreSQL its start also takes over nodes
+ * whose heartbeat is older than the node timeout (R31), counted in the same figure. A
+ * `sqlite:PATH` that does not exist is an error.
  */
 export function sweepCommand(): Command {
   return withDatabase(new Command("sweep"))

@@ -1,6 +1,7 @@
 import type { Migration } from "kysely";
 import * as initialSchema from "./0001-initial-schema.js";
 import * as inboundRuns from "./0002-inbound-runs.js";
+import * as nodeHeartbeats from "./0003-node-heartbeats.js";
 
 /**
  * Every migration this code knows, keyed by a name that sorts in application order (R27). Add new
@@ -9,4 +10,5 @@ import * as inboundRuns from "./0002-inbound-runs.js";
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-initial-schema": initialSchema,
   "0002-inbound-runs": inboundRuns,
+  "0003-node-heartbeats": nodeHeartbeats,
 };
