@@ -91,6 +91,8 @@ export class CoalescingWriter {
   /** Since when every commit fails for a reason of the database's, not of the data (an outage). */
   private outageSince: number | undefined;
   private closing = false;
+  /** {@link close} began: an outage no longer holds producers back (nothing will retry for long). */
+  private shuttingDown = false;
   readonly windowMs: number;
   readonly leaseTtlMs: number;
   private readonly retryInitialMs: number;
@@ -252,6 +254,7 @@ export class CoalescingWriter {
    * this began throw ThreadlineError `closed`.
    */
   async close(reason: string): Promise<void> {
+    this.shuttingDown = true;
     for (const timer of [this.tickTimer, this.leaseTimer]) {
       if (timer !== undefined) this.clock.clearTimeout(timer);
     }
@@ -422,7 +425,8 @@ export class CoalescingWriter {
    * - an outage — a transient error (connection lost, server restarting, disk full, lock busy), or
    *   nothing committed this round and the database does not answer a ping: every change stays
    *   buffered and is retried with backoff; producers waiting on a commit keep waiting
-   *   (backpressure) until the outage has lasted `unavailableAfterMs`, then get `unavailable`;
+   *   (backpressure) until the outage has lasted `unavailableAfterMs` — or at once while closing,
+   *   so a shutdown never hangs on a dead database — then get `unavailable`;
    * - otherwise the database refused these writes' data: each such message becomes a poison
    *   suspect, retried alone; refused again, it is poison and its message ends `error` from what
    *   was already committed (R30, {@link failPoisoned}).
@@ -439,7 +443,7 @@ export class CoalescingWriter {
       (!committedSome && !(await this.databaseAnswers()));
     if (outage) {
       this.outageSince ??= now;
-      if (now - this.outageSince >= this.unavailableAfterMs) {
+      if (this.shuttingDown || now - this.outageSince >= this.unavailableAfterMs) {
         const error = unavailable(`for ${Math.round((now - this.outageSince) / 1000)} s`, first);
         for (const p of this.pending.values()) p.failed(error);
       }
