@@ -41,11 +41,23 @@ const WINDOW_MS = 33;
  */
 const MAX_LOST_P99 = 60;
 /**
- * R31 on PostgreSQL: a node that stops heartbeating has its streaming messages finalized by
- * another node within 10 s (the default), counted from the kill; plus 4 s for the takeover's own
- * commit and the last poll on a loaded 2-core machine.
+ * PostgreSQL node timing, the defaults spelled out (`serve --heartbeat-ms --node-timeout-ms`):
+ * a node silent for the timeout is dead, and the others look every heartbeat (R31).
  */
-const POSTGRES_RECOVERY_BOUND_MS = 14_000;
+const HEARTBEAT_MS = 2_000;
+const NODE_TIMEOUT_MS = 8_000;
+/**
+ * R31 on PostgreSQL: a node that stops heartbeating has its streaming messages finalized by
+ * another node within timeout + heartbeat (10 s by default), counted from the kill; plus 4 s for
+ * the takeover's own commit and the last poll on a loaded 2-core machine.
+ */
+const POSTGRES_RECOVERY_BOUND_MS = NODE_TIMEOUT_MS + HEARTBEAT_MS + 4_000;
+const NODE_TIMING = [
+  "--heartbeat-ms",
+  `${HEARTBEAT_MS}`,
+  "--node-timeout-ms",
+  `${NODE_TIMEOUT_MS}`,
+];
 
 for (const backend of BACKENDS) {
   describe(`kill -9 under load [${backend.name}]`, () => {
@@ -61,10 +73,11 @@ for (const backend of BACKENDS) {
  */
 async function killUnderLoad(backend: Backend) {
   const database = await backend.freshDatabase({ shared: true });
-  const server = await startServe({ database });
+  const server = await startServe({ database, args: NODE_TIMING });
   // PostgreSQL: a second, idle node, as in a deployment, so the recovery bound (R31) is measured
   // from the kill and not from how long a restart takes to start.
-  const survivor = backend.name === "postgres" ? await startServe({ database }) : undefined;
+  const survivor =
+    backend.name === "postgres" ? await startServe({ database, args: NODE_TIMING }) : undefined;
   const threads = Array.from({ length: STREAMS }, (_, i) => `t${i}`);
   await createThreads(server.url, threads);
   const viewers = threads.map((t) => new Viewer(server.url, t));
@@ -138,7 +151,7 @@ async function killUnderLoad(backend: Backend) {
     survivorRecoveredMs = Date.now() - killedAt;
     after = await fetchInterrupted(survivor.url);
   }
-  const restarted = await startServe({ database });
+  const restarted = await startServe({ database, args: NODE_TIMING });
   const listeningMs = Date.now() - killedAt;
   let streamingAtStart = 0;
   if (!survivor) {
