@@ -3,9 +3,10 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { afterEach } from "vitest";
+import { afterAll, afterEach } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import type { UIMessage } from "../../src/message/types.js";
+import { MIGRATIONS } from "../../src/store/migrations/index.js";
 import { createThreadline, type Threadline, type ThreadlineOptions } from "../../src/threadline.js";
 import { DATABASE_URL } from "./database-url.js";
 
@@ -19,7 +20,14 @@ export interface Backend {
   freshDatabase(options?: { shared?: boolean }): Promise<string>;
 }
 
+/** PostgreSQL schemas handed out during the current test. */
 const schemas: string[] = [];
+/**
+ * Schemas emptied after an earlier test of this file, migrated and otherwise untouched: handed out
+ * again instead of new ones, so a test skips the schema's creation and migration (~300 ms each;
+ * Kysely's migrator inspects the catalog of every schema in the database).
+ */
+const reusable: string[] = [];
 
 /** Every backend: each store test body runs once per entry. */
 export const BACKENDS: readonly Backend[] = [
@@ -34,7 +42,7 @@ export const BACKENDS: readonly Backend[] = [
   {
     name: "postgres",
     freshDatabase: async () => {
-      const schema = `tl_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+      const schema = reusable.pop() ?? `tl_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
       schemas.push(schema);
       const url = new URL(DATABASE_URL);
       url.searchParams.set("schema", schema);
@@ -60,15 +68,85 @@ export async function openThreadline<MESSAGE extends UIMessage = UIMessage>(
   return { threadline, clock, database };
 }
 
+/** One connection per test file for the schemas' clean-up, opened on first use. */
+let cleanup: Promise<pg.Client> | undefined;
+
+function cleanupClient(): Promise<pg.Client> {
+  cleanup ??= (async () => {
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    client.on("error", () => {}); // a test that restarts nothing never hits it; never crash on it
+    await client.connect();
+    await client.query("set lock_timeout = '2s'"); // a connection left behind never blocks it long
+    return client;
+  })();
+  return cleanup;
+}
+
 afterEach(async () => {
   await Promise.all(open.splice(0).map((t) => t.close().catch(() => {})));
   if (schemas.length === 0) return;
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
+  const client = await cleanupClient();
+  for (const schema of schemas.splice(0)) {
+    if (await emptyForReuse(client, schema)) reusable.push(schema);
+    else await client.query(`drop schema if exists "${schema}" cascade`);
+  }
+});
+
+afterAll(async () => {
+  if (!cleanup) return;
+  const client = await cleanup;
+  cleanup = undefined;
   try {
-    for (const schema of schemas.splice(0))
+    for (const schema of reusable.splice(0)) {
       await client.query(`drop schema if exists "${schema}" cascade`);
+    }
   } finally {
     await client.end();
   }
 });
+
+/** The tables a migrated schema holds, Kysely's two migration tables included. */
+const MIGRATED_TABLES = [
+  "events",
+  "inbound_claims",
+  "message_bodies",
+  "messages",
+  "nodes",
+  "run_triggers",
+  "threadline_migrations",
+  "threadline_migrations_lock",
+  "threads",
+  "workspaces",
+];
+
+/**
+ * Empties `schema` for the next test when it is exactly what the migrations make — the current
+ * migrations applied, the expected tables, no trigger or function a test added — and answers
+ * whether it did; a schema a test changed in any other way (or never migrated) is dropped instead.
+ */
+async function emptyForReuse(client: pg.Client, schema: string): Promise<boolean> {
+  try {
+    const { rows } = await client.query<{ tables: string | null; extras: string }>(
+      `select (select string_agg(c.relname, ',' order by c.relname) from pg_class c
+                where c.relnamespace = n.oid and c.relkind in ('r', 'p')) as tables,
+              (select count(*) from pg_trigger t join pg_class c on c.oid = t.tgrelid
+                where c.relnamespace = n.oid and not t.tgisinternal)
+            + (select count(*) from pg_proc p where p.pronamespace = n.oid) as extras
+         from pg_namespace n where n.nspname = $1`,
+      [schema],
+    );
+    const [found] = rows;
+    if (found?.tables !== MIGRATED_TABLES.join() || Number(found.extras) !== 0) return false;
+    const applied = await client.query<{ name: string }>(
+      `select name from "${schema}".threadline_migrations order by name`,
+    );
+    if (applied.rows.map((r) => r.name).join() !== Object.keys(MIGRATIONS).sort().join()) {
+      return false;
+    }
+    const data = MIGRATED_TABLES.filter((t) => !t.startsWith("threadline_"));
+    await client.query(`truncate ${data.map((t) => `"${schema}".${t}`).join(", ")}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
