@@ -56,6 +56,18 @@ export async function announceStop(
   await sql`select pg_notify(${channel}, ${payload})`.execute(db);
 }
 
+/**
+ * The `application_name` of a node's LISTEN connection, `threadline:<nodeId>:listen` (PostgreSQL
+ * keeps its first 63 bytes), as `pg_stat_activity` shows it.
+ * @example
+ * ```ts
+ * listenApplicationName("node-1"); // "threadline:node-1:listen"
+ * ```
+ */
+export function listenApplicationName(nodeId: string): string {
+  return `threadline:${nodeId}:listen`;
+}
+
 /** First delay before reconnecting a lost LISTEN connection; doubles per failed attempt (R12). */
 const RECONNECT_INITIAL_MS = 100;
 /** Longest delay between reconnect attempts; a success resets the delay to the first one. */
@@ -85,7 +97,12 @@ export async function listenForCommits(
   let lostAt: number | undefined;
 
   const connect = async (): Promise<void> => {
-    const next = new pg.Client(poolConfig(settings));
+    // Named in `pg_stat_activity`, so an operator (or a fault test) can tell each node's LISTEN
+    // connection apart from its pool's.
+    const next = new pg.Client({
+      ...poolConfig(settings),
+      application_name: listenApplicationName(nodeId),
+    });
     // Only the live connection reports a loss: a failed attempt rejects instead, and a replaced
     // connection's late `error`/`end` events are ignored.
     const lost = (error?: unknown) => {
