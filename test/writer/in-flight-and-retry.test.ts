@@ -157,11 +157,9 @@ for (const backend of BACKENDS) {
       const thread = await threadline.threads.create();
       const writer = await threadline.writers.open(thread.id);
       let started = false;
-      const structural = writer
-        .write({ type: "text-start", id: "t" })
-        .then(() => {
-          started = true;
-        });
+      const structural = writer.write({ type: "text-start", id: "t" }).then(() => {
+        started = true;
+      });
       await writer.write({ type: "text-delta", id: "t", delta: "survives" });
       await threadline.idle();
       expect(started).toBe(false); // R4: it returns only once committed
@@ -199,9 +197,11 @@ for (const backend of BACKENDS) {
       expect(error).toMatchObject({ code: "unavailable" });
       expect((error as Error).message).toContain("terminating connection due to administrator");
       // Past the bound, new chunks are refused at once (503), terminal ones still taken.
-      await expect(writer.write({ type: "text-delta", id: "t", delta: "y" })).rejects.toMatchObject({
-        code: "unavailable",
-      });
+      await expect(writer.write({ type: "text-delta", id: "t", delta: "y" })).rejects.toMatchObject(
+        {
+          code: "unavailable",
+        },
+      );
       fail = false;
       await drive(clock, threadline.flushAll(), 500, 10_000);
       expect(textOf((await threadline.store.getMessage("default", writer.id))!)).toBe("x");
