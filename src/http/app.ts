@@ -15,6 +15,7 @@ import { type HttpLimits, resolveLimits } from "./limits.js";
 import { createMetrics } from "./metrics.js";
 import { eventRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
+import { inspectorRoutes } from "./routes/inspector.js";
 import { messageRoutes } from "./routes/messages.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { resumeRoutes } from "./routes/resume.js";
@@ -44,6 +45,8 @@ export interface AppDeps {
   registry?: Registry;
   /** Receives unexpected errors (answered 500 `internal`); default `console.error`. */
   log?: UnexpectedErrorLogger;
+  /** Serve the inspector page at `/inspector` (default true; it reads only the API, with a key). */
+  inspector?: boolean;
 }
 
 /** The Threadline HTTP app: a Hono app, i.e. a `fetch(Request)` handler. */
@@ -78,6 +81,7 @@ export function createApp(deps: AppDeps): ThreadlineApp {
   app.notFound(notFoundHandler);
   app.route("/", healthRoutes());
   app.route("/", metricsRoutes(registry));
+  if (deps.inspector !== false) app.route("/", inspectorRoutes());
   app.use(`${API_PREFIX}/*`, authenticate(deps.threadline, deps.apiKeys));
   app.use(`${API_PREFIX}/*`, limitContentLength(limits));
   app.use(`${API_PREFIX}/*`, refuseNulInUrl());
