@@ -68,6 +68,12 @@ export interface ThreadlineOptions
    * streaming (R31); two processes running at once must never share one.
    */
   nodeId?: string;
+  /**
+   * The hub observability events go to (default a new one, `threadline.events`). Pass one with
+   * listeners already attached to hear what happens while Threadline opens, e.g. the sweep at start
+   * (`lifecycle:swept`, R31) — `threadline serve` logs it this way (issue 8 item 4).
+   */
+  events?: EventHub;
   /** The clock for windows, leases and retries (default the system clock). */
   clock?: Clock;
   /** Id generator for threads and messages (default random UUIDs). */
@@ -173,6 +179,15 @@ export class Threadline<
     idle: (): Promise<void> => this.heartbeat.idle(),
     /** The known nodes with their last heartbeat (ms), by node id. @throws ThreadlineError `closed`. */
     list: (): Promise<NodeRecord[]> => this.deps.lifetime.guard(() => this.store.listNodes()),
+    /**
+     * Each known node's heartbeat age in ms by this node's clock (R31; `/metrics`, issue 8 item 5):
+     * past `nodeTimeoutMs` a node is taken over. Empty on SQLite. @throws ThreadlineError `closed`.
+     */
+    heartbeatAges: async (): Promise<{ nodeId: string; ageMs: number }[]> => {
+      const nodes = await this.nodes.list();
+      const now = this.deps.clock.now();
+      return nodes.map((n) => ({ nodeId: n.nodeId, ageMs: Math.max(0, now - n.heartbeatAt) }));
+    },
   };
 
   /**
@@ -189,18 +204,29 @@ export class Threadline<
       this.deps.lifetime.guard(() => this.inbound.purger.purge()),
   };
 
-  /** Counters for `/metrics` (R12) and gauges. */
+  /**
+   * Counters for `/metrics` (R12) and gauges, read now: drops, this process's streaming messages
+   * (`bufferedMessages` and `streamingMessages` alike), the bytes buffered in its writer, the age
+   * in ms of its oldest streaming message (0 when none) and its live subscribers (issue 8 item 5).
+   */
   get stats(): {
     lossyDrops: number;
     reliableDrops: number;
     bufferedMessages: number;
     subscribers: number;
+    streamingMessages: number;
+    bufferedBytes: number;
+    oldestStreamingAgeMs: number;
   } {
+    const load = this.writer.load();
     return {
       lossyDrops: this.broker.lossyDrops,
       reliableDrops: this.broker.reliableDrops,
       bufferedMessages: this.writer.pendingCount,
       subscribers: this.broker.totalSubscribers,
+      streamingMessages: load.streamingMessages,
+      bufferedBytes: load.bufferedBytes,
+      oldestStreamingAgeMs: load.oldestAgeMs,
     };
   }
 
@@ -286,7 +312,7 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
   let heartbeat: NodeHeartbeat | undefined;
   try {
     await store.migrate();
-    const events = new EventHub();
+    const events = options.events ?? new EventHub();
     const broker = new Broker(clock, events, options);
     const writer = new CoalescingWriter(store, broker, clock, events, nodeId, {
       ...options,

@@ -18,6 +18,45 @@ export function withDatabase(command: Command): Command {
   );
 }
 
+/**
+ * The environment variable of a flag (issue 8 item 4): `THREADLINE_` and the long flag's name in
+ * upper snake case, `--window-ms` → `THREADLINE_WINDOW_MS`.
+ */
+export function envNameOf(longFlag: string): string {
+  return `THREADLINE_${longFlag.replace(/^--/, "").replaceAll("-", "_").toUpperCase()}`;
+}
+
+/**
+ * An option also read from its environment variable ({@link envNameOf}) when the flag is absent;
+ * the command line wins, and `--help` shows `(env: THREADLINE_…)`.
+ *
+ * @example
+ * ```ts
+ * command.addOption(envOption("--port <port>", "port to listen on").default(4000));
+ * ```
+ */
+export function envOption(flags: string, description: string): Option {
+  const option = new Option(flags, description);
+  if (option.long === undefined) throw new Error(`option ${flags} needs a long flag`);
+  return option.env(envNameOf(option.long));
+}
+
+/**
+ * A database URL fit for a log line: a `postgres://` URL's password replaced by `***`; anything
+ * else unchanged.
+ */
+export function redactPassword(database: string): string {
+  if (!/^postgres(ql)?:/.test(database)) return database;
+  try {
+    const url = new URL(database);
+    if (url.password === "") return database;
+    url.password = "***";
+    return url.toString();
+  } catch {
+    return "postgres://…";
+  }
+}
+
 /** Adds `--workspace` (default the default workspace). */
 export function withWorkspace(command: Command): Command {
   return command.option("--workspace <id>", "workspace (tenant) to act in", DEFAULT_WORKSPACE);

@@ -4,6 +4,9 @@ import { ThreadlineError } from "../errors.js";
 import { createApp } from "../http/app.js";
 import type { ApiKeys } from "../http/auth.js";
 import type { HttpLimits } from "../http/limits.js";
+import { logThreadlineEvents } from "../http/log-events.js";
+import type { ThreadlineLogger } from "../http/logger.js";
+import { EventHub } from "../observe.js";
 import { createThreadline, type Threadline, type ThreadlineOptions } from "../threadline.js";
 
 /** Options of {@link startServer}. */
@@ -19,6 +22,12 @@ export interface ServerOptions extends Omit<ThreadlineOptions, "store"> {
    * upload, `maxBodyBytes` for the JSON bodies of the other routes (see `HttpLimits`).
    */
   limits?: Partial<HttpLimits>;
+  /**
+   * Structured logger (issue 8 item 4): one line per request, the lifecycle events from the first
+   * sweep on (see `logThreadlineEvents`), unexpected errors with their code. Default none: requests
+   * and events are not logged, unexpected errors go to `console.error`.
+   */
+  logger?: ThreadlineLogger;
 }
 
 /** A running server. */
@@ -51,13 +60,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       `refusing to bind ${host} without API keys: pass --api-key WORKSPACE:KEY (or THREADLINE_API_KEYS), or bind 127.0.0.1`,
     );
   }
-  const threadline = await createThreadline(options);
+  const events = options.events ?? new EventHub();
+  if (options.logger) logThreadlineEvents(events, options.logger);
+  const threadline = await createThreadline({ ...options, events });
   let app: ReturnType<typeof createApp>;
   try {
     app = createApp({
       threadline,
       apiKeys,
       ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
   } catch (error) {
     await threadline.close(); // a bad HTTP limit

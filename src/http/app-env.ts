@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../protocol/error-codes.js";
 import type { ThreadlineWorkspace } from "../workspace.js";
 
 /**
@@ -9,5 +10,7 @@ export interface AppEnv {
   Variables: {
     /** The workspace the request's API key maps to (the default workspace without keys). */
     workspace: ThreadlineWorkspace;
+    /** The code of the error the request was answered with, set by `errorResponse` (request log). */
+    errorCode?: ErrorCode;
   };
 }

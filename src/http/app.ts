@@ -8,11 +8,14 @@ import { limitContentLength } from "./body.js";
 import {
   errorHandler,
   logToConsole,
+  logToLogger,
   notFoundHandler,
   type UnexpectedErrorLogger,
 } from "./errors.js";
 import { type HttpLimits, resolveLimits } from "./limits.js";
+import type { ThreadlineLogger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
+import { logRequests } from "./request-log.js";
 import { eventRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
 import { inspectorRoutes } from "./routes/inspector.js";
@@ -22,6 +25,7 @@ import { resumeRoutes } from "./routes/resume.js";
 import { stopRoutes } from "./routes/stop.js";
 import { streamUploadRoutes } from "./routes/stream-upload.js";
 import { threadRoutes } from "./routes/threads.js";
+import { SseConnections } from "./sse-connections.js";
 import { refuseNulInUrl } from "./url-input.js";
 
 /** What {@link createApp} serves. */
@@ -43,8 +47,17 @@ export interface AppDeps {
   heartbeatMs?: number;
   /** Where `/metrics` registers Threadline's metrics (default a new registry). */
   registry?: Registry;
-  /** Receives unexpected errors (answered 500 `internal`); default `console.error`. */
+  /**
+   * Receives unexpected errors (answered 5xx); default the `logger`'s `error` level when one is
+   * given, else `console.error`.
+   */
   log?: UnexpectedErrorLogger;
+  /**
+   * A structured logger (a `pino` logger, see {@link ThreadlineLogger}) for one line per request
+   * (method, route pattern, status, ms, workspace, error code; issue 8 item 4) and unexpected
+   * errors. Default none: the app logs no requests.
+   */
+  logger?: ThreadlineLogger;
   /** Serve the inspector page at `/inspector` (default true; it reads only the API, with a key). */
   inspector?: boolean;
 }
@@ -59,7 +72,7 @@ export type ThreadlineApp = Hono<AppEnv>;
  * Every `/v1` route authenticates (`Authorization: Bearer <key>` → workspace, 401 otherwise),
  * refuses a `Content-Length` over its route's body limit (413, see {@link HttpLimits}), and
  * answers errors as `{ "error": { "code", "message" } }` with the code's status. `/healthz` and
- * `/metrics` are open.
+ * `/metrics` are open. With a `logger`, every request is logged (see `logRequests`).
  *
  * @throws ThreadlineError `bad_request` for invalid limits.
  * @example
@@ -73,15 +86,20 @@ export type ThreadlineApp = Hono<AppEnv>;
 export function createApp(deps: AppDeps): ThreadlineApp {
   const limits = resolveLimits(deps.limits, deps.threadline.limits);
   const heartbeatMs = deps.heartbeatMs ?? SSE_HEARTBEAT_MS;
-  const log = deps.log ?? logToConsole;
-  const { registry } = createMetrics(deps.threadline, deps.registry);
+  const log = deps.log ?? (deps.logger ? logToLogger(deps.logger) : logToConsole);
+  const sse = new SseConnections();
+  const { registry } = createMetrics(deps.threadline, deps.registry, {
+    sseConnections: () => sse.open,
+  });
 
   const app = new Hono<AppEnv>();
   app.onError(errorHandler(log));
   app.notFound(notFoundHandler);
+  if (deps.logger) app.use("*", logRequests(deps.logger));
   app.route("/", healthRoutes());
   app.route("/", metricsRoutes(registry));
   if (deps.inspector !== false) app.route("/", inspectorRoutes());
+  app.use(`${API_PREFIX}/*`, sse.middleware());
   app.use(`${API_PREFIX}/*`, authenticate(deps.threadline, deps.apiKeys));
   app.use(`${API_PREFIX}/*`, limitContentLength(limits));
   app.use(`${API_PREFIX}/*`, refuseNulInUrl());

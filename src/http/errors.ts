@@ -5,6 +5,7 @@ import { ZodError } from "zod";
 import { isThreadlineError, ThreadlineError } from "../errors.js";
 import { ERROR_STATUS, type ErrorCode } from "../protocol/error-codes.js";
 import { isTransientStoreError } from "../store/transient-errors.js";
+import type { ThreadlineLogger } from "./logger.js";
 
 /** Receives errors the server could not map to a client error (they answer 500 `internal`). */
 export type UnexpectedErrorLogger = (
@@ -16,6 +17,24 @@ export type UnexpectedErrorLogger = (
 export const logToConsole: UnexpectedErrorLogger = (error, { method, path }) => {
   console.error(`threadline: ${method} ${path} failed`, error);
 };
+
+/**
+ * An {@link UnexpectedErrorLogger} writing to a structured logger (issue 8 item 4): one `error`
+ * line `unexpected error` with the request's `method` and `path`, the `code` it was answered with
+ * (`internal`, or `unavailable` for a transient database error) and the error under `err` (pino
+ * serializes its type, message, stack and a database error's own `code`).
+ *
+ * @example
+ * ```ts
+ * const app = createApp({ threadline, log: logToLogger(pino()) });
+ * ```
+ */
+export function logToLogger(logger: ThreadlineLogger): UnexpectedErrorLogger {
+  return function logUnexpectedError(error, { method, path }) {
+    const { code } = toThreadlineError(error);
+    logger.error({ err: error, code, method, path }, "unexpected error");
+  };
+}
 
 /**
  * Converts anything thrown by a route into the {@link ThreadlineError} it answers with (SPEC §3,
@@ -74,8 +93,12 @@ export function notFoundHandler(c: Context): Response {
   return errorResponse(c, error);
 }
 
-/** The error body and status of a {@link ThreadlineError}. */
+/**
+ * The error body and status of a {@link ThreadlineError}; records its code on the context
+ * (`errorCode`) for the request log line (issue 8 item 4).
+ */
 export function errorResponse(c: Context, error: ThreadlineError): Response {
+  c.set("errorCode", error.code);
   return c.json(error.toJSON(), error.status as ContentfulStatusCode);
 }
 

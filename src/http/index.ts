@@ -11,12 +11,22 @@ export { limitContentLength } from "./body.js";
 export {
   errorHandler,
   logToConsole,
+  logToLogger,
   notFoundHandler,
   toThreadlineError,
   type UnexpectedErrorLogger,
 } from "./errors.js";
 export { DEFAULT_LIMITS, type HttpLimits } from "./limits.js";
+export { logThreadlineEvents } from "./log-events.js";
+export {
+  LOG_LEVELS,
+  type LogFn,
+  type LogLevel,
+  silentLogger,
+  type ThreadlineLogger,
+} from "./logger.js";
 export { createMetrics, type ThreadlineMetrics } from "./metrics.js";
+export type { MetricSources } from "./metrics-gauges.js";
 export { persistUIMessageStream } from "./persist-ui-message-stream.js";
 export {
   BodyInterruptedError,
@@ -24,6 +34,7 @@ export {
   readUIMessageStreamBody,
   type UIMessageStreamFormat,
 } from "./read-ui-message-stream-body.js";
+export { logRequests, REQUEST_LOG_MESSAGE, type RequestLogFields } from "./request-log.js";
 // The routes createApp mounts, for an app of one's own (they expect `authenticate` before them).
 export { eventRoutes } from "./routes/events.js";
 export { healthRoutes } from "./routes/health.js";
@@ -40,3 +51,4 @@ export {
   SseWriter,
   UI_MESSAGE_STREAM_DONE_FRAME,
 } from "./sse.js";
+export { SseConnections } from "./sse-connections.js";

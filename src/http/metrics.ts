@@ -6,9 +6,16 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { RUN_DECLINE_REASONS } from "../protocol/runs.js";
 import type { Threadline } from "../threadline.js";
+import { liveGauges, type MetricSources } from "./metrics-gauges.js";
 
 /** Buckets of the commit duration histogram, in seconds (a tick commits in ~1–50 ms). */
 const COMMIT_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
+
+/**
+ * Buckets of the commit batch size histogram, in message writes per transaction: one per dirty
+ * message (R5), so up to the number of live streams.
+ */
+const COMMIT_WRITES_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000];
 
 /** The metrics of one Threadline, and how to stop collecting them. */
 export interface ThreadlineMetrics {
@@ -24,8 +31,11 @@ export interface ThreadlineMetrics {
  *   subscriber queue dropped (R12), from `threadline.stats`;
  * - `threadline_writer_buffered_messages` — messages with buffered or in-flight writes;
  * - `threadline_writer_commits_total{trigger="urgent"|"window"}`, `threadline_writer_message_writes_total`
- *   and `threadline_writer_commit_duration_seconds` — writer transactions (R4, R5);
+ *   and `threadline_writer_commit_duration_seconds` (the commit latency) — writer transactions (R4,
+ *   R5); `threadline_writer_commit_writes` — message writes per transaction, the tick's batch size;
  * - `threadline_writer_commit_errors_total` — failed transactions, retried with backoff (R6);
+ * - `threadline_writer_poisoned_messages_total` — messages the database refused twice alone, ended
+ *   `error` (R30);
  * - `threadline_writer_rejected_writes_total{reason="finalized"|"missing"}` — guarded writes that
  *   matched no streaming row (R8, R15);
  * - `threadline_sweep_finalized_messages_total` — messages the crash sweep finalized (R18);
@@ -47,7 +57,12 @@ export interface ThreadlineMetrics {
  *   took over; `threadline_node_orphans_finalized_total{cause="node_lost"|"restart"}` — streaming
  *   messages it finalized `aborted` in those takeovers, or at a restart under the same node id;
  *   `threadline_heartbeat_lost_total{outcome="rejoined"|"superseded"}` — this node found itself
- *   declared dead, or replaced by a newer process of its node id (R31).
+ *   declared dead, or replaced by a newer process of its node id (R31);
+ * - the gauges read at scrape time (issue 8 item 5, see `liveGauges`): live streams
+ *   (`threadline_streaming_messages`), `threadline_writer_buffered_bytes`,
+ *   `threadline_oldest_streaming_message_age_seconds`, `threadline_broker_subscribers`,
+ *   `threadline_sse_connections` (from `sources`) and, on PostgreSQL,
+ *   `threadline_node_heartbeat_age_seconds{node}`.
  *
  * One registry takes one Threadline's metrics (names are registered once).
  *
@@ -60,6 +75,7 @@ export interface ThreadlineMetrics {
 export function createMetrics(
   threadline: Threadline,
   registry = new Registry(),
+  sources: MetricSources = {},
 ): ThreadlineMetrics {
   const registers = [registry];
   new Counter({
@@ -99,6 +115,17 @@ export function createMetrics(
     buckets: COMMIT_DURATION_BUCKETS,
     registers,
   });
+  const batchSize = new Histogram({
+    name: "threadline_writer_commit_writes",
+    help: "Message writes per committed writer transaction: the tick's batch size (R5).",
+    buckets: COMMIT_WRITES_BUCKETS,
+    registers,
+  });
+  const poisoned = new Counter({
+    name: "threadline_writer_poisoned_messages_total",
+    help: "Messages whose changes the database refused twice alone; they ended error (R30).",
+    registers,
+  });
   const errors = new Counter({
     name: "threadline_writer_commit_errors_total",
     help: "Writer transactions that failed; their writes stay buffered and are retried (R6).",
@@ -126,6 +153,7 @@ export function createMetrics(
   commits.inc({ trigger: "urgent" }, 0);
   commits.inc({ trigger: "window" }, 0);
   const inbound = inboundMetrics(registers);
+  liveGauges(threadline, registers, sources);
 
   const { events } = threadline;
   const listeners = [
@@ -133,8 +161,10 @@ export function createMetrics(
       commits.inc({ trigger: commit.urgent ? "urgent" : "window" });
       writes.inc(commit.writes);
       duration.observe(commit.durationMs / 1_000);
+      batchSize.observe(commit.writes);
     }),
     events.on("writer:error", () => errors.inc()),
+    events.on("writer:poisoned", () => poisoned.inc()),
     events.on("writer:rejected", ({ reason }) => rejected.inc({ reason })),
     events.on("lifecycle:swept", ({ count }) => swept.inc(count)),
     events.on("lifecycle:error", ({ task }) => backgroundErrors.inc({ task })),

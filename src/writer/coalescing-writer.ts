@@ -40,6 +40,16 @@ export interface WriterOptions {
   maxBufferedBytes?: number;
 }
 
+/** What a {@link CoalescingWriter} holds at one instant (see {@link CoalescingWriter.load}). */
+export interface WriterLoad {
+  /** Streaming messages this process writes (tracked from creation until finalized). */
+  streamingMessages: number;
+  /** Approximate JSON bytes of changes not yet handed to a commit, over all messages. */
+  bufferedBytes: number;
+  /** Age in ms of the oldest streaming message this process writes; 0 when none. */
+  oldestAgeMs: number;
+}
+
 /** A change the database refused this many times in a commit of its own is poison (R30). */
 const POISON_STRIKES = 2;
 
@@ -142,6 +152,22 @@ export class CoalescingWriter {
   /** Number of messages with buffered or in-flight state (a gauge for metrics). */
   get pendingCount(): number {
     return this.pending.size;
+  }
+
+  /**
+   * Gauges of what this writer holds now (issue 8 item 5, read on a `/metrics` scrape): the
+   * streaming messages it writes, the approximate JSON bytes of their changes not yet handed to a
+   * commit, and the age in ms (by the writer's clock) of the oldest one since its creation, 0 when none streams.
+   */
+  load(): WriterLoad {
+    const now = this.clock.now();
+    let bufferedBytes = 0;
+    let oldestAgeMs = 0;
+    for (const p of this.pending.values()) {
+      bufferedBytes += p.pendingBytes;
+      oldestAgeMs = Math.max(oldestAgeMs, now - p.stored.createdAt);
+    }
+    return { streamingMessages: this.pending.size, bufferedBytes, oldestAgeMs };
   }
 
   /**

@@ -2,7 +2,7 @@ import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { PATHS, ROUTES } from "../../src/protocol/http.js";
 import { BACKENDS } from "../support/backends.js";
-import { brokerOf, jsonRequest, openApp } from "./support.js";
+import { brokerOf, jsonRequest, openApp, SseReader, waitFor } from "./support.js";
 
 /** The value of one sample line of Prometheus text, e.g. `name{label="x"}`. */
 function sample(text: string, series: string): number | undefined {
@@ -85,6 +85,99 @@ for (const backend of BACKENDS) {
       expect(sample(text, "threadline_writer_commit_errors_total")).toBe(0);
       expect(sample(text, "threadline_sweep_finalized_messages_total")).toBe(0);
       expect(sample(text, "threadline_writer_buffered_messages")).toBe(0);
+    });
+
+    it("issue 8 item 5: a live stream and a viewer show in the gauges while they last, and at 0 after", async () => {
+      // A window longer than the test: the delta stays buffered until the finish commits it.
+      const { app, threadline, clock } = await openApp(backend, {
+        threadline: { windowMs: 60_000 },
+      });
+      await app.request(PATHS.threads, jsonRequest("POST", { id: "t1" }));
+      const scrape = async () => (await app.request(PATHS.metrics)).text();
+      const idle = await scrape();
+      for (const gauge of [
+        "threadline_streaming_messages",
+        "threadline_writer_buffered_bytes",
+        "threadline_oldest_streaming_message_age_seconds",
+        "threadline_broker_subscribers",
+        "threadline_sse_connections",
+      ]) {
+        expect(sample(idle, gauge), gauge).toBe(0);
+      }
+
+      const viewer = new SseReader((await app.request(PATHS.events("t1"))).body);
+      await viewer.next(); // the snapshot
+      const writer = await threadline.writers.open("t1");
+      await writer.write({ type: "text-start", id: "0" });
+      await writer.write({ type: "text-delta", id: "0", delta: "hello" });
+      clock.advance(2_500); // the message is 2.5 s old
+      const during = await scrape();
+      expect(sample(during, "threadline_streaming_messages")).toBe(1);
+      expect(sample(during, "threadline_writer_buffered_bytes")).toBeGreaterThan(0);
+      expect(sample(during, "threadline_oldest_streaming_message_age_seconds")).toBe(2.5);
+      expect(sample(during, "threadline_broker_subscribers")).toBe(1);
+      expect(sample(during, "threadline_sse_connections")).toBe(1);
+
+      await writer.finish();
+      await viewer.cancel();
+      await waitFor(() => threadline.stats.subscribers === 0, 5_000, "the viewer to leave");
+      const after = await scrape();
+      for (const gauge of [
+        "threadline_streaming_messages",
+        "threadline_writer_buffered_bytes",
+        "threadline_oldest_streaming_message_age_seconds",
+        "threadline_broker_subscribers",
+        "threadline_sse_connections",
+      ]) {
+        expect(sample(after, gauge), gauge).toBe(0);
+      }
+      // The tick batch size: every commit of this test wrote one message.
+      const commits = sample(after, "threadline_writer_commit_writes_count") ?? 0;
+      expect(commits).toBeGreaterThan(0);
+      expect(sample(after, 'threadline_writer_commit_writes_bucket{le="1"}')).toBe(commits);
+      expect(sample(after, "threadline_writer_commit_writes_sum")).toBe(commits);
+      expect(sample(after, "threadline_writer_commit_duration_seconds_count")).toBe(commits);
+    });
+
+    it("issue 8 item 5: a resume stream counts as an SSE connection until its message ends", async () => {
+      const { app, threadline } = await openApp(backend);
+      await app.request(PATHS.threads, jsonRequest("POST", { id: "t1" }));
+      const writer = await threadline.writers.open("t1");
+      await writer.write({ type: "text-start", id: "0" });
+      const resume = await app.request(PATHS.resumeStream("t1"));
+      expect(resume.status).toBe(200);
+      const reader = new SseReader(resume.body);
+      const scrape = async () => (await app.request(PATHS.metrics)).text();
+      expect(sample(await scrape(), "threadline_sse_connections")).toBe(1);
+      await writer.finish();
+      await reader.rest(); // up to its end
+      expect(sample(await scrape(), "threadline_sse_connections")).toBe(0);
+    });
+
+    it("R30: a poisoned message is counted", async () => {
+      const { app, threadline } = await openApp(backend);
+      threadline.events.emit("writer:poisoned", {
+        workspaceId: "default",
+        messageId: "m1",
+        error: new Error("refused"),
+      });
+      const text = await (await app.request(PATHS.metrics)).text();
+      expect(sample(text, "threadline_writer_poisoned_messages_total")).toBe(1);
+    });
+
+    it(`R31: the heartbeat age of every node ${backend.name === "postgres" ? "is a gauge per node" : "has no sample on SQLite"}`, async () => {
+      const { app, threadline, clock } = await openApp(backend, {
+        threadline: { nodeId: "node-a" },
+      });
+      await threadline.nodes.idle();
+      clock.advance(1_500); // less than a heartbeat interval (2 s): no new beat
+      const text = await (await app.request(PATHS.metrics)).text();
+      const series = 'threadline_node_heartbeat_age_seconds{node="node-a"}';
+      if (backend.name === "postgres") {
+        expect(sample(text, series)).toBe(1.5);
+      } else {
+        expect(text).not.toContain("threadline_node_heartbeat_age_seconds{");
+      }
     });
 
     it("R12: the drop counters follow threadline.stats; R6, R18: errors and sweeps are counted", async () => {

@@ -7,8 +7,13 @@ import {
   DEFAULT_MAX_CHUNK_BYTES,
   DEFAULT_MAX_MESSAGE_BYTES,
 } from "../../protocol/limits.js";
-import type { Threadline } from "../../threadline.js";
-import { parseNonNegativeInt, withDatabase } from "../shared-options.js";
+import {
+  createServeLogger,
+  DEFAULT_LOG_LEVEL,
+  SERVE_LOG_LEVELS,
+  type ServeLogLevel,
+} from "../serve-logger.js";
+import { envOption, parseNonNegativeInt, redactPassword, withDatabase } from "../shared-options.js";
 import { type ServerOptions, startServer } from "../start-server.js";
 
 /** The parsed flags of `threadline serve`. */
@@ -32,72 +37,103 @@ export interface ServeOptions {
   heartbeatMs: number;
   /** `--node-timeout-ms`: heartbeat age past which a node is dead (R31; default 8 000). */
   nodeTimeoutMs: number;
+  /** `--log-level`: lowest level logged (issue 8 item 4; default `info`). */
+  logLevel: ServeLogLevel;
 }
 
 /**
  * `threadline serve`: the HTTP API of SPEC §3 until SIGINT/SIGTERM, then a shutdown that flushes
  * buffered writes and fires every run trigger this process armed (R7, R23). Runs go to
- * `--run-webhook` (R24); failed deliveries are logged to stderr as they happen.
+ * `--run-webhook` (R24). Logs pino JSON lines (issue 8 item 4; see `createServeLogger`): one per
+ * request, lifecycle events (sweeps, node takeovers, retries, failed and declined runs, …) and
+ * errors with their code, at `--log-level`. Every flag can also be set by an environment variable
+ * `THREADLINE_<FLAG>` (`--window-ms` → `THREADLINE_WINDOW_MS`; API keys: `THREADLINE_API_KEYS`),
+ * listed in `--help`; a flag given on the command line wins.
  */
 export function serveCommand(): Command {
   return withDatabase(new Command("serve"))
     .description("serve the HTTP API")
-    .option("--host <host>", "interface to bind (non-loopback needs API keys)", "127.0.0.1")
-    .option("--port <port>", "port to listen on", parseNonNegativeInt("--port"), 4000)
-    .option(
-      "--window-ms <ms>",
-      "coalescing window of streamed deltas (0 = write-through)",
-      parseNonNegativeInt("--window-ms"),
-      33,
+    .addOption(
+      envOption("--host <host>", "interface to bind (non-loopback needs API keys)").default(
+        "127.0.0.1",
+      ),
     )
-    .option(
-      "--run-debounce-ms <ms>",
-      "quiet time after a thread's last user message before its run fires",
-      parseNonNegativeInt("--run-debounce-ms"),
-      3_000,
+    .addOption(
+      envOption("--port <port>", "port to listen on")
+        .argParser(parseNonNegativeInt("--port"))
+        .default(4000),
     )
-    .option(
-      "--run-webhook <url>",
-      "POST each run here as JSON (Idempotency-Key: trigger id); without it runs are only logged to the thread",
+    .addOption(
+      envOption("--window-ms <ms>", "coalescing window of streamed deltas (0 = write-through)")
+        .argParser(parseNonNegativeInt("--window-ms"))
+        .default(33),
     )
-    .option(
-      "--max-chunk-bytes <bytes>",
-      "largest UI message stream chunk (413 and the message ends error past it)",
-      parsePositiveInt("--max-chunk-bytes"),
-      DEFAULT_MAX_CHUNK_BYTES,
+    .addOption(
+      envOption(
+        "--run-debounce-ms <ms>",
+        "quiet time after a thread's last user message before its run fires",
+      )
+        .argParser(parseNonNegativeInt("--run-debounce-ms"))
+        .default(3_000),
     )
-    .option(
-      "--max-message-bytes <bytes>",
-      "largest message: a streamed one's chunks together, a posted one's body (413 past it)",
-      parsePositiveInt("--max-message-bytes"),
-      DEFAULT_MAX_MESSAGE_BYTES,
+    .addOption(
+      envOption(
+        "--run-webhook <url>",
+        "POST each run here as JSON (Idempotency-Key: trigger id); without it runs are only logged to the thread",
+      ),
     )
-    .option(
-      "--max-body-bytes <bytes>",
-      "largest JSON body of the other routes (413 past it)",
-      parsePositiveInt("--max-body-bytes"),
-      DEFAULT_MAX_BODY_BYTES,
+    .addOption(
+      envOption(
+        "--max-chunk-bytes <bytes>",
+        "largest UI message stream chunk (413 and the message ends error past it)",
+      )
+        .argParser(parsePositiveInt("--max-chunk-bytes"))
+        .default(DEFAULT_MAX_CHUNK_BYTES),
     )
-    .option(
-      "--node-id <id>",
-      "this node's id, stable across restarts: a restart then ends at once what the previous process left streaming (default random)",
+    .addOption(
+      envOption(
+        "--max-message-bytes <bytes>",
+        "largest message: a streamed one's chunks together, a posted one's body (413 past it)",
+      )
+        .argParser(parsePositiveInt("--max-message-bytes"))
+        .default(DEFAULT_MAX_MESSAGE_BYTES),
     )
-    .option(
-      "--heartbeat-ms <ms>",
-      "PostgreSQL: time between two heartbeats of this node",
-      parsePositiveInt("--heartbeat-ms"),
-      DEFAULT_HEARTBEAT_MS,
+    .addOption(
+      envOption("--max-body-bytes <bytes>", "largest JSON body of the other routes (413 past it)")
+        .argParser(parsePositiveInt("--max-body-bytes"))
+        .default(DEFAULT_MAX_BODY_BYTES),
     )
-    .option(
-      "--node-timeout-ms <ms>",
-      "PostgreSQL: a node silent this long is dead; another node ends its streaming messages aborted",
-      parsePositiveInt("--node-timeout-ms"),
-      DEFAULT_NODE_TIMEOUT_MS,
+    .addOption(
+      envOption(
+        "--node-id <id>",
+        "this node's id, stable across restarts: a restart then ends at once what the previous process left streaming (default random)",
+      ),
+    )
+    .addOption(
+      envOption("--heartbeat-ms <ms>", "PostgreSQL: time between two heartbeats of this node")
+        .argParser(parsePositiveInt("--heartbeat-ms"))
+        .default(DEFAULT_HEARTBEAT_MS),
+    )
+    .addOption(
+      envOption(
+        "--node-timeout-ms <ms>",
+        "PostgreSQL: a node silent this long is dead; another node ends its streaming messages aborted",
+      )
+        .argParser(parsePositiveInt("--node-timeout-ms"))
+        .default(DEFAULT_NODE_TIMEOUT_MS),
+    )
+    .addOption(
+      envOption(
+        "--log-level <level>",
+        "lowest level logged as JSON lines (pretty on a terminal); error and above go to stderr",
+      )
+        .choices(SERVE_LOG_LEVELS)
+        .default(DEFAULT_LOG_LEVEL),
     )
     .addOption(
       new Option(
         "--api-key <workspace:key>",
-        `an API key for a workspace; repeatable (or ${API_KEYS_ENV})`,
+        `an API key for a workspace; repeatable (env: ${API_KEYS_ENV}, comma-separated)`,
       )
         .argParser((value: string, previous: string[] = []) => [...previous, value])
         .default([]),
@@ -105,19 +141,23 @@ export function serveCommand(): Command {
     .action(async (options: ServeOptions) => {
       const serverOptions = serverOptionsOf(options);
       const apiKeys = serverOptions.apiKeys ?? new Map();
-      const server = await startServer(serverOptions);
-      logRunFailures(server.threadline);
+      const logger = await createServeLogger({ level: options.logLevel });
+      const server = await startServer({ ...serverOptions, logger });
       const workspaces =
         apiKeys.size === 0
           ? "the default workspace, no auth"
           : `${new Set(apiKeys.values()).size} workspace(s)`;
-      console.log(`threadline serving ${options.db} on ${server.url} (${workspaces})`);
+      const database = redactPassword(options.db);
+      logger.info(
+        { url: server.url, database, ...(options.nodeId ? { nodeId: options.nodeId } : {}) },
+        `threadline serving ${database} on ${server.url} (${workspaces})`,
+      );
       const shutdown = (signal: string) => {
-        console.log(`${signal}: flushing and shutting down…`);
+        logger.info({ signal }, `${signal}: flushing and shutting down…`);
         server.close().then(
           () => process.exit(0),
           (error) => {
-            console.error(`shutdown failed: ${String(error)}`);
+            logger.error({ err: error }, "shutdown failed");
             process.exit(1);
           },
         );
@@ -166,17 +206,4 @@ function parsePositiveInt(name: string) {
     }
     return number;
   };
-}
-
-/** Logs each failed run delivery and each run notice to stderr (R24: never lost silently). */
-function logRunFailures(threadline: Threadline): void {
-  threadline.events.on("run:failed", ({ threadId, triggerId, attempt, error, retryInMs }) => {
-    const next = retryInMs === null ? "giving up (kept as failed)" : `retrying in ${retryInMs} ms`;
-    console.error(
-      `threadline: run ${triggerId} of thread ${threadId} failed (attempt ${attempt}): ${String(error)}; ${next}`,
-    );
-  });
-  threadline.events.on("run:notice", ({ threadId, triggerId, reason }) => {
-    console.error(`threadline: run ${triggerId} of thread ${threadId} declined: ${reason}`);
-  });
 }

@@ -1,0 +1,100 @@
+/**
+ * Issue 8 item 4: every `threadline serve` flag is also read from `THREADLINE_<FLAG>` (the command
+ * line wins), `--help` lists each variable, and a variable takes effect in a real process.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { type ServeOptions, serveCommand } from "../../src/cli/commands/serve.js";
+import { envNameOf } from "../../src/cli/shared-options.js";
+import { API_KEYS_ENV, PATHS } from "../../src/protocol/http.js";
+import { startServe } from "../support/serve-process.js";
+
+/** Parses `threadline serve` flags without serving; resolves the parsed options. */
+function parseServe(args: string[]): ServeOptions {
+  const command = serveCommand()
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
+  let parsed: ServeOptions | undefined;
+  command.action((options: ServeOptions) => {
+    parsed = options;
+  });
+  command.parse(args, { from: "user" });
+  if (!parsed) throw new Error("the action did not run");
+  return parsed;
+}
+
+const saved = new Map<string, string | undefined>();
+
+/** Sets an environment variable for this test only. */
+function setEnv(name: string, value: string): void {
+  if (!saved.has(name)) saved.set(name, process.env[name]);
+  process.env[name] = value;
+}
+
+afterEach(() => {
+  for (const [name, value] of saved) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  saved.clear();
+});
+
+describe("threadline serve environment variables (issue 8 item 4)", () => {
+  it("--help names the variable of every flag: THREADLINE_<FLAG>, THREADLINE_DB and THREADLINE_API_KEYS kept", () => {
+    const command = serveCommand();
+    const help = command.helpInformation().replace(/\s+/g, " ");
+    const flags = command.options.map((option) => option.long ?? "");
+    expect(flags).toEqual(
+      expect.arrayContaining(["--db", "--port", "--window-ms", "--log-level", "--api-key"]),
+    );
+    for (const flag of flags) {
+      const name = flag === "--api-key" ? API_KEYS_ENV : envNameOf(flag);
+      expect(help, flag).toContain(`env: ${name}`);
+    }
+    expect(envNameOf("--db")).toBe("THREADLINE_DB");
+    expect(envNameOf("--max-body-bytes")).toBe("THREADLINE_MAX_BODY_BYTES");
+  });
+
+  it("a variable sets its flag, the command line wins, and a bad value is refused naming the flag", () => {
+    setEnv("THREADLINE_WINDOW_MS", "7");
+    setEnv("THREADLINE_NODE_ID", "node-7");
+    setEnv("THREADLINE_LOG_LEVEL", "debug");
+    expect(parseServe([])).toMatchObject({ windowMs: 7, nodeId: "node-7", logLevel: "debug" });
+    expect(parseServe(["--window-ms", "9"]).windowMs).toBe(9);
+    expect(parseServe([]).logLevel).toBe("debug");
+    setEnv("THREADLINE_LOG_LEVEL", "loud");
+    expect(() => parseServe([])).toThrow(/loud/);
+    setEnv("THREADLINE_LOG_LEVEL", "info");
+    setEnv("THREADLINE_MAX_BODY_BYTES", "1MiB");
+    expect(() => parseServe([])).toThrow(/--max-body-bytes must be a positive integer/);
+  });
+
+  it("in a real serve: THREADLINE_MAX_BODY_BYTES answers 413 past it, THREADLINE_LOG_LEVEL=debug logs /healthz", async () => {
+    const server = await startServe({
+      database: "sqlite::memory:",
+      env: { THREADLINE_MAX_BODY_BYTES: "64", THREADLINE_LOG_LEVEL: "debug" },
+    });
+    const post = (title: string) =>
+      fetch(`${server.url}${PATHS.threads}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ title }),
+      });
+    expect((await post("short")).status).toBe(201);
+    const refused = await post("x".repeat(100));
+    expect(refused.status).toBe(413);
+    expect(await refused.json()).toMatchObject({ error: { code: "too_large" } });
+    expect((await fetch(`${server.url}${PATHS.healthz}`)).status).toBe(200);
+    expect((await server.stop("SIGTERM")).code).toBe(0);
+
+    const requests = server.stdout
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === "request");
+    expect(requests.map((l) => [l.level, l.route, l.status, l.code])).toEqual([
+      [30, "/v1/threads", 201, undefined],
+      [30, "/v1/threads", 413, "too_large"],
+      [20, "/healthz", 200, undefined],
+    ]);
+  });
+});
