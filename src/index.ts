@@ -31,11 +31,22 @@ export type {
 export type { AppendOptions, AppendResult } from "./inbound/receive-message.js";
 export { RUN_NOTICE_TEXT } from "./inbound/run-notices.js";
 export {
+  COMPACTION_DEFAULTS,
+  type CompactionOptions,
+  type CompactionReport,
+} from "./lifecycle/log-compactor.js";
+export {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_NODE_TIMEOUT_MS,
   type NodeHeartbeatOptions,
   type NodeTakeover,
 } from "./lifecycle/node-heartbeat.js";
+export type {
+  PurgedThread,
+  ThreadPurgeOptions,
+  ThreadPurgeReport,
+  ThreadRetentionOptions,
+} from "./lifecycle/thread-purger.js";
 export * from "./message/index.js";
 export { EventHub, type Listener, type ThreadlineEventMap } from "./observe.js";
 export { ERROR_STATUS, type ErrorCode } from "./protocol/error-codes.js";
@@ -102,6 +113,7 @@ export type {
 } from "./store/store.js";
 // Classes users receive but never construct (their constructors take internal parts) are types only.
 export type {
+  CompactedRangePolicy,
   SnapshotItem,
   SubscribeOptions,
   Subscription,

@@ -71,8 +71,8 @@ export interface ThreadlineEventMap {
    */
   "lifecycle:listen-restored": { gapMs: number };
   /**
-   * A background task (sweep, renewal, heartbeat, listener, run scheduler, purge) failed; it will
-   * run again.
+   * A background task (sweep, renewal, heartbeat, listener, run scheduler, purge, compaction,
+   * thread-purge) failed; it will run again.
    */
   "lifecycle:error": { task: string; error: unknown };
   /** A processed idempotency key was sent again: the original message was answered (R21). */
@@ -126,6 +126,31 @@ export interface ThreadlineEventMap {
   "run:fenced": { workspaceId: string; threadId: string; triggerId: string; generation: number };
   /** The retention purge deleted old claims and finished triggers (R25). */
   "inbound:purged": { claims: number; triggers: number };
+  /**
+   * One log compaction transaction (R32): `rows` `message.delta` events (at most the batch bound)
+   * removed from one thread's log, `messages` finished messages left with none, `highestSeq` the
+   * highest seq removed (0 for none).
+   */
+  "lifecycle:compacted": {
+    workspaceId: string;
+    threadId: string;
+    rows: number;
+    messages: number;
+    highestSeq: number;
+  };
+  /**
+   * One transaction of a thread deletion (R20, R25): the rows it removed, at most the batch bound
+   * (`retention.batchRows`) together.
+   */
+  "lifecycle:thread-batch": {
+    workspaceId: string;
+    threadId: string;
+    events: number;
+    bodies: number;
+    messages: number;
+  };
+  /** The retention purge deleted a thread last updated at `updatedAt` (ms; R25). */
+  "lifecycle:thread-purged": { workspaceId: string; threadId: string; updatedAt: number };
 }
 
 /** A listener of one event. */

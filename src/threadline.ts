@@ -14,12 +14,25 @@ import { runTargets } from "./inbound/run-targets.js";
 import { LeaseSweeper } from "./lifecycle/lease-sweeper.js";
 import { Lifetime } from "./lifecycle/lifetime.js";
 import {
+  type CompactionOptions,
+  type CompactionReport,
+  LogCompactor,
+  resolveCompaction,
+} from "./lifecycle/log-compactor.js";
+import {
   NodeHeartbeat,
   type NodeHeartbeatOptions,
   type NodeTakeover,
   resolveNodeTiming,
 } from "./lifecycle/node-heartbeat.js";
 import { stopLocalWriter } from "./lifecycle/stop-message.js";
+import {
+  resolveThreadRetention,
+  type ThreadPurgeOptions,
+  type ThreadPurgeReport,
+  ThreadPurger,
+  type ThreadRetentionOptions,
+} from "./lifecycle/thread-purger.js";
 import { assertStorable } from "./message/json-input.js";
 import type { UIMessage } from "./message/types.js";
 import { EventHub } from "./observe.js";
@@ -49,6 +62,16 @@ export interface ThreadlineOptions
   store?: Store;
   /** Time between crash sweeps in ms (R18; default 10 000). */
   sweepIntervalMs?: number;
+  /**
+   * Log compaction (R32): finished messages' `message.delta` events go once `resumeHorizonMs`
+   * (default 24 h) has passed; `false` runs none by itself. See {@link CompactionOptions}.
+   */
+  compaction?: CompactionOptions | false;
+  /**
+   * Thread retention (R25): an optional time-to-live for every workspace's threads, and the
+   * batch bound of every thread deletion. See {@link ThreadRetentionOptions}.
+   */
+  retention?: ThreadRetentionOptions;
   /**
    * On a single-writer store (SQLite: `capabilities.crossProcessNotify` false), finalize every
    * message left `streaming` at start, whatever its lease (R31; default true). Set false in a tool
@@ -104,6 +127,7 @@ export class Threadline<
     deps: WorkspaceDeps,
     private readonly inbound: { scheduler: RunScheduler; purger: RetentionPurger },
     private readonly heartbeat: NodeHeartbeat,
+    private readonly upkeep: { compactor: LogCompactor; threads: ThreadPurger },
   ) {
     super(DEFAULT_WORKSPACE, deps);
     this.views.set(DEFAULT_WORKSPACE, this);
@@ -205,6 +229,36 @@ export class Threadline<
   };
 
   /**
+   * Log compaction (R32). It runs by itself every `compaction.intervalMs`; this is for tests
+   * driving a fake clock, and for operators.
+   */
+  readonly log = {
+    /**
+     * Removes now the `message.delta` events of every message that finished more than
+     * `compaction.resumeHorizonMs` ago, at most `compaction.batchRows` per transaction.
+     * @returns what it removed. @throws ThreadlineError `closed`.
+     */
+    compact: (): Promise<CompactionReport> =>
+      this.deps.lifetime.guard(() => this.upkeep.compactor.compact()),
+  };
+
+  /**
+   * Thread retention (R25). With `retention.threadTtlMs` it runs by itself every
+   * `retention.intervalMs`; `threadline purge` calls it.
+   */
+  readonly retention = {
+    /**
+     * Deletes (or with `dryRun` lists) every thread whose last update is older than
+     * `olderThanMs` (default `retention.threadTtlMs`), in one workspace or all, each in bounded
+     * batches like `threads.delete` (R20); a thread written to after it was picked is kept.
+     * @throws ThreadlineError `bad_request` (no age and no TTL, or not a positive integer),
+     *   `closed`.
+     */
+    purge: (options: ThreadPurgeOptions = {}): Promise<ThreadPurgeReport> =>
+      this.deps.lifetime.guard(() => this.upkeep.threads.purge(options)),
+  };
+
+  /**
    * Counters for `/metrics` (R12) and gauges, read now: drops, this process's streaming messages
    * (`bufferedMessages` and `streamingMessages` alike), the bytes buffered in its writer, the age
    * in ms of its oldest streaming message (0 when none) and its live subscribers (issue 8 item 5).
@@ -243,6 +297,8 @@ export class Threadline<
       this.deps.lifetime.end();
       await this.sweeper.stop();
       await this.inbound.purger.stop();
+      await this.upkeep.compactor.stop();
+      await this.upkeep.threads.stop();
       await this.inbound.scheduler.stop();
       try {
         await this.writer.close(SHUTDOWN_REASON);
@@ -308,6 +364,8 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
   const inboundOptions = resolveInboundOptions(options);
   const limits = resolveMessageLimits(options.limits); // before anything is opened
   const nodeTiming = resolveNodeTiming(options);
+  const compaction = resolveCompaction(options.compaction);
+  const retention = resolveThreadRetention(options.retention);
   const store = options.store ?? (await openStore(options.database, nodeId));
   let heartbeat: NodeHeartbeat | undefined;
   try {
@@ -370,6 +428,8 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
       intervalMs: inboundOptions.purgeIntervalMs,
     });
     const inbound = inboundDeps(fire, nodeId, inboundOptions, scheduler);
+    const compactor = new LogCompactor(store, clock, events, compaction);
+    const threads = new ThreadPurger({ store, broker, writer, clock, hub: events }, retention);
     const stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
     const lifetime = new Lifetime();
     const deps = {
@@ -382,6 +442,8 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
       generateId,
       inbound,
       lifetime,
+      deleteThread: (workspaceId: string, threadId: string) =>
+        threads.deleteThread(workspaceId, threadId),
     };
     const threadline = new Threadline<MESSAGE>(
       store,
@@ -396,12 +458,15 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
         purger,
       },
       heartbeat,
+      { compactor, threads },
     );
     // Before any writer opens: this node id's previous process left only orphans (R31).
     await heartbeat.start();
     await sweeper.start();
     scheduler.start();
     purger.start();
+    compactor.start();
+    threads.start();
     return threadline;
   } catch (error) {
     await heartbeat?.stop();

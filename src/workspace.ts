@@ -33,6 +33,11 @@ export interface WorkspaceDeps {
   inbound: InboundDeps;
   /** Open until `close()`: then every entry throws `closed` (R31). */
   lifetime: Lifetime;
+  /**
+   * Deletes a thread in bounded batches (R20; `ThreadPurger.deleteThread`): its viewers get
+   * `thread.deleted`, its writers `message_finalized`. @returns false when there was none.
+   */
+  deleteThread(workspaceId: string, threadId: string): Promise<boolean>;
 }
 
 /** Input of {@link ThreadlineWorkspace.threads}`.create`. */
@@ -134,15 +139,15 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
     },
     /**
      * Deletes a thread, its messages and log; live subscribers get `thread.deleted` and close (R20).
+     * The thread is gone for every reader and writer after one short transaction; its rows then go
+     * in transactions of at most `retention.batchRows` rows, before this resolves.
      * @throws ThreadlineError `not_found`, `bad_request` (a NUL in the id, R30).
      */
     delete: async (threadId: string): Promise<void> => {
       this.deps.lifetime.ensureOpen();
       assertStorable("thread id", threadId);
-      this.deps.writer.dropThread(this.workspaceId, threadId);
-      const deleted = await this.deps.store.deleteThread(this.workspaceId, threadId);
+      const deleted = await this.deps.deleteThread(this.workspaceId, threadId);
       if (!deleted) throw threadNotFound(threadId);
-      this.deps.broker.closeThread(this.workspaceId, threadId);
     },
   };
 
@@ -296,6 +301,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
           subscribe: (workspaceId, id, after) =>
             new Subscription(this.deps.store, this.deps.broker, this.deps.clock, workspaceId, id, {
               after,
+              onCompacted: "skip", // it waits for a streaming message's end, never compacted (R32)
             }),
         },
         this.workspaceId,

@@ -1,14 +1,17 @@
 import { isThreadlineError } from "../errors.js";
 import type { UIMessageChunk } from "../message/types.js";
 import type { StoredMessage } from "../protocol/resources.js";
-import type { Subscription } from "../subscription/subscription.js";
+import type { CompactedRangePolicy, Subscription } from "../subscription/subscription.js";
 import { UIMessageStreamReplay } from "./ui-message-stream-replay.js";
 
 /** What resuming needs of a workspace. */
 export interface ResumeDeps {
   /** The thread's messages (read-your-writes, R8). @throws ThreadlineError `not_found`. */
   listMessages(threadId: string): Promise<{ messages: StoredMessage[] }>;
-  subscribe(threadId: string, options: { after: number; signal?: AbortSignal }): Subscription;
+  subscribe(
+    threadId: string,
+    options: { after: number; signal?: AbortSignal; onCompacted?: CompactedRangePolicy },
+  ): Subscription;
 }
 
 /**
@@ -21,8 +24,9 @@ export interface ResumeDeps {
  *
  * The chunks come from the log through a subscription from the message's `message.created` event
  * (R11, R12): a slow reader falls back to the log, and never sees a chunk twice (R13). Cancelling
- * the stream ends this reader only; the producer goes on (R17).
- *
+ * the stream ends this reader only; the producer goes on (R17). Log compaction (R32) never
+ * removes a streaming message's events: holes it left in the range (other, finished messages'
+ * deltas) are skipped, never answered with a snapshot.
  */
 export async function resumeUIMessageStream(
   deps: ResumeDeps,
@@ -50,6 +54,7 @@ export function replayMessageStream(
   const subscription = deps.subscribe(threadId, {
     after: message.createdSeq - 1,
     signal: stop.signal,
+    onCompacted: "skip",
   });
   const events = subscription[Symbol.asyncIterator]();
   const replay = new UIMessageStreamReplay(message.id);

@@ -6,7 +6,11 @@ import { HEADERS, PATHS, SSE_SNAPSHOT_EVENT } from "../protocol/http.js";
 import type { StoredMessage, Thread } from "../protocol/resources.js";
 import { errorFromResponse } from "./http-error.js";
 
-/** The snapshot a subscription starts with when it does not resume (R11). */
+/**
+ * The thread at offset `seq` (R11): what a subscription starts with when it does not resume, and
+ * what replaces a resumed range that log compaction removed (R32) — apply it like the first one,
+ * replacing the view (`createThreadView(seq, messages)`).
+ */
 export interface ClientSnapshot<MESSAGE extends UIMessage = UIMessage> {
   type: "snapshot";
   seq: number;
@@ -28,7 +32,10 @@ export interface Transport {
 
 /** Options of {@link subscribeEvents}. */
 export interface ClientSubscribeOptions {
-  /** Resume after this seq (no snapshot); default: start with a snapshot. */
+  /**
+   * Resume after this seq: no snapshot, unless events after it were compacted (R32: then a fresh
+   * snapshot comes first); default: start with a snapshot.
+   */
   after?: number;
   /** Ends the subscription. */
   signal?: AbortSignal;
@@ -42,6 +49,11 @@ export interface ClientSubscribeOptions {
  * browsers (fetch + eventsource-parser). After a dropped connection it reconnects with
  * `Last-Event-ID` = the last seq it yielded, so it never yields an event twice nor skips one (R11,
  * R13). It ends after `thread.deleted` (R20) or when `signal` aborts.
+ *
+ * When a reconnect (or `after`) lands in a range that log compaction removed (R32), the server
+ * answers with a fresh `snapshot` at its current seq instead of the missing events, and this
+ * yields it as a {@link ClientSnapshot}: an app that replaces its view on every snapshot (as it
+ * does for the first) goes on with every message exactly once, without noticing.
  *
  * @throws ThreadlineError from the server's error answer (`not_found`, `bad_offset`,
  *   `unauthorized`, …) — 4xx answers are not retried; network errors and 5xx are.
@@ -92,7 +104,9 @@ export async function* subscribeEvents<MESSAGE extends UIMessage = UIMessage>(
         for await (const message of iterate(events)) {
           const data = JSON.parse(message.data);
           if (message.event === SSE_SNAPSHOT_EVENT) {
-            if (lastSeq !== undefined) continue; // only on a first connection without `after`
+            // The first item without `after`, or the answer to a resume into a compacted range
+            // (R32): either way it replaces everything before it.
+            if (lastSeq !== undefined && data.seq <= lastSeq) continue;
             lastSeq = data.seq;
             delayMs = options.reconnectDelayMs ?? 250;
             yield { type: "snapshot", ...data } as ClientSnapshot<MESSAGE>;

@@ -21,6 +21,12 @@ export const ERROR_STATUS = {
   conflict: 409,
   /** The message was finalized (by this writer, another node or the sweep) and takes no more chunks. */
   message_finalized: 409,
+  /**
+   * The log range an operation needs was removed by compaction (R32): a fork at a seq where a
+   * message whose deltas were compacted was still streaming. (A resume from a compacted offset is
+   * not an error: it is answered with a snapshot.)
+   */
+  compacted: 410,
   /** A body or chunk exceeds the configured limit. */
   too_large: 413,
   /** The database schema is newer than this code (R27). */

@@ -17,9 +17,16 @@ import { beatHeartbeat } from "./queries/beat-heartbeat.js";
 import { claimInbound } from "./queries/claim-inbound.js";
 import { claimRunTriggers } from "./queries/claim-run-triggers.js";
 import { commitWrites } from "./queries/commit-writes.js";
+import { compactDeltas } from "./queries/compact-deltas.js";
 import { completeRunTrigger } from "./queries/complete-run-trigger.js";
 import { createMessage } from "./queries/create-message.js";
 import { deleteMessage } from "./queries/delete-message.js";
+import {
+  beginThreadDeletion,
+  deleteThreadRows,
+  listThreadDeletions,
+} from "./queries/delete-thread-rows.js";
+import { findExpiredThreads } from "./queries/find-expired-threads.js";
 import { type ForkPoint, forkThread } from "./queries/fork-thread.js";
 import {
   abortOrphanedMessage,
@@ -40,11 +47,12 @@ import { releaseInbound } from "./queries/release-inbound.js";
 import { removeNode } from "./queries/remove-node.js";
 import { renewRunClaims } from "./queries/renew-run-claims.js";
 import { takeOverNode } from "./queries/take-over-node.js";
-import { createThread, deleteThread, getThread, listThreads } from "./queries/threads.js";
+import { createThread, getThread, listThreads, readLogBounds } from "./queries/threads.js";
 import type { Database } from "./schema.js";
 import type {
   CreateMessageInput,
   CreateThreadInput,
+  ExpiredThreadQuery,
   MessageWrite,
   RemoteCommit,
   RemoteHandlers,
@@ -103,13 +111,43 @@ export class KyselyStore implements Store {
     });
   }
 
-  deleteThread(workspaceId: string, threadId: string) {
+  beginThreadDeletion(
+    workspaceId: string,
+    threadId: string,
+    now: number,
+    guard: { updatedBefore?: number } = {},
+  ) {
     return this.write(async (trx) => {
-      const deleted = await deleteThread(trx, workspaceId, threadId);
-      if (deleted)
+      const begun = await beginThreadDeletion(trx, workspaceId, threadId, now, guard);
+      if (begun)
         await this.driver.announce(trx, [{ workspaceId, threadId, seq: 0, deleted: true }]);
-      return deleted;
+      return begun;
     });
+  }
+
+  deleteThreadRows(workspaceId: string, threadId: string, maxRows: number) {
+    return this.write((trx) => deleteThreadRows(trx, workspaceId, threadId, maxRows));
+  }
+
+  listThreadDeletions(limit: number) {
+    return listThreadDeletions(this.driver.db, limit);
+  }
+
+  findExpiredThreads(query: ExpiredThreadQuery) {
+    return findExpiredThreads(this.driver.db, query);
+  }
+
+  getLogBounds(workspaceId: string, threadId: string) {
+    return readLogBounds(this.driver.db, workspaceId, threadId);
+  }
+
+  compactDeltas(finishedBefore: number, now: number, maxRows: number) {
+    return this.write((trx) =>
+      compactDeltas(trx, finishedBefore, now, {
+        maxRows,
+        skipLocked: this.capabilities.skipLocked,
+      }),
+    );
   }
 
   createMessage(workspaceId: string, input: CreateMessageInput, now: number) {

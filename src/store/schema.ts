@@ -16,6 +16,7 @@ export interface Database {
   inbound_claims: InboundClaimRow;
   run_triggers: RunTriggerRow;
   nodes: NodeRow;
+  thread_deletions: ThreadDeletionRow;
 }
 
 /** A tenant. Every other row carries its `workspace_id`. */
@@ -24,7 +25,10 @@ export interface WorkspaceRow {
   created_at: number;
 }
 
-/** A conversation; `head_seq` is the seq of its newest event (0 when it has none). */
+/**
+ * A conversation; `head_seq` is the seq of its newest event (0 when it has none), `compacted_seq`
+ * the highest seq compaction removed from its log (0: none; R32, migration 4).
+ */
 export interface ThreadRow {
   workspace_id: string;
   id: string;
@@ -33,11 +37,15 @@ export interface ThreadRow {
   forked_from_thread_id: string | null;
   forked_from_seq: number | null;
   head_seq: number;
+  compacted_seq: number;
   created_at: number;
   updated_at: number;
 }
 
-/** The small, frequently updated columns of a message (status, revision, writer lease). */
+/**
+ * The small, frequently updated columns of a message (status, revision, writer lease).
+ * `compacted_at` (ms, migration 4) is set once compaction removed its last `message.delta` (R32).
+ */
 export interface MessageRow {
   workspace_id: string;
   id: string;
@@ -52,6 +60,7 @@ export interface MessageRow {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  compacted_at: number | null;
 }
 
 /**
@@ -134,4 +143,15 @@ export interface NodeRow {
   incarnation: string;
   started_at: number;
   heartbeat_at: number;
+}
+
+/**
+ * A thread being deleted in bounded batches (R20, R25; migration 4): written in the transaction
+ * that deletes its `threads` row, deleted with the last of its rows. While it exists no write can
+ * reach the thread and its id cannot be taken again.
+ */
+export interface ThreadDeletionRow {
+  workspace_id: string;
+  thread_id: string;
+  started_at: number;
 }

@@ -127,6 +127,45 @@ export interface WorkspaceEvent {
   event: ThreadEvent;
 }
 
+/**
+ * One step of log compaction (R32): the `message.delta` events removed from one thread's log in
+ * one transaction (`rows`, at most the step's bound), how many finished messages have none left,
+ * and the highest seq removed (0 when none).
+ */
+export interface CompactionStep {
+  workspaceId: string;
+  threadId: string;
+  rows: number;
+  messages: number;
+  highestSeq: number;
+}
+
+/** Which threads {@link Store.findExpiredThreads} looks for (R25 retention). */
+export interface ExpiredThreadQuery {
+  /** Threads whose last update (`updatedAt`, ms) is older than this. */
+  updatedBefore: number;
+  /** Only this workspace's threads (default every workspace's). */
+  workspaceId?: string;
+  limit: number;
+  /** Keyset: continue after this thread (ordered by updated time, workspace, id). */
+  after?: { updatedAt: number; workspaceId: string; threadId: string };
+}
+
+/** A thread past its retention, with its workspace. */
+export interface ExpiredThread {
+  workspaceId: string;
+  thread: Thread;
+}
+
+/** What one batch of a thread deletion removed (R20, R25), and whether the thread is now gone. */
+export interface ThreadRowsDeleted {
+  events: number;
+  bodies: number;
+  messages: number;
+  /** True when nothing of the thread was left: its deletion record went too. */
+  done: boolean;
+}
+
 /** A commit announced by another process: thread `threadId` has events up to `seq` (R26). */
 export interface RemoteCommit {
   workspaceId: string;
@@ -199,8 +238,56 @@ export interface Store {
     newMessageId: () => string,
     now: number,
   ): Promise<{ thread: Thread; events: ThreadEvent[] }>;
-  /** Deletes a thread with its messages and log (R20). @returns false when there was none. */
-  deleteThread(workspaceId: string, threadId: string): Promise<boolean>;
+  /**
+   * Starts deleting a thread (R20): one transaction deletes its row and run triggers and records
+   * the deletion, and announces it to other processes (`deleted`, R26). From its commit no write
+   * reaches the thread (a streaming write's writer gets `message_finalized`, a new message
+   * `not_found`) and its id stays taken until {@link deleteThreadRows} finished. With
+   * `guard.updatedBefore` (retention, R25) the thread must still be older than it: a thread
+   * written to meanwhile is kept. @returns false when there was none (or the guard did not hold).
+   */
+  beginThreadDeletion(
+    workspaceId: string,
+    threadId: string,
+    now: number,
+    guard?: { updatedBefore?: number },
+  ): Promise<boolean>;
+  /**
+   * Deletes one batch, in its own transaction, of a thread whose deletion began: up to `maxRows`
+   * events, then (none left) the bodies and rows of up to `maxRows / 2` messages, then (none left)
+   * the deletion record (`done`). Call until `done`; safe to resume after a crash.
+   */
+  deleteThreadRows(
+    workspaceId: string,
+    threadId: string,
+    maxRows: number,
+  ): Promise<ThreadRowsDeleted>;
+  /** Up to `limit` thread deletions begun and not finished (a crash in between), oldest first. */
+  listThreadDeletions(
+    limit: number,
+  ): Promise<{ workspaceId: string; threadId: string; startedAt: number }[]>;
+  /** Threads whose last update is older than a cutoff, oldest first (R25; a plain read). */
+  findExpiredThreads(query: ExpiredThreadQuery): Promise<ExpiredThread[]>;
+  /**
+   * A thread's log bounds (R11, R32): `headSeq`, its newest seq, and `compactedSeq`, the highest
+   * seq compaction removed (0: none). Every event in `(N, headSeq]` is in the log iff
+   * `N >= compactedSeq`. @returns undefined for no such thread.
+   */
+  getLogBounds(
+    workspaceId: string,
+    threadId: string,
+  ): Promise<{ headSeq: number; compactedSeq: number } | undefined>;
+  /**
+   * One step of log compaction (R32) in one transaction: removes up to `maxRows` `message.delta`
+   * events of messages of one thread that finished before `finishedBefore` (ms), marks the
+   * messages left with none, and raises the thread's compacted seq. @returns undefined when no
+   * finished message is waiting.
+   */
+  compactDeltas(
+    finishedBefore: number,
+    now: number,
+    maxRows: number,
+  ): Promise<CompactionStep | undefined>;
 
   /**
    * Creates a message and its `message.created` event in one transaction (R14).

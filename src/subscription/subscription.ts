@@ -9,7 +9,10 @@ import type { Store } from "../store/store.js";
 /** Events read from the log per catch-up query. */
 const CATCH_UP_PAGE = 500;
 
-/** The first item of a subscription without `after`: the thread at offset `seq` (R11). */
+/**
+ * The thread at offset `seq` (R11): the first item of a subscription without `after`, and the
+ * answer to a resume whose events were compacted (R32) — then it replaces everything before it.
+ */
 export interface SnapshotItem<MESSAGE extends UIMessage = UIMessage> {
   type: "snapshot";
   seq: number;
@@ -25,12 +28,29 @@ export type SubscriptionItem<MESSAGE extends UIMessage = UIMessage> =
   | SnapshotItem<MESSAGE>
   | ThreadEvent<MESSAGE>;
 
+/**
+ * What a subscription does when events it must deliver were removed by log compaction (R32):
+ *
+ * - `snapshot` (default): it yields a fresh {@link SnapshotItem} at the thread's current seq `S`
+ *   instead of the missing range, then every event after `S`. A consumer replaces its view with
+ *   the snapshot, as it does with the first one: every message exactly once, no duplicate (R11).
+ * - `skip`: it yields the events that remain, in seq order, once each. Only for a consumer that
+ *   follows one message still streaming (`GET …/stream`, a stop waiting for its message to end):
+ *   compaction never removes a streaming message's events, so it misses nothing it needs.
+ */
+export type CompactedRangePolicy = "snapshot" | "skip";
+
 /** Options of a subscription. */
 export interface SubscribeOptions {
-  /** Resume after this seq: replay the log from `after + 1`, then live (R11). No snapshot. */
+  /**
+   * Resume after this seq: replay the log from `after + 1`, then live (R11), no snapshot — unless
+   * some event after `after` was compacted (R32), see {@link CompactedRangePolicy}.
+   */
   after?: number;
   /** Ends the subscription when aborted. */
   signal?: AbortSignal;
+  /** What to do about a compacted range (R32; default `snapshot`). */
+  onCompacted?: CompactedRangePolicy;
 }
 
 /**
@@ -39,6 +59,12 @@ export interface SubscribeOptions {
  * once, in seq order: live events come from the broker, and whenever the subscriber falls behind (a
  * dropped event, a seq gap, another node's commit) it re-reads the missing range from the log.
  * Ends with a `thread.deleted` event when the thread is deleted (R20), or when closed.
+ *
+ * Compacted ranges (R32): when an event the subscription must yield next is no longer in the log —
+ * a resume from an offset below the thread's compacted seq, or a catch-up that meets a hole — it
+ * yields a fresh snapshot at the current seq instead (or, with `onCompacted: "skip"`, the events
+ * that remain; see {@link CompactedRangePolicy}). A resume from an offset at or above the
+ * compacted seq replays the log as before.
  *
  * @example
  * ```ts
@@ -83,16 +109,19 @@ export class Subscription<MESSAGE extends UIMessage = UIMessage>
     const queue = this.broker.register(this.workspaceId, this.threadId);
     const signal = this.abort.signal;
     try {
+      const replaceCompacted = (this.options.onCompacted ?? "snapshot") === "snapshot";
       let next: number;
       let catchUp: boolean;
-      if (this.options.after === undefined) {
+      const after = this.options.after;
+      const compacted = after !== undefined && (await this.isCompactedAfter(after));
+      if (after === undefined || (replaceCompacted && compacted)) {
         const snapshot = await this.store.readSnapshot(this.workspaceId, this.threadId);
         if (!snapshot) throw notFound(this.threadId);
         yield { type: "snapshot", ...snapshot };
         next = snapshot.seq + 1;
         catchUp = false;
       } else {
-        next = (await this.checkOffset(this.options.after)) + 1;
+        next = after + 1;
         catchUp = true;
       }
       while (!signal.aborted) {
@@ -104,12 +133,24 @@ export class Subscription<MESSAGE extends UIMessage = UIMessage>
             next - 1,
             CATCH_UP_PAGE,
           );
-          for (const event of events) {
-            if (event.seq !== next) continue;
-            yield event;
-            next += 1;
-          }
           catchUp = events.length === CATCH_UP_PAGE;
+          for (const event of events) {
+            if (event.seq < next) continue;
+            if (event.seq > next && replaceCompacted) {
+              // A hole: events from `next` on were compacted since this subscriber got here (R32).
+              const snapshot = await this.store.readSnapshot(this.workspaceId, this.threadId);
+              if (!snapshot) {
+                yield deletedEvent(this.threadId, next, this.clock.now());
+                return;
+              }
+              yield { type: "snapshot", ...snapshot };
+              next = snapshot.seq + 1;
+              catchUp = false;
+              break;
+            }
+            yield event; // with `skip`, past a hole too: its events were other messages' deltas
+            next = event.seq + 1;
+          }
           continue;
         }
         const event = queue.shift();
@@ -135,23 +176,28 @@ export class Subscription<MESSAGE extends UIMessage = UIMessage>
     }
   }
 
-  private async checkOffset(after: number): Promise<number> {
+  /**
+   * Checks a resume offset (R11) and tells whether compaction removed an event after it (R32).
+   * @throws ThreadlineError `bad_offset` (not a non-negative integer, or beyond the head),
+   *   `not_found`.
+   */
+  private async isCompactedAfter(after: number): Promise<boolean> {
     if (!Number.isSafeInteger(after) || after < 0) {
       throw new ThreadlineError(
         "bad_offset",
         `after must be a non-negative integer, got ${String(after)}`,
       );
     }
-    const thread = await this.store.getThread(this.workspaceId, this.threadId);
-    if (!thread) throw notFound(this.threadId);
-    if (after > thread.headSeq) {
+    const bounds = await this.store.getLogBounds(this.workspaceId, this.threadId);
+    if (!bounds) throw notFound(this.threadId);
+    if (after > bounds.headSeq) {
       throw new ThreadlineError(
         "bad_offset",
-        `after=${after} is beyond the end of thread ${this.threadId}'s log (head seq ${thread.headSeq})`,
-        { details: { headSeq: thread.headSeq } },
+        `after=${after} is beyond the end of thread ${this.threadId}'s log (head seq ${bounds.headSeq})`,
+        { details: { headSeq: bounds.headSeq } },
       );
     }
-    return after;
+    return after < bounds.compactedSeq;
   }
 }
 

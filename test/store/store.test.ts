@@ -14,6 +14,7 @@ for (const backend of BACKENDS) {
         "0001-initial-schema",
         "0002-inbound-runs",
         "0003-node-heartbeats",
+        "0004-compaction-retention",
       ]);
       expect(await store.migrate()).toEqual([]);
       const db = (store as unknown as { driver: { db: import("kysely").Kysely<unknown> } }).driver

@@ -113,6 +113,7 @@ const MIGRATED_TABLES = [
   "messages",
   "nodes",
   "run_triggers",
+  "thread_deletions",
   "threadline_migrations",
   "threadline_migrations_lock",
   "threads",

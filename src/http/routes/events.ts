@@ -16,6 +16,12 @@ import { formatThreadEvent, SseWriter } from "../sse.js";
  * - With `Last-Event-ID` or `?after=N` (the header wins, see {@link resumeOffset}): the log from
  *   `N + 1`, then live, no snapshot. A malformed offset, or one beyond the log head, is a 400
  *   `bad_offset` answered before the stream starts; an unknown thread a 404.
+ * - Resuming into a compacted range (R32: log compaction removed a finished message's deltas
+ *   after `N`, the thread's compacted seq is above `N`): 200 as well, and the stream starts with a
+ *   fresh `snapshot` event at the current seq `S` (`id: S`) instead of the missing events, then
+ *   every event after `S`. The client replaces its view with it, as with a first snapshot, so
+ *   every message arrives exactly once (R11). The same happens if a range is compacted under a
+ *   subscriber that has fallen behind. An offset at or above the compacted seq is unaffected.
  * - A `: keep-alive` comment every `heartbeatMs` while idle.
  * - Each event is awaited into the response, so a slow client only fills its own bounded
  *   subscription queue, which then drops and catches up from the log (R12) — it never slows the

@@ -2,6 +2,7 @@ import type { Migration } from "kysely";
 import * as initialSchema from "./0001-initial-schema.js";
 import * as inboundRuns from "./0002-inbound-runs.js";
 import * as nodeHeartbeats from "./0003-node-heartbeats.js";
+import * as compactionRetention from "./0004-compaction-retention.js";
 
 /**
  * Every migration this code knows, keyed by a name that sorts in application order (R27). Add new
@@ -11,4 +12,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-initial-schema": initialSchema,
   "0002-inbound-runs": inboundRuns,
   "0003-node-heartbeats": nodeHeartbeats,
+  "0004-compaction-retention": compactionRetention,
 };

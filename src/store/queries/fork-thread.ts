@@ -5,6 +5,7 @@ import type { Thread } from "../../protocol/resources.js";
 import { messagesOfLog } from "../../protocol/thread-view.js";
 import type { Database } from "../schema.js";
 import type { CreateThreadInput } from "../store.js";
+import { checkForkPrefix } from "./check-fork-prefix.js";
 import { createMessage } from "./create-message.js";
 import { readEventRange } from "./read-events.js";
 import { createThread, getThread } from "./threads.js";
@@ -18,8 +19,13 @@ export type ForkPoint = { atSeq?: number; atMessageId?: string };
  * at that point (one still streaming there is copied `aborted`), under a new id from `newMessageId`
  * (message ids are unique per workspace). The source is only read.
  *
+ * Compacted history (R32) forks like any other: messages finished by the fork point are rebuilt
+ * from their `message.finished` events. Only a fork point where a message whose deltas were
+ * compacted was still streaming is refused (its state there is gone; see `checkForkPrefix`).
+ *
  * @throws ThreadlineError `not_found` (source thread, or a message not in it), `bad_offset` (atSeq
- *   not an integer from 1 to the source's head), `conflict` (the new id is taken).
+ *   not an integer from 1 to the source's head), `conflict` (the new id is taken), `compacted`
+ *   (410: a message was streaming at `atSeq` and its deltas were compacted).
  */
 export async function forkThread(
   trx: Kysely<Database>,
@@ -34,6 +40,7 @@ export async function forkThread(
   if (!source) throw new ThreadlineError("not_found", `thread ${sourceId} not found`);
   const atSeq = await resolveForkSeq(trx, workspaceId, source, point);
   const log = await readEventRange(trx, workspaceId, sourceId, { afterSeq: 0, upToSeq: atSeq });
+  await checkForkPrefix(trx, workspaceId, sourceId, atSeq, log);
   const messages = messagesOfLog(log);
   const created = await createThread(
     trx,

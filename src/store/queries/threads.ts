@@ -6,13 +6,15 @@ import type { Thread } from "../../protocol/resources.js";
 import { toJson, toThread } from "../mappers.js";
 import type { Database } from "../schema.js";
 import type { CreateThreadInput, ThreadPage } from "../store.js";
+import { isBeingDeleted } from "./delete-thread-rows.js";
 
 /**
  * Creates a thread with `head_seq = 1` and its first event at seq 1 — `thread.created`, or
  * `thread.forked` for a fork — creating the workspace row on first use. Runs inside the caller's
  * transaction.
  *
- * @throws ThreadlineError `conflict` when the workspace already has a thread with this id.
+ * @throws ThreadlineError `conflict` when the workspace already has a thread with this id, or one
+ *   with this id is still being deleted (its rows go in batches, R20; retry once it is gone).
  */
 export async function createThread(
   trx: Kysely<Database>,
@@ -35,6 +37,7 @@ export async function createThread(
       forked_from_thread_id: input.forkedFrom?.threadId ?? null,
       forked_from_seq: input.forkedFrom?.seq ?? null,
       head_seq: 1,
+      compacted_seq: 0,
       created_at: now,
       updated_at: now,
     })
@@ -42,6 +45,14 @@ export async function createThread(
     .returningAll()
     .executeTakeFirst();
   if (!row) throw new ThreadlineError("conflict", `thread ${input.id} already exists`);
+  // Checked after the insert: a deletion that committed meanwhile is seen here (read committed),
+  // and throwing rolls the insert back, so a new thread never mixes with rows being deleted.
+  if (await isBeingDeleted(trx, workspaceId, input.id)) {
+    throw new ThreadlineError(
+      "conflict",
+      `thread ${input.id} is being deleted; its id is free again once the deletion finishes`,
+    );
+  }
   const thread = toThread(row);
   const base = { threadId: thread.id, seq: 1, messageId: null, revision: null, createdAt: now };
   const event: ThreadEvent = thread.forkedFrom
@@ -79,6 +90,24 @@ export async function getThread(
 }
 
 /**
+ * A thread's log bounds (R11, R32): its head seq and the highest seq compaction removed (0: none).
+ * @returns undefined for no such thread.
+ */
+export async function readLogBounds(
+  db: Kysely<Database>,
+  workspaceId: string,
+  threadId: string,
+): Promise<{ headSeq: number; compactedSeq: number } | undefined> {
+  const row = await db
+    .selectFrom("threads")
+    .select(["head_seq", "compacted_seq"])
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", threadId)
+    .executeTakeFirst();
+  return row && { headSeq: Number(row.head_seq), compactedSeq: Number(row.compacted_seq) };
+}
+
+/**
  * Lists threads newest first. The cursor is opaque (base64url of `createdAt:id`).
  * @throws ThreadlineError `bad_request` on a malformed cursor.
  */
@@ -110,50 +139,6 @@ export async function listThreads(
     threads: page,
     nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null,
   };
-}
-
-/**
- * Deletes a thread, its messages, bodies, log and run triggers (R20). @returns false when there was
- * none.
- */
-export async function deleteThread(
-  trx: Kysely<Database>,
-  workspaceId: string,
-  threadId: string,
-): Promise<boolean> {
-  await trx
-    .deleteFrom("message_bodies")
-    .where("workspace_id", "=", workspaceId)
-    .where("message_id", "in", (eb) =>
-      eb
-        .selectFrom("messages")
-        .select("id")
-        .where("workspace_id", "=", workspaceId)
-        .where("thread_id", "=", threadId),
-    )
-    .execute();
-  await trx
-    .deleteFrom("messages")
-    .where("workspace_id", "=", workspaceId)
-    .where("thread_id", "=", threadId)
-    .execute();
-  await trx
-    .deleteFrom("events")
-    .where("workspace_id", "=", workspaceId)
-    .where("thread_id", "=", threadId)
-    .execute();
-  // Its run triggers go with it: a pending one must not fire for a thread that is gone (R20, R22).
-  await trx
-    .deleteFrom("run_triggers")
-    .where("workspace_id", "=", workspaceId)
-    .where("thread_id", "=", threadId)
-    .execute();
-  const result = await trx
-    .deleteFrom("threads")
-    .where("workspace_id", "=", workspaceId)
-    .where("id", "=", threadId)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
 }
 
 function encodeCursor(thread: Thread): string {

@@ -1,0 +1,111 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../schema.js";
+import type { CompactionStep } from "../store.js";
+
+/**
+ * One bounded step of log compaction (R32), inside the caller's transaction, on one thread:
+ *
+ * 1. Picks the thread of the message that finished first among those finished before
+ *    `finishedBefore` (ms; now minus the resume horizon) whose deltas were not compacted yet
+ *    (`compacted_at IS NULL`, index `messages_to_compact`), then up to `maxRows` such messages of
+ *    that thread, oldest first. With `skipLocked` (PostgreSQL) the rows are locked `FOR UPDATE SKIP
+ *    LOCKED`, so nodes compacting at once share the work instead of repeating it.
+ * 2. Deletes up to `maxRows` of their `message.delta` events, lowest seq first. Only a finished
+ *    message's deltas ever go: its body row already holds its final parts (every terminal write
+ *    rewrites it), and its `message.created` / `message.finished` events stay, so reads, snapshots
+ *    and the log's fold still rebuild it exactly; a streaming message is never touched, so
+ *    `GET …/stream` is unaffected.
+ * 3. Marks `compacted_at = now` on each message none of whose deltas is left, and raises the
+ *    thread's `compacted_seq` to the highest seq deleted (never lowers it, never touches
+ *    `updated_at`: compaction is not an update of the thread for retention, R25).
+ *
+ * Finished messages never take another delta (R15), so nothing can race the delete but another
+ * compaction. @returns the step, or undefined when no finished message is waiting.
+ */
+export async function compactDeltas(
+  trx: Kysely<Database>,
+  finishedBefore: number,
+  now: number,
+  options: { maxRows: number; skipLocked: boolean },
+): Promise<CompactionStep | undefined> {
+  const first = await trx
+    .selectFrom("messages")
+    .select(["workspace_id", "thread_id"])
+    .where("compacted_at", "is", null)
+    .where("finished_at", "<", finishedBefore)
+    .orderBy("finished_at")
+    .limit(1)
+    .$if(options.skipLocked, (qb) => qb.forUpdate().skipLocked())
+    .executeTakeFirst();
+  if (!first) return undefined;
+  const { workspace_id: workspaceId, thread_id: threadId } = first;
+  const waiting = await trx
+    .selectFrom("messages as m")
+    .innerJoin("message_bodies as b", (join) =>
+      join.onRef("b.workspace_id", "=", "m.workspace_id").onRef("b.message_id", "=", "m.id"),
+    )
+    .select(["m.id", "m.created_seq", "b.seq as finished_seq"])
+    .where("m.workspace_id", "=", workspaceId)
+    .where("m.thread_id", "=", threadId)
+    .where("m.compacted_at", "is", null)
+    .where("m.finished_at", "<", finishedBefore)
+    .orderBy("m.created_seq")
+    .limit(options.maxRows)
+    .$if(options.skipLocked, (qb) => qb.forUpdate("m").skipLocked())
+    .execute();
+  if (waiting.length === 0) return { workspaceId, threadId, rows: 0, messages: 0, highestSeq: 0 };
+
+  const lowSeq = Math.min(...waiting.map((m) => Number(m.created_seq)));
+  const highSeq = Math.max(...waiting.map((m) => Number(m.finished_seq)));
+  const seqs = (
+    await trx
+      .selectFrom("events")
+      .select("seq")
+      .where("workspace_id", "=", workspaceId)
+      .where("thread_id", "=", threadId)
+      .where("seq", ">", lowSeq)
+      .where("seq", "<", highSeq)
+      .where("type", "=", "message.delta")
+      .where(
+        "message_id",
+        "in",
+        waiting.map((m) => m.id),
+      )
+      .orderBy("seq")
+      .limit(options.maxRows)
+      .execute()
+  ).map((row) => Number(row.seq));
+  if (seqs.length > 0) {
+    await trx
+      .deleteFrom("events")
+      .where("workspace_id", "=", workspaceId)
+      .where("thread_id", "=", threadId)
+      .where("seq", "in", seqs)
+      .execute();
+  }
+  const highestSeq = seqs.at(-1) ?? 0;
+  // Every delta of the set at or below highestSeq is gone; a message's deltas all lie below its
+  // finished event's seq, so one whose finished seq is past highestSeq + 1 may have some left.
+  const complete = seqs.length < options.maxRows;
+  const done = waiting
+    .filter((m) => complete || Number(m.finished_seq) - 1 <= highestSeq)
+    .map((m) => m.id);
+  if (done.length > 0) {
+    await trx
+      .updateTable("messages")
+      .set({ compacted_at: now })
+      .where("workspace_id", "=", workspaceId)
+      .where("id", "in", done)
+      .execute();
+  }
+  if (highestSeq > 0) {
+    await trx
+      .updateTable("threads")
+      .set({ compacted_seq: highestSeq })
+      .where("workspace_id", "=", workspaceId)
+      .where("id", "=", threadId)
+      .where("compacted_seq", "<", highestSeq)
+      .execute();
+  }
+  return { workspaceId, threadId, rows: seqs.length, messages: done.length, highestSeq };
+}
