@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { demoCommand } from "./commands/demo.js";
 import { exportCommand } from "./commands/export.js";
 import { importCommand } from "./commands/import.js";
+import { purgeCommand } from "./commands/purge.js";
 import { replayCommand } from "./commands/replay.js";
 import { serveCommand } from "./commands/serve.js";
 import { sweepCommand } from "./commands/sweep.js";
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .addCommand(serveCommand())
     .addCommand(replayCommand())
     .addCommand(sweepCommand())
+    .addCommand(purgeCommand())
     .addCommand(exportCommand())
     .addCommand(importCommand())
     .addCommand(demoCommand());
