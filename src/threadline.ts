@@ -326,8 +326,10 @@ export class Threadline<
  * Opens Threadline on a database, migrates it (R27), runs the first crash sweep (R18) and starts
  * the periodic one, on PostgreSQL registers this node and starts its heartbeat (finalizing at once
  * what this node id's previous process left streaming, and taking over dead nodes, R31), starts
- * the run scheduler (firing triggers that came due while it was down, R23) and the retention purge
- * (R25), and on PostgreSQL listens for other nodes' commits (R26).
+ * the run scheduler (firing triggers that came due while it was down, R23), the retention purge
+ * (R25), log compaction (`compaction`, R32) and thread retention (`retention`: finishing
+ * interrupted thread deletions, and with a `threadTtlMs` purging idle threads, R25), and on
+ * PostgreSQL listens for other nodes' commits (R26).
  *
  * `MESSAGE` is the app's message type, usually the AI SDK's `UIMessage<METADATA, DATA_PARTS, TOOLS>`
  * (default Threadline's untyped `UIMessage`): reads return it and writes take its parts and
@@ -337,7 +339,8 @@ export class Threadline<
  *
  * @throws ThreadlineError `bad_request` (unsupported URL, invalid inbound options, a `limits` field
  *   that is not a positive integer, `heartbeatMs`/`nodeTimeoutMs` not positive integers or the
- *   timeout not longer than the heartbeat, each named), `schema_too_new` (R27); connection errors.
+ *   timeout not longer than the heartbeat, a `compaction.*` or `retention.*` field that is not an
+ *   integer in range, each named), `schema_too_new` (R27); connection errors.
  * @example
  * ```ts
  * const threadline = await createThreadline({ database: "sqlite:./threadline.db" });

@@ -111,8 +111,10 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
     /**
      * Forks a thread (R19): a new thread whose history equals the source up to `atSeq`, or up to
      * the last event of `atMessageId` (default: the whole log), with `forkedFrom` set. The source is
-     * never modified. @throws ThreadlineError `not_found`, `bad_offset`, `conflict`, `bad_request`
-     * (as `create`; a NUL in `threadId` or `atMessageId`, R30).
+     * never modified. Compacted history forks the same (R32), except at a seq where a message whose
+     * deltas were compacted was still streaming: its state there is gone.
+     * @throws ThreadlineError `not_found`, `bad_offset`, `conflict`, `bad_request` (as `create`; a
+     *   NUL in `threadId` or `atMessageId`, R30), `compacted` (410, that fork point, R32).
      */
     fork: async (
       threadId: string,

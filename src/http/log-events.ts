@@ -65,6 +65,13 @@ const LINES: { [K in EventName]?: LineOf<K> } = {
     { ...p, err: error },
     `background task ${p.task} failed; it runs again`,
   ],
+  "lifecycle:compacted": (p) => [
+    p.rows > 0 ? "info" : "debug",
+    p,
+    `log compaction removed ${p.rows} delta event(s); ${p.messages} finished message(s) done (R32)`,
+  ],
+  "lifecycle:thread-batch": (p) => ["debug", p, "thread deletion batch (R20)"],
+  "lifecycle:thread-purged": (p) => ["info", p, "thread idle past its TTL deleted (R25)"],
   "inbound:replayed": (p) => ["debug", p, "idempotency key replayed (R21)"],
   "inbound:conflict": (p) => ["debug", p, `idempotency key conflict: ${p.reason} (R21)`],
   "inbound:taken-over": (p) => ["info", p, "stale idempotency claim taken over (R21)"],
@@ -86,7 +93,8 @@ const LINES: { [K in EventName]?: LineOf<K> } = {
 /**
  * Logs a Threadline's lifecycle events to `logger` (issue 8 item 4): sweeps, stops, node
  * takeovers and restarts, lost and restored notification connections, writer retries
- * (`writer:error`), poisoned messages, drops, run retries and notices, purges, each line carrying
+ * (`writer:error`), poisoned messages, drops, run retries and notices, purges, log compaction
+ * steps and thread purges (R32, R25), each line carrying
  * the event's fields and `event` (its name, e.g. `"lifecycle:swept"`). Per-commit and per-request
  * events only at `debug`. Returns a function that stops logging.
  *

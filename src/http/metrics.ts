@@ -142,6 +142,16 @@ export function createMetrics(
     help: "Messages the crash sweep finalized aborted after their writer lease expired (R18).",
     registers,
   });
+  const compacted = new Counter({
+    name: "threadline_log_compacted_events_total",
+    help: "message.delta events log compaction removed from finished messages (R32).",
+    registers,
+  });
+  const purgedThreads = new Counter({
+    name: "threadline_threads_purged_total",
+    help: "Threads the retention purge deleted for being idle past their TTL (R25).",
+    registers,
+  });
   const backgroundErrors = new Counter({
     name: "threadline_background_errors_total",
     help: "Failed background tasks (sweep, lease renewal, heartbeat); they run again.",
@@ -167,6 +177,8 @@ export function createMetrics(
     events.on("writer:poisoned", () => poisoned.inc()),
     events.on("writer:rejected", ({ reason }) => rejected.inc({ reason })),
     events.on("lifecycle:swept", ({ count }) => swept.inc(count)),
+    events.on("lifecycle:compacted", ({ rows }) => compacted.inc(rows)),
+    events.on("lifecycle:thread-purged", () => purgedThreads.inc()),
     events.on("lifecycle:error", ({ task }) => backgroundErrors.inc({ task })),
     events.on("lifecycle:listen-lost", () => listen.lost.inc()),
     events.on("lifecycle:listen-restored", ({ gapMs }) => {

@@ -228,7 +228,8 @@ export interface Store {
   ): Promise<ThreadPage>;
   /**
    * Forks a thread at a log offset or message (R19): a new thread, `thread.forked` then a
-   * `message.created` per copied message. @throws `not_found`, `bad_offset`, `conflict`.
+   * `message.created` per copied message. @throws `not_found`, `bad_offset`, `conflict`,
+   * `compacted` (a message was streaming at the fork point and its deltas were compacted, R32).
    */
   forkThread(
     workspaceId: string,

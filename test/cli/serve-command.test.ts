@@ -73,6 +73,28 @@ describe("threadline serve flags (SPEC §4)", () => {
     });
   }
 
+  it("R32/R25: --resume-horizon-ms sets the compaction horizon (default 24 h), --thread-ttl a thread TTL (default none)", () => {
+    const defaults = parseServe(["--api-key", "ws:key"]);
+    expect(defaults.compaction).toEqual({ resumeHorizonMs: 86_400_000 });
+    expect(defaults.retention).toBeUndefined();
+    const set = parseServe([
+      "--api-key",
+      "ws:key",
+      "--resume-horizon-ms",
+      "0",
+      "--thread-ttl",
+      "90d",
+    ]);
+    expect(set.compaction).toEqual({ resumeHorizonMs: 0 });
+    expect(set.retention).toEqual({ threadTtlMs: 90 * 86_400_000 });
+    expect(() => parseServe(["--api-key", "ws:key", "--thread-ttl", "90"])).toThrow(
+      expect.objectContaining({
+        code: "commander.invalidArgument",
+        message: expect.stringContaining("--thread-ttl must be a positive duration"),
+      }),
+    );
+  });
+
   it("SPEC §3: startServer gives the limits to the writers and to the HTTP app", async () => {
     server = await startServer({
       database: "sqlite::memory:",

@@ -360,6 +360,8 @@ for (const backend of BACKENDS) {
       clock.advance(HORIZON_MS + 1);
       await threadline.log.compact();
 
+      const metrics = await (await app.request(PATHS.metrics)).text();
+      expect(metrics).toMatch(/^threadline_log_compacted_events_total 7$/m);
       const inside = await app.request(`${PATHS.events(threadId)}?after=5`);
       expect(inside.status).toBe(200);
       const insideEvents = new SseReader(inside.body);

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { apiKeysFromEnv, parseApiKeys } from "../../http/auth.js";
+import { COMPACTION_DEFAULTS } from "../../lifecycle/log-compactor.js";
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_NODE_TIMEOUT_MS } from "../../lifecycle/node-heartbeat.js";
 import { API_KEYS_ENV } from "../../protocol/http.js";
 import {
@@ -7,6 +8,7 @@ import {
   DEFAULT_MAX_CHUNK_BYTES,
   DEFAULT_MAX_MESSAGE_BYTES,
 } from "../../protocol/limits.js";
+import { parseDuration } from "../parse-duration.js";
 import {
   createServeLogger,
   DEFAULT_LOG_LEVEL,
@@ -39,6 +41,13 @@ export interface ServeOptions {
   nodeTimeoutMs: number;
   /** `--log-level`: lowest level logged (issue 8 item 4; default `info`). */
   logLevel: ServeLogLevel;
+  /**
+   * `--resume-horizon-ms`: how long a finished message's deltas stay in the log before compaction
+   * removes them (R32; default 24 h; 0: by the next run).
+   */
+  resumeHorizonMs: number;
+  /** `--thread-ttl`: delete threads idle longer than this, ms (R25; default: none, keep them). */
+  threadTtl?: number;
 }
 
 /**
@@ -124,6 +133,20 @@ export function serveCommand(): Command {
     )
     .addOption(
       envOption(
+        "--resume-horizon-ms <ms>",
+        "keep a finished message's deltas this long for resumes, then compact them away (0 = at the next run)",
+      )
+        .argParser(parseNonNegativeInt("--resume-horizon-ms"))
+        .default(COMPACTION_DEFAULTS.resumeHorizonMs),
+    )
+    .addOption(
+      envOption(
+        "--thread-ttl <age>",
+        "delete threads whose last update is older than this, e.g. 90d (default: keep every thread)",
+      ).argParser(parseDuration("--thread-ttl")),
+    )
+    .addOption(
+      envOption(
         "--log-level <level>",
         "lowest level logged as JSON lines (pretty on a terminal); error and above go to stderr",
       )
@@ -170,7 +193,7 @@ export function serveCommand(): Command {
 /**
  * The {@link startServer} options of parsed `threadline serve` flags: API keys from `--api-key` or
  * the environment, the three size limits as the `limits` group (SPEC §3 413, R2), the node id and
- * heartbeat settings (R31).
+ * heartbeat settings (R31), the resume horizon of log compaction (R32) and the thread TTL (R25).
  * @throws ThreadlineError `bad_request` for a malformed API key.
  */
 export function serverOptionsOf(options: ServeOptions): ServerOptions {
@@ -187,6 +210,8 @@ export function serverOptionsOf(options: ServeOptions): ServerOptions {
     ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
     heartbeatMs: options.heartbeatMs,
     nodeTimeoutMs: options.nodeTimeoutMs,
+    compaction: { resumeHorizonMs: options.resumeHorizonMs },
+    ...(options.threadTtl === undefined ? {} : { retention: { threadTtlMs: options.threadTtl } }),
     limits: {
       maxChunkBytes: options.maxChunkBytes,
       maxMessageBytes: options.maxMessageBytes,
