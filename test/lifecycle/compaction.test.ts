@@ -72,6 +72,9 @@ for (const backend of BACKENDS) {
     async function open(options: { batchRows?: number; queueCapacity?: number } = {}) {
       return openThreadline(backend, {
         windowMs: 0,
+        // The clock jumps past the horizon with writers still open: no crash sweep may race their
+        // lease renewal meanwhile (it would end them aborted on such a jump).
+        sweepIntervalMs: 2 ** 31 - 1,
         compaction: { resumeHorizonMs: HORIZON_MS, batchRows: options.batchRows ?? 1_000 },
         ...(options.queueCapacity === undefined
           ? {}
@@ -213,6 +216,26 @@ for (const backend of BACKENDS) {
         });
       }
       expect((await threadline.messages.list(threadId)).messages).toEqual(source); // untouched
+    });
+
+    it("R32: halfway through a message's compaction (one bounded step done), a fork inside it is refused and a resume gets a snapshot", async () => {
+      const { threadline, clock } = await open();
+      const threadId = await conversation(threadline);
+      clock.advance(HORIZON_MS + 1);
+      const step = await threadline.store.compactDeltas(clock.now() - HORIZON_MS, clock.now(), 3);
+      expect(step).toMatchObject({ rows: 3, highestSeq: 6 }); // 4–6 gone, 7–10 left
+      for (const atSeq of [5, 9]) {
+        await expect(threadline.threads.fork(threadId, { atSeq })).rejects.toMatchObject({
+          code: "compacted",
+        });
+      }
+      const iterator = threadline.subscribe(threadId, { after: 5 })[Symbol.asyncIterator]();
+      expect(await take(iterator, 1)).toMatchObject([{ type: "snapshot", seq: 12 }]);
+      await iterator.return?.();
+      const outside = threadline.subscribe(threadId, { after: 6 })[Symbol.asyncIterator]();
+      expect((await take(outside, 1)).map((i) => i.seq)).toEqual([7]); // the rest is whole
+      await outside.return?.();
+      expect((await threadline.log.compact()).rows).toBe(4);
     });
 
     it("R32: a fork point inside another message's compacted range, with a later stream intact, still forks", async () => {

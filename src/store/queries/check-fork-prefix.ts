@@ -16,6 +16,9 @@ import type { Database } from "../schema.js";
  * after `atSeq`. (A hole after its last event whose next revision follows on belongs to another
  * message.)
  *
+ * The prefix and the revisions after it are two reads: a compaction committing between them on
+ * PostgreSQL (read committed) can only make the check refuse a fork point it removed just then.
+ *
  * @throws ThreadlineError `compacted` (410) naming the message whose deltas are gone, with
  *   `details: { messageId, atSeq }`: fork at a message boundary (`atMessageId`) instead.
  */

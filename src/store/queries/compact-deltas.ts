@@ -20,7 +20,9 @@ import type { CompactionStep } from "../store.js";
  *    `updated_at`: compaction is not an update of the thread for retention, R25).
  *
  * Finished messages never take another delta (R15), so nothing can race the delete but another
- * compaction. @returns the step, or undefined when no finished message is waiting.
+ * compaction or the thread's deletion (a thread whose deletion began is skipped). The deltas of a
+ * message deleted before it was compacted are not found here (its row is gone): they stay until
+ * their thread is deleted. @returns the step, or undefined when no finished message is waiting.
  */
 export async function compactDeltas(
   trx: Kysely<Database>,
@@ -29,11 +31,20 @@ export async function compactDeltas(
   options: { maxRows: number; skipLocked: boolean },
 ): Promise<CompactionStep | undefined> {
   const first = await trx
-    .selectFrom("messages")
-    .select(["workspace_id", "thread_id"])
-    .where("compacted_at", "is", null)
-    .where("finished_at", "<", finishedBefore)
-    .orderBy("finished_at")
+    .selectFrom("messages as m")
+    .select(["m.workspace_id", "m.thread_id"])
+    .where("m.compacted_at", "is", null)
+    .where("m.finished_at", "<", finishedBefore)
+    // A thread being deleted (its row gone) loses all its rows anyway: leave it to the deletion.
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("threads as t")
+          .select("t.id")
+          .whereRef("t.workspace_id", "=", "m.workspace_id")
+          .whereRef("t.id", "=", "m.thread_id"),
+      ),
+    )
+    .orderBy("m.finished_at")
     .limit(1)
     .$if(options.skipLocked, (qb) => qb.forUpdate().skipLocked())
     .executeTakeFirst();
