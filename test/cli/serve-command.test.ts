@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type ServeOptions, serveCommand, serverOptionsOf } from "../../src/cli/commands/serve.js";
+import { serverOptionsOf } from "../../src/cli/commands/serve.js";
 import { type RunningServer, startServer } from "../../src/cli/start-server.js";
 import { PATHS } from "../../src/protocol/http.js";
 import {
@@ -7,19 +7,11 @@ import {
   DEFAULT_MAX_CHUNK_BYTES,
   DEFAULT_MAX_MESSAGE_BYTES,
 } from "../../src/protocol/limits.js";
+import { parseServeFlags } from "../support/parse-serve.js";
 
 /** Parses `threadline serve` flags without serving; returns the options `startServer` would get. */
 function parseServe(args: string[]) {
-  const command = serveCommand()
-    .exitOverride()
-    .configureOutput({ writeErr: () => {} });
-  let parsed: ServeOptions | undefined;
-  command.action((options: ServeOptions) => {
-    parsed = options;
-  });
-  command.parse(args, { from: "user" });
-  if (!parsed) throw new Error("the action did not run");
-  return serverOptionsOf(parsed);
+  return serverOptionsOf(parseServeFlags(args));
 }
 
 let server: RunningServer | undefined;

@@ -3,24 +3,11 @@
  * line wins), `--help` lists each variable, and a variable takes effect in a real process.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { type ServeOptions, serveCommand } from "../../src/cli/commands/serve.js";
+import { serveCommand } from "../../src/cli/commands/serve.js";
 import { envNameOf } from "../../src/cli/shared-options.js";
 import { API_KEYS_ENV, PATHS } from "../../src/protocol/http.js";
+import { parseServeFlags } from "../support/parse-serve.js";
 import { startServe } from "../support/serve-process.js";
-
-/** Parses `threadline serve` flags without serving; resolves the parsed options. */
-function parseServe(args: string[]): ServeOptions {
-  const command = serveCommand()
-    .exitOverride()
-    .configureOutput({ writeErr: () => {} });
-  let parsed: ServeOptions | undefined;
-  command.action((options: ServeOptions) => {
-    parsed = options;
-  });
-  command.parse(args, { from: "user" });
-  if (!parsed) throw new Error("the action did not run");
-  return parsed;
-}
 
 const saved = new Map<string, string | undefined>();
 
@@ -58,14 +45,14 @@ describe("threadline serve environment variables (issue 8 item 4)", () => {
     setEnv("THREADLINE_WINDOW_MS", "7");
     setEnv("THREADLINE_NODE_ID", "node-7");
     setEnv("THREADLINE_LOG_LEVEL", "debug");
-    expect(parseServe([])).toMatchObject({ windowMs: 7, nodeId: "node-7", logLevel: "debug" });
-    expect(parseServe(["--window-ms", "9"]).windowMs).toBe(9);
-    expect(parseServe([]).logLevel).toBe("debug");
+    expect(parseServeFlags([])).toMatchObject({ windowMs: 7, nodeId: "node-7", logLevel: "debug" });
+    expect(parseServeFlags(["--window-ms", "9"]).windowMs).toBe(9);
+    expect(parseServeFlags([]).logLevel).toBe("debug");
     setEnv("THREADLINE_LOG_LEVEL", "loud");
-    expect(() => parseServe([])).toThrow(/loud/);
+    expect(() => parseServeFlags([])).toThrow(/loud/);
     setEnv("THREADLINE_LOG_LEVEL", "info");
     setEnv("THREADLINE_MAX_BODY_BYTES", "1MiB");
-    expect(() => parseServe([])).toThrow(/--max-body-bytes must be a positive integer/);
+    expect(() => parseServeFlags([])).toThrow(/--max-body-bytes must be a positive integer/);
   });
 
   it("in a real serve: THREADLINE_MAX_BODY_BYTES answers 413 past it, THREADLINE_LOG_LEVEL=debug logs /healthz", async () => {
