@@ -111,17 +111,19 @@ export class PacedUpload {
 }
 
 /**
- * A raw SSE viewer of `GET /v1/threads/:id/events` (no reconnects): counts the events after its
- * snapshot and every seq that did not follow the previous one by exactly 1 (R11). {@link ready}
+ * A raw SSE viewer of `GET /v1/threads/:id/events` (no reconnects) that keeps the seq and type of
+ * every event after its snapshot and the messages it saw finish, so what it received can be
+ * compared with the thread's log (R11, R12: every event once, in seq order). {@link ready}
  * resolves once the snapshot arrived; the stream ends when the server goes away or {@link close}.
  */
 export class Viewer {
-  /** Events received after the snapshot. */
-  events = 0;
-  /** Seqs that were not the previous seq + 1 (R11: must stay 0). */
-  gaps = 0;
+  /** Seq of the snapshot it started from. */
+  snapshotSeq = 0;
+  /** Every event after the snapshot, in the order received. */
+  readonly received: { seq: number; type: string }[] = [];
+  /** Ids of the messages whose `message.finished` it received. */
+  readonly finished = new Set<string>();
   readonly ready: Promise<void>;
-  private lastSeq: number | undefined;
   private readonly controller = new AbortController();
 
   constructor(baseUrl: string, threadId: string) {
@@ -132,12 +134,15 @@ export class Viewer {
     const parser = createParser({
       onEvent: (event) => {
         const seq = Number(event.id);
-        if (event.event === "snapshot") snapshot();
-        else {
-          this.events += 1;
-          if (seq !== (this.lastSeq ?? Number.NaN) + 1) this.gaps += 1;
+        if (event.event === "snapshot") {
+          this.snapshotSeq = seq;
+          snapshot();
+          return;
         }
-        this.lastSeq = seq;
+        this.received.push({ seq, type: event.event ?? "" });
+        if (event.event === "message.finished") {
+          this.finished.add((JSON.parse(event.data) as { messageId: string }).messageId);
+        }
       },
     });
     void (async () => {
@@ -149,7 +154,47 @@ export class Viewer {
       for (let read = await reader?.read(); read && !read.done; read = await reader?.read()) {
         parser.feed(decoder.decode(read.value, { stream: true }));
       }
-    })().catch(() => {}); // the server was killed, or close()
+    })().catch(() => {}); // close(), or the node went away
+  }
+
+  /** Events received after the snapshot. */
+  get events(): number {
+    return this.received.length;
+  }
+
+  /** Seqs that were not the previous seq + 1, starting from the snapshot's (R11: must stay 0). */
+  get gaps(): number {
+    let gaps = 0;
+    let previous = this.snapshotSeq;
+    for (const { seq } of this.received) {
+      if (seq !== previous + 1) gaps += 1;
+      previous = seq;
+    }
+    return gaps;
+  }
+
+  /** The seq of the last event received (the snapshot's before any). */
+  get lastSeq(): number {
+    return this.received.at(-1)?.seq ?? this.snapshotSeq;
+  }
+
+  /**
+   * What it got wrong compared with `log` (the thread's whole log): each event after the snapshot
+   * missing, repeated, out of order or of another type. Empty when it saw exactly the log.
+   */
+  compareWith(log: readonly { seq: number; type: string; threadId: string }[]): string[] {
+    const expected = log.filter((e) => e.seq > this.snapshotSeq);
+    const problems: string[] = [];
+    const length = Math.max(expected.length, this.received.length);
+    for (let i = 0; i < length && problems.length < 5; i++) {
+      const want = expected[i];
+      const got = this.received[i];
+      if (want?.seq === got?.seq && want?.type === got?.type) continue;
+      problems.push(
+        `${log[0]?.threadId}: event ${i + 1} after seq ${this.snapshotSeq} is ${got ? `${got.seq} ${got.type}` : "missing"}, log has ${want ? `${want.seq} ${want.type}` : "nothing"}`,
+      );
+    }
+    return problems;
   }
 
   /** Disconnects. */

@@ -5,7 +5,6 @@
  * LISTEN connection is terminated while streams of A and C finish; then A is killed -9. Real time:
  * every wait polls for its condition within a bound, and the figures are printed.
  */
-import { createParser } from "eventsource-parser";
 import pg from "pg";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { NODE_LOST_REASON } from "../../src/protocol/events.js";
@@ -33,6 +32,7 @@ import {
   fetchMessage,
   PacedUpload,
   streamText,
+  Viewer,
 } from "./load.js";
 
 const NODE_IDS = ["a", "b", "c"] as const;
@@ -63,7 +63,7 @@ interface StreamPlan {
 
 /** A planned thread with its viewer (on `watcher`) and its paced upload (to `writer`). */
 interface Stream extends StreamPlan {
-  viewer: RecordingViewer;
+  viewer: Viewer;
   upload: PacedUpload;
 }
 
@@ -95,7 +95,7 @@ async function threeNodes() {
   );
   const watched = planned.map((p) => ({
     ...p,
-    viewer: new RecordingViewer(nodes[p.watcher].url, p.threadId),
+    viewer: new Viewer(nodes[p.watcher].url, p.threadId),
   }));
   await withBound(Promise.all(watched.map((s) => s.viewer.ready)), 15_000, "every snapshot");
   const streams: Stream[] = watched.map((s, i) => ({
@@ -365,80 +365,4 @@ async function nodeMetrics(baseUrl: string) {
     heartbeatLost: await metric(baseUrl, "threadline_heartbeat_lost_total"),
     drops: await metric(baseUrl, "threadline_broker_dropped_events_total"),
   };
-}
-
-/**
- * A raw SSE viewer of `GET /v1/threads/:id/events` (no reconnects) that keeps the seq and type of
- * every event after its snapshot and the messages it saw finish, so what it received can be
- * compared with the thread's log (R11, R12: every event once, in seq order).
- */
-class RecordingViewer {
-  /** Seq of the snapshot it started from. */
-  snapshotSeq = 0;
-  /** Every event after the snapshot, in the order received. */
-  readonly received: { seq: number; type: string }[] = [];
-  /** Ids of the messages whose `message.finished` it received. */
-  readonly finished = new Set<string>();
-  readonly ready: Promise<void>;
-  private readonly controller = new AbortController();
-
-  constructor(baseUrl: string, threadId: string) {
-    let snapshot!: () => void;
-    this.ready = new Promise<void>((resolve) => {
-      snapshot = resolve;
-    });
-    const parser = createParser({
-      onEvent: (event) => {
-        const seq = Number(event.id);
-        if (event.event === "snapshot") {
-          this.snapshotSeq = seq;
-          snapshot();
-          return;
-        }
-        this.received.push({ seq, type: event.event ?? "" });
-        if (event.event === "message.finished") {
-          this.finished.add((JSON.parse(event.data) as { messageId: string }).messageId);
-        }
-      },
-    });
-    void (async () => {
-      const response = await fetch(`${baseUrl}${PATHS.events(threadId)}`, {
-        signal: this.controller.signal,
-      });
-      const reader = response.body?.getReader();
-      const decoder = new TextDecoder();
-      for (let read = await reader?.read(); read && !read.done; read = await reader?.read()) {
-        parser.feed(decoder.decode(read.value, { stream: true }));
-      }
-    })().catch(() => {}); // close(), or the node went away
-  }
-
-  /** The seq of the last event received (the snapshot's before any). */
-  get lastSeq(): number {
-    return this.received.at(-1)?.seq ?? this.snapshotSeq;
-  }
-
-  /**
-   * What it got wrong compared with `log` (the thread's whole log): each event after the snapshot
-   * missing, repeated, out of order or of another type. Empty when it saw exactly the log.
-   */
-  compareWith(log: readonly { seq: number; type: string; threadId: string }[]): string[] {
-    const expected = log.filter((e) => e.seq > this.snapshotSeq);
-    const problems: string[] = [];
-    const length = Math.max(expected.length, this.received.length);
-    for (let i = 0; i < length && problems.length < 5; i++) {
-      const want = expected[i];
-      const got = this.received[i];
-      if (want?.seq === got?.seq && want?.type === got?.type) continue;
-      problems.push(
-        `${log[0]?.threadId}: event ${i + 1} after seq ${this.snapshotSeq} is ${got ? `${got.seq} ${got.type}` : "missing"}, log has ${want ? `${want.seq} ${want.type}` : "nothing"}`,
-      );
-    }
-    return problems;
-  }
-
-  /** Disconnects. */
-  close(): void {
-    this.controller.abort();
-  }
 }
