@@ -31,10 +31,17 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Saves numbered screenshots of one test's steps. */
-export function screenshots(page: Page, test: string): (step: string) => Promise<void> {
+/**
+ * Saves numbered screenshots of one test's steps: `<artifactsDir>/<test>/<nn>-<step>.png`
+ * (default {@link ARTIFACTS_DIR}).
+ */
+export function screenshots(
+  page: Page,
+  test: string,
+  artifactsDir = ARTIFACTS_DIR,
+): (step: string) => Promise<void> {
   let n = 0;
-  const dir = join(ARTIFACTS_DIR, test);
+  const dir = join(artifactsDir, test);
   return async (step) => {
     n += 1;
     await mkdir(dir, { recursive: true });

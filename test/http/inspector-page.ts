@@ -2,24 +2,11 @@
  * Helpers of the inspector tests: the page as a test drives it (through its `data-testid`s),
  * numbered screenshots, and a crawl of every file the page loads.
  */
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { expect } from "vitest";
 
-/** Where each step's screenshot goes: `test-artifacts/inspector/<test>/<nn>-<step>.png`. */
+/** Where each step's screenshot goes: `test-artifacts/inspector/<test>/<nn>-<step>.png` (see `screenshots`). */
 export const ARTIFACTS_DIR = "test-artifacts/inspector";
-
-/** Saves numbered screenshots of one test's steps (full page). */
-export function screenshots(page: Page, test: string): (step: string) => Promise<void> {
-  let n = 0;
-  const dir = join(ARTIFACTS_DIR, test);
-  return async (step) => {
-    n += 1;
-    await mkdir(dir, { recursive: true });
-    await page.screenshot({ path: join(dir, `${String(n).padStart(2, "0")}-${step}.png`) });
-  };
-}
 
 /** What one rendered message shows. */
 export interface ShownMessage {

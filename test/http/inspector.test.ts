@@ -22,10 +22,10 @@ import type { UIMessageChunk } from "../../src/message/types.js";
 import { paceChunks } from "../../src/replay/pacing.js";
 import { readUiMessageStreamRecording } from "../../src/replay/ui-sse-recording.js";
 import { createThreadline } from "../../src/threadline.js";
-import { launchChromium } from "../examples/ai-sdk-chat-browser.js";
+import { launchChromium, screenshots } from "../examples/ai-sdk-chat-browser.js";
 import { textOf } from "../support/helpers.js";
 import { startServe } from "../support/serve-process.js";
-import { ARTIFACTS_DIR, crawlInspector, InspectorPage, screenshots } from "./inspector-page.js";
+import { ARTIFACTS_DIR, crawlInspector, InspectorPage } from "./inspector-page.js";
 
 const REPO = resolve(".");
 const FIXTURES = resolve(REPO, "../shared/fixtures/ui-message-stream");
@@ -95,7 +95,7 @@ describe("the inspector page in a browser", { timeout: 120_000 }, () => {
     const client = createClient({ baseUrl: server.url });
     const inspector = await openInspector(server.url);
     const { page } = inspector;
-    const shot = screenshots(page, "live-stream");
+    const shot = screenshots(page, "live-stream", ARTIFACTS_DIR);
     await page.getByTestId("thread-search").waitFor();
     expect(await page.getByTestId("api-key-form").isHidden()).toBe(true); // no keys: no prompt
     await shot("empty");
@@ -204,7 +204,7 @@ describe("the inspector page in a browser", { timeout: 120_000 }, () => {
 
     const inspector = await openInspector(server.url);
     const { page } = inspector;
-    const shot = screenshots(page, "api-key");
+    const shot = screenshots(page, "api-key", ARTIFACTS_DIR);
     await page.getByTestId("api-key-form").waitFor();
     expect(await page.getByTestId("thread-search").isHidden()).toBe(true);
     expect(await page.getByTestId("api-key-error").textContent()).toBe("");
