@@ -72,12 +72,18 @@ export interface BodySnapshot {
 /**
  * One message's share of a writer tick (R5). A `stream` write is guarded: it applies only while the
  * message is `streaming` (R15). A `finish` write is the unguarded terminal write (R15, R16).
+ *
+ * `threadId` is the message's thread (a write naming another thread matches nothing); `revision` is
+ * the revision the write produces (R13: the previous one + 1) — the writer holding the message's
+ * lease counts revisions itself, so a streaming tick writes no message row.
  */
 export type MessageWrite =
   | {
       kind: "stream";
       workspaceId: string;
+      threadId: string;
       messageId: string;
+      revision: number;
       delta: MessageDelta;
       /** Present when the full parts are due to be rewritten (R9). */
       body?: BodySnapshot;
@@ -85,7 +91,9 @@ export type MessageWrite =
   | {
       kind: "finish";
       workspaceId: string;
+      threadId: string;
       messageId: string;
+      revision: number;
       status: Exclude<MessageStatus, "streaming">;
       errorText?: string;
       /** The final message (parts already finalized per R16). */

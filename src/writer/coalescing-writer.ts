@@ -548,7 +548,9 @@ export class CoalescingWriter {
       write = {
         kind: "finish",
         workspaceId: p.workspaceId,
+        threadId: p.stored.threadId,
         messageId: p.id,
+        revision: p.stored.revision + 1,
         status: terminal.status,
         ...(terminal.errorText === undefined ? {} : { errorText: terminal.errorText }),
         message: finalizeMessage(p.fold.message, terminal.status, terminal.errorText),
@@ -564,7 +566,9 @@ export class CoalescingWriter {
       write = {
         kind: "stream",
         workspaceId: p.workspaceId,
+        threadId: p.stored.threadId,
         messageId: p.id,
+        revision: p.stored.revision + 1,
         delta: {
           ...(replacement ? { message: replacement } : {}),
           chunks: mergeDeltaChunks(chunks),

@@ -13,11 +13,17 @@ const NO_PERIODIC_SWEEP = 3_600_000;
  */
 const NO_NODE_TAKEOVER = 3_600_000;
 
-function lateStreamWrite(messageId: string, workspaceId = "default"): MessageWrite {
+function lateStreamWrite(
+  threadId: string,
+  messageId: string,
+  workspaceId = "default",
+): MessageWrite {
   return {
     kind: "stream",
     workspaceId,
+    threadId,
     messageId,
+    revision: 100, // a foreign write's revision: these tests look at status and the log's order
     delta: { chunks: [{ type: "text-delta", id: "t", delta: " LATE" }] },
   };
 }
@@ -61,7 +67,10 @@ for (const backend of BACKENDS) {
       await writer.write({ type: "text-delta", id: "t", delta: "final answer" });
       await writer.write({ type: "finish", messageMetadata: { usage: { totalTokens: 42 } } });
 
-      const [late] = await threadline.store.commitWrites([lateStreamWrite(writer.id)], clock.now());
+      const [late] = await threadline.store.commitWrites(
+        [lateStreamWrite(thread.id, writer.id)],
+        clock.now(),
+      );
       expect(late).toMatchObject({ applied: false, reason: "finalized" });
       const stored = await threadline.store.getMessage("default", writer.id);
       expect(stored?.status).toBe("completed");
@@ -76,7 +85,7 @@ for (const backend of BACKENDS) {
       const thread = await threadline.threads.create();
       const writer = await threadline.writers.open(thread.id);
       await writer.write({ type: "text-start", id: "t" });
-      await threadline.store.commitWrites([lateStreamWrite(writer.id)], clock.now());
+      await threadline.store.commitWrites([lateStreamWrite(thread.id, writer.id)], clock.now());
       await writer.finish();
       const stored = await threadline.store.getMessage("default", writer.id);
       expect(stored?.status).toBe("completed");
@@ -88,7 +97,10 @@ for (const backend of BACKENDS) {
       for (let round = 0; round < 10; round++) {
         const writer = await threadline.writers.open(thread.id);
         await writer.write({ type: "text-start", id: "t" });
-        const late = threadline.store.commitWrites([lateStreamWrite(writer.id)], clock.now());
+        const late = threadline.store.commitWrites(
+          [lateStreamWrite(thread.id, writer.id)],
+          clock.now(),
+        );
         const finish = writer.finish();
         const [[outcome]] = await Promise.all([late, finish]);
         const stored = await threadline.store.getMessage("default", writer.id);
@@ -107,7 +119,7 @@ for (const backend of BACKENDS) {
       const thread = await threadline.threads.create();
       const writer = await threadline.writers.open(thread.id);
       const [outcome] = await threadline.store.commitWrites(
-        [lateStreamWrite(writer.id, "other-workspace")],
+        [lateStreamWrite(thread.id, writer.id, "other-workspace")],
         clock.now(),
       );
       expect(outcome).toMatchObject({ applied: false, reason: "missing" });

@@ -12,15 +12,30 @@ export interface PendingEvent<T extends ThreadEventType = ThreadEventType> {
   data: ThreadEventData[T];
 }
 
-const INSERT_BATCH_ROWS = 500;
-/** Rows per `VALUES` list (3 parameters each: well under SQLite's 32 766). */
-export const VALUES_BATCH_ROWS = 1_000;
+/**
+ * Rows per multi-row statement, largest first (see {@link inBatches}). At most 512 rows × 8
+ * parameters: well under SQLite's 32 766 and PostgreSQL's 65 535.
+ */
+const BATCH_SIZES = [512, 128, 32, 8, 2, 1];
+
+/**
+ * Splits `items` into batches of {@link BATCH_SIZES} rows, largest first: a tick of any size makes
+ * a handful of distinct multi-row statements, so each is prepared once and then served from the
+ * connection's statement cache (SQLite) instead of being parsed anew every tick.
+ */
+export function* inBatches<T>(items: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; ) {
+    const size = BATCH_SIZES.find((s) => s <= items.length - i) ?? 1;
+    yield items.slice(i, i + size);
+    i += size;
+  }
+}
 
 /**
  * Appends events to their threads' logs inside the caller's transaction, assigning dense seqs
- * (SPEC §1). Each thread's `head_seq` is bumped by its number of events in one statement; the row
- * lock that takes serializes appenders of one thread across connections and nodes, so seqs are
- * dense and commit in order. Events of one thread get consecutive seqs in input order.
+ * (SPEC §1): the seqs are reserved with {@link reserveSeqs}, whose row lock serializes appenders of
+ * one thread across connections and nodes, so seqs are dense and commit in order. Events of one
+ * thread get consecutive seqs in input order.
  *
  * @returns the events with their seqs, aligned with the input; `undefined` where the thread no
  *   longer exists (that event is dropped, never given a seq).
@@ -31,36 +46,107 @@ export async function appendEvents(
   now: number,
 ): Promise<(ThreadEvent | undefined)[]> {
   if (events.length === 0) return [];
-  const counts = new Map<string, { workspaceId: string; threadId: string; count: number }>();
-  for (const event of events) {
-    const key = threadKey(event.workspaceId, event.threadId);
-    const entry = counts.get(key);
-    if (entry) entry.count += 1;
-    else counts.set(key, { workspaceId: event.workspaceId, threadId: event.threadId, count: 1 });
-  }
-  const heads = await bumpHeadSeqs(trx, [...counts.values()], now);
-
-  const nextSeq = new Map<string, number>();
-  for (const [key, { count }] of counts) {
-    const head = heads.get(key);
-    if (head !== undefined) nextSeq.set(key, head - count + 1);
-  }
+  const reservation = await reserveSeqs(trx, events, now);
   const appended: (ThreadEvent | undefined)[] = [];
   const rows: { workspaceId: string; event: ThreadEvent }[] = [];
   for (const pending of events) {
-    const key = threadKey(pending.workspaceId, pending.threadId);
-    const seq = nextSeq.get(key);
-    if (seq === undefined) {
+    if (!reservation.has(pending.workspaceId, pending.threadId)) {
       appended.push(undefined);
       continue;
     }
-    nextSeq.set(key, seq + 1);
-    const event = withSeq(pending, seq, now);
+    const event = withSeq(pending, reservation.next(pending.workspaceId, pending.threadId), now);
     appended.push(event);
     rows.push({ workspaceId: pending.workspaceId, event });
   }
   await insertEvents(trx, rows);
   return appended;
+}
+
+/**
+ * Seqs reserved on threads by {@link reserveSeqs}: handed out in order with {@link next}; a
+ * reservation not needed after all is given back with {@link release}, and {@link unused} lists
+ * what {@link releaseSeqs} must return before the transaction commits, so seqs stay dense.
+ */
+export class SeqReservation {
+  private readonly threads = new Map<
+    string,
+    { workspaceId: string; threadId: string; next: number; released: number }
+  >();
+
+  /** Records that `count` seqs ending at `head` (inclusive) are reserved on a thread. */
+  add(workspaceId: string, threadId: string, head: number, count: number): void {
+    this.threads.set(threadKey(workspaceId, threadId), {
+      workspaceId,
+      threadId,
+      next: head - count + 1,
+      released: 0,
+    });
+  }
+
+  /** True when the thread exists (seqs were reserved on it). */
+  has(workspaceId: string, threadId: string): boolean {
+    return this.threads.has(threadKey(workspaceId, threadId));
+  }
+
+  /** The next reserved seq of a thread. @throws Error when nothing was reserved on it. */
+  next(workspaceId: string, threadId: string): number {
+    const entry = this.threads.get(threadKey(workspaceId, threadId));
+    if (!entry) throw new Error(`no seq reserved on thread ${threadId}`);
+    entry.next += 1;
+    return entry.next - 1;
+  }
+
+  /** Gives one reserved seq of a thread back (the write it was for matched nothing). */
+  release(workspaceId: string, threadId: string): void {
+    const entry = this.threads.get(threadKey(workspaceId, threadId));
+    if (entry) entry.released += 1;
+  }
+
+  /** Threads with seqs given back, and how many. */
+  unused(): { workspaceId: string; threadId: string; count: number }[] {
+    return [...this.threads.values()]
+      .filter((t) => t.released > 0)
+      .map(({ workspaceId, threadId, released }) => ({ workspaceId, threadId, count: released }));
+  }
+}
+
+/**
+ * Reserves one seq per item on its thread: bumps each thread's `head_seq` by its number of items,
+ * in one statement per 1 000 threads, taking the threads' row locks for the rest of the
+ * transaction. Threads that do not exist (deleted, or of another workspace) get nothing.
+ */
+export async function reserveSeqs(
+  trx: Kysely<Database>,
+  items: readonly { workspaceId: string; threadId: string }[],
+  now: number,
+): Promise<SeqReservation> {
+  const counts = new Map<string, { workspaceId: string; threadId: string; count: number }>();
+  for (const { workspaceId, threadId } of items) {
+    const key = threadKey(workspaceId, threadId);
+    const entry = counts.get(key);
+    if (entry) entry.count += 1;
+    else counts.set(key, { workspaceId, threadId, count: 1 });
+  }
+  const heads = await bumpHeadSeqs(trx, [...counts.values()], now);
+  const reservation = new SeqReservation();
+  for (const [key, { workspaceId, threadId, count }] of counts) {
+    const head = heads.get(key);
+    if (head !== undefined) reservation.add(workspaceId, threadId, head, count);
+  }
+  return reservation;
+}
+
+/** Returns seqs reserved by {@link reserveSeqs} that were not used (the newest ones of each thread). */
+export async function releaseSeqs(
+  trx: Kysely<Database>,
+  releases: readonly { workspaceId: string; threadId: string; count: number }[],
+  now: number,
+): Promise<void> {
+  await bumpHeadSeqs(
+    trx,
+    releases.map((r) => ({ ...r, count: -r.count })),
+    now,
+  );
 }
 
 /**
@@ -108,12 +194,7 @@ export async function insertEvents(
     payload: JSON.stringify(event.data),
     created_at: event.createdAt,
   }));
-  for (let i = 0; i < rows.length; i += INSERT_BATCH_ROWS) {
-    await trx
-      .insertInto("events")
-      .values(rows.slice(i, i + INSERT_BATCH_ROWS))
-      .execute();
-  }
+  for (const batch of inBatches(rows)) await trx.insertInto("events").values(batch).execute();
 }
 
 async function bumpHeadSeqs(
@@ -122,8 +203,7 @@ async function bumpHeadSeqs(
   now: number,
 ): Promise<Map<string, number>> {
   const heads = new Map<string, number>();
-  for (let i = 0; i < bumps.length; i += VALUES_BATCH_ROWS) {
-    const batch = bumps.slice(i, i + VALUES_BATCH_ROWS);
+  for (const batch of inBatches(bumps)) {
     // UPDATE … FROM (VALUES …): one join instead of a CASE per thread, so a tick's cost grows
     // linearly with its threads (a CASE list made it quadratic: 112 ms at 1 600 threads on SQLite,
     // 5.6 ms this way — bench, 2026-11). VALUES columns are column1… in both SQLite and PostgreSQL.

@@ -1,125 +1,89 @@
 import { type Kysely, sql } from "kysely";
 import type { ThreadEvent } from "../../protocol/events.js";
-import { toJson, toStoredMessage } from "../mappers.js";
+import { toStoredMessage } from "../mappers.js";
 import type { Database, MessageRow } from "../schema.js";
 import type { MessageWrite, WriteOutcome } from "../store.js";
-import { appendEvents, type PendingEvent, threadKey, VALUES_BATCH_ROWS } from "./append-events.js";
+import {
+  inBatches,
+  insertEvents,
+  type PendingEvent,
+  releaseSeqs,
+  reserveSeqs,
+  type SeqReservation,
+  threadKey,
+  withSeq,
+} from "./append-events.js";
+import { writeBody } from "./write-body.js";
 
-const MESSAGE_COLUMNS = [
-  "workspace_id",
-  "id",
-  "thread_id",
-  "role",
-  "status",
-  "revision",
-  "created_seq",
-  "error_text",
-  "lease_owner",
-  "lease_expires_at",
-  "created_at",
-  "updated_at",
-  "finished_at",
-].join(", ");
+/** A stream write's message as the R15 guard reads it. */
+interface GuardRow {
+  workspace_id: string;
+  id: string;
+  thread_id: string;
+  status: string;
+}
 
 /**
- * Commits one writer tick inside the caller's transaction (R5): a handful of statements whatever
- * the number of messages.
+ * Commits one writer tick inside the caller's transaction (R5): one row written per message per
+ * tick — its event — plus one `head_seq` bump per thread, whatever the number of messages.
  *
- * 1. Stream writes: one guarded `UPDATE messages SET revision = revision + 1 … WHERE status =
- *    'streaming'` for all of them (R15). A message that is no longer streaming (finalized by the
- *    sweep or another writer) or gone (deleted, R8) matches no row: its write is dropped and
- *    reported `finalized` / `missing`, and nothing is logged for it.
- * 2. Terminal writes: one unguarded `UPDATE` each (R15: the terminal write always wins over a
- *    streaming write); only a deleted row stops it.
- * 3. One `message.delta` or `message.finished` event per applied write, seqs bumped per thread in
- *    one statement (see {@link appendEvents}).
- * 4. Bodies due for a rewrite (R9) and every terminal body.
+ * 1. The seqs of every write are reserved on their threads first (`head_seq` bumped under the
+ *    thread's row lock, {@link reserveSeqs}). That lock orders this commit with every other
+ *    appender of the thread — a crash sweep, a delete, another node — so the guard below reads a
+ *    state no other appender can change before this commit's events are in the log.
+ * 2. Stream writes are guarded (R15): one read of their messages; a message no longer `streaming`
+ *    (finalized by the sweep or another writer) or gone (deleted, R8) takes nothing — its write is
+ *    reported `finalized` / `missing`, nothing is logged for it, and its reserved seq is given back
+ *    so seqs stay dense. The message row itself is not written: its revision is the writer's
+ *    (`write.revision`, R13) and reaches the row with the next terminal write, while reads take
+ *    the newest revision from the log (see `read-messages.ts`).
+ * 3. Terminal writes: one unguarded `UPDATE` each (R15: the terminal write always wins over a
+ *    streaming write, R16); only a deleted row — or, for the crash sweep, a lease that is not
+ *    expired — stops it.
+ * 4. One `message.delta` or `message.finished` event per applied write, inserted in multi-row
+ *    statements.
+ * 5. Bodies due for a rewrite (R9) and every terminal body.
  */
 export async function commitWrites(
   trx: Kysely<Database>,
   writes: readonly MessageWrite[],
   now: number,
 ): Promise<WriteOutcome[]> {
-  const applied = new Map<string, MessageRow>();
-  const streamWrites = writes.filter((w) => w.kind === "stream");
-  for (let i = 0; i < streamWrites.length; i += VALUES_BATCH_ROWS) {
-    const values = sql.join(
-      streamWrites
-        .slice(i, i + VALUES_BATCH_ROWS)
-        .map((w) => sql`(${w.workspaceId}, ${w.messageId})`),
-    );
-    // The R15 guard: only a message still streaming takes a streaming write.
-    const { rows } = await sql<MessageRow>`
-      update messages set revision = revision + 1, updated_at = ${now}
-      from (values ${values}) as v
-      where messages.workspace_id = v.column1 and messages.id = v.column2
-        and messages.status = 'streaming'
-      returning ${sql.raw(MESSAGE_COLUMNS)}`.execute(trx);
-    for (const row of rows) applied.set(threadKey(row.workspace_id, row.id), row);
+  const reservation = await reserveSeqs(
+    trx,
+    writes.map((w) => ({ workspaceId: w.workspaceId, threadId: w.threadId })),
+    now,
+  );
+  const guard = await readGuard(
+    trx,
+    writes.filter((w) => w.kind === "stream"),
+  );
+  const outcomes: (WriteOutcome | undefined)[] = [];
+  const applied: { write: MessageWrite; index: number; row: MessageRow | undefined }[] = [];
+  for (const [index, write] of writes.entries()) {
+    const decision = await decide(trx, write, guard, reservation, now);
+    if ("rejected" in decision) outcomes[index] = decision.rejected;
+    else applied.push({ write, index, row: decision.row });
   }
-  for (const write of writes) {
-    if (write.kind !== "finish") continue;
-    const row = await trx
-      .updateTable("messages")
-      .set((eb) => ({
-        status: write.status,
-        revision: eb("revision", "+", 1),
-        error_text: write.errorText ?? null,
-        lease_owner: null,
-        lease_expires_at: null,
-        updated_at: now,
-        finished_at: now,
-      }))
-      .where("workspace_id", "=", write.workspaceId)
-      .where("id", "=", write.messageId)
-      .$if(write.leaseExpiredBefore !== undefined, (qb) =>
-        qb
-          .where("status", "=", "streaming")
-          .where((eb) =>
-            eb.or([
-              eb("lease_expires_at", "is", null),
-              eb("lease_expires_at", "<", write.leaseExpiredBefore ?? 0),
-            ]),
-          ),
-      )
-      .returningAll()
-      .executeTakeFirst();
-    if (row) applied.set(threadKey(row.workspace_id, row.id), row);
-  }
+  const unused = reservation.unused();
+  if (unused.length > 0) await releaseSeqs(trx, unused, now);
 
-  const pending: PendingEvent[] = [];
-  const pendingRows: MessageRow[] = [];
-  for (const write of writes) {
-    const row = applied.get(threadKey(write.workspaceId, write.messageId));
-    if (!row) continue;
-    pendingRows.push(row);
-    const base = {
+  const events: { workspaceId: string; event: ThreadEvent }[] = [];
+  for (const { write, index, row } of applied) {
+    const seq = reservation.next(write.workspaceId, write.threadId);
+    const event = withSeq(pendingEvent(write, row), seq, now);
+    events.push({ workspaceId: write.workspaceId, event });
+    outcomes[index] = {
       workspaceId: write.workspaceId,
-      threadId: row.thread_id,
-      messageId: row.id,
-      revision: Number(row.revision),
+      messageId: write.messageId,
+      applied: true,
+      event,
     };
-    pending.push(
-      write.kind === "stream"
-        ? { ...base, type: "message.delta", data: write.delta }
-        : {
-            ...base,
-            type: "message.finished",
-            data: { message: toStoredMessage(row, write.message), chunks: write.chunks },
-          },
-    );
   }
-  const events = await appendEvents(trx, pending, now);
-  const byMessage = new Map<string, ThreadEvent>();
-  events.forEach((event, i) => {
-    const row = pendingRows[i];
-    if (event && row) byMessage.set(threadKey(row.workspace_id, row.id), event);
-  });
+  await insertEvents(trx, events);
 
-  for (const write of writes) {
-    const key = threadKey(write.workspaceId, write.messageId);
-    const event = byMessage.get(key);
-    if (!event) continue;
+  for (const [i, { write }] of applied.entries()) {
+    const event = events[i]?.event as ThreadEvent;
     if (write.kind === "finish") {
       await writeBody(trx, write.workspaceId, write.messageId, event, {
         parts: write.message.parts,
@@ -134,59 +98,98 @@ export async function commitWrites(
       });
     }
   }
+  return outcomes as WriteOutcome[];
+}
 
-  const rejected = writes.filter((w) => !byMessage.has(threadKey(w.workspaceId, w.messageId)));
-  const existing = await existingMessages(trx, rejected);
-  return writes.map((write): WriteOutcome => {
-    const key = threadKey(write.workspaceId, write.messageId);
-    const event = byMessage.get(key);
-    if (event)
-      return { workspaceId: write.workspaceId, messageId: write.messageId, applied: true, event };
-    return {
+/**
+ * Decides one write: a stream write against the guard read, a terminal write by its `UPDATE`.
+ * @returns the outcome of a write that matched nothing (its reserved seq is released), or the
+ *   terminal write's updated row (none for a stream write) when it applies.
+ */
+async function decide(
+  trx: Kysely<Database>,
+  write: MessageWrite,
+  guard: ReadonlyMap<string, GuardRow>,
+  reservation: SeqReservation,
+  now: number,
+): Promise<{ rejected: WriteOutcome } | { row: MessageRow | undefined }> {
+  const rejected = (reason: "finalized" | "missing") => {
+    reservation.release(write.workspaceId, write.threadId);
+    const outcome: WriteOutcome = {
       workspaceId: write.workspaceId,
       messageId: write.messageId,
       applied: false,
-      reason: existing.has(key) ? "finalized" : "missing",
+      reason,
     };
-  });
+    return { rejected: outcome };
+  };
+  if (!reservation.has(write.workspaceId, write.threadId)) return rejected("missing");
+  if (write.kind === "stream") {
+    const row = guard.get(threadKey(write.workspaceId, write.messageId));
+    if (!row || row.thread_id !== write.threadId) return rejected("missing");
+    return row.status === "streaming" ? { row: undefined } : rejected("finalized");
+  }
+  const row = await trx
+    .updateTable("messages")
+    .set({
+      status: write.status,
+      revision: write.revision,
+      error_text: write.errorText ?? null,
+      lease_owner: null,
+      lease_expires_at: null,
+      updated_at: now,
+      finished_at: now,
+    })
+    .where("workspace_id", "=", write.workspaceId)
+    .where("id", "=", write.messageId)
+    .where("thread_id", "=", write.threadId)
+    .$if(write.leaseExpiredBefore !== undefined, (qb) =>
+      qb
+        .where("status", "=", "streaming")
+        .where((eb) =>
+          eb.or([
+            eb("lease_expires_at", "is", null),
+            eb("lease_expires_at", "<", write.leaseExpiredBefore ?? 0),
+          ]),
+        ),
+    )
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) return rejected(write.leaseExpiredBefore === undefined ? "missing" : "finalized");
+  return { row };
 }
 
-async function existingMessages(
+/** Reads status and thread of the stream writes' messages (R15), in a few multi-row statements. */
+async function readGuard(
   trx: Kysely<Database>,
   writes: readonly MessageWrite[],
-): Promise<Set<string>> {
-  if (writes.length === 0) return new Set();
-  const rows = await trx
-    .selectFrom("messages")
-    .select(["workspace_id", "id"])
-    .where((eb) =>
-      eb(
-        eb.refTuple("workspace_id", "id"),
-        "in",
-        writes.map((w) => eb.tuple(w.workspaceId, w.messageId)),
-      ),
-    )
-    .execute();
-  return new Set(rows.map((r) => threadKey(r.workspace_id, r.id)));
+): Promise<Map<string, GuardRow>> {
+  const rows = new Map<string, GuardRow>();
+  for (const batch of inBatches(writes)) {
+    const values = sql.join(batch.map((w) => sql`(${w.workspaceId}, ${w.messageId})`));
+    const { rows: found } = await sql<GuardRow>`
+      select m.workspace_id, m.id, m.thread_id, m.status
+      from messages m join (values ${values}) as v
+        on m.workspace_id = v.column1 and m.id = v.column2`.execute(trx);
+    for (const row of found) rows.set(threadKey(row.workspace_id, row.id), row);
+  }
+  return rows;
 }
 
-async function writeBody(
-  trx: Kysely<Database>,
-  workspaceId: string,
-  messageId: string,
-  event: ThreadEvent,
-  body: { parts: unknown; metadata: unknown; foldOpen: unknown },
-): Promise<void> {
-  await trx
-    .updateTable("message_bodies")
-    .set({
-      parts: JSON.stringify(body.parts),
-      metadata: toJson(body.metadata),
-      fold_state: toJson(body.foldOpen),
-      revision: event.revision ?? 0,
-      seq: event.seq,
-    })
-    .where("workspace_id", "=", workspaceId)
-    .where("message_id", "=", messageId)
-    .execute();
+function pendingEvent(write: MessageWrite, row: MessageRow | undefined): PendingEvent {
+  const base = {
+    workspaceId: write.workspaceId,
+    threadId: write.threadId,
+    messageId: write.messageId,
+    revision: write.revision,
+  };
+  if (write.kind === "stream") return { ...base, type: "message.delta", data: write.delta };
+  return {
+    ...base,
+    type: "message.finished",
+    data: {
+      message: toStoredMessage(row as MessageRow, write.message),
+      chunks: write.chunks,
+    },
+  };
 }

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { ThreadEvent } from "../../protocol/events.js";
 import type { Database } from "../schema.js";
 import { appendEvents } from "./append-events.js";
+import { readMessage } from "./read-messages.js";
 
 /**
  * Deletes a message and its body and appends `message.deleted` to its thread's log, inside the
@@ -14,6 +15,9 @@ export async function deleteMessage(
   messageId: string,
   now: number,
 ): Promise<ThreadEvent | undefined> {
+  // The newest revision is in the log while the message streams (its row is written only by
+  // terminal writes): message.deleted must come after it (R13).
+  const current = await readMessage(trx, workspaceId, messageId);
   const row = await trx
     .deleteFrom("messages")
     .where("workspace_id", "=", workspaceId)
@@ -34,7 +38,7 @@ export async function deleteMessage(
         threadId: row.thread_id,
         type: "message.deleted",
         messageId,
-        revision: Number(row.revision) + 1,
+        revision: Math.max(Number(row.revision), current?.revision ?? 0) + 1,
         data: {},
       },
     ],

@@ -140,7 +140,9 @@ export async function abortOrphanedMessage(
       {
         kind: "finish",
         workspaceId,
+        threadId: current.threadId,
         messageId,
+        revision: current.revision + 1,
         status,
         ...(options.errorText === undefined ? {} : { errorText: options.errorText }),
         message: final,

@@ -64,8 +64,9 @@ export async function readThreadMessages(
 }
 
 /**
- * Turns rows into messages. A streaming message whose body is older than its revision gets the
- * `message.delta` events logged since the body folded on top of the body's fold state.
+ * Turns rows into messages. A streaming message gets the `message.delta` events logged since its
+ * body was written folded on top of the body's fold state, and its revision and `updatedAt` from
+ * the newest of them: a streaming tick writes only its event, not the message row (R9, R13).
  */
 async function materialize(
   db: Kysely<Database>,
@@ -73,13 +74,15 @@ async function materialize(
   threadId: string,
   rows: readonly MessageWithBody[],
 ): Promise<StoredMessage[]> {
-  const lagging = rows.filter((r) => Number(r.body_revision) < Number(r.revision));
-  const deltas = new Map<string, { revision: number; delta: MessageDelta }[]>();
+  const lagging = rows.filter(
+    (r) => r.status === "streaming" || Number(r.body_revision) < Number(r.revision),
+  );
+  const deltas = new Map<string, { revision: number; createdAt: number; delta: MessageDelta }[]>();
   if (lagging.length > 0) {
     const fromSeq = Math.min(...lagging.map((r) => Number(r.body_seq)));
     const events = await db
       .selectFrom("events")
-      .select(["message_id", "revision", "payload"])
+      .select(["message_id", "revision", "created_at", "payload"])
       .where("workspace_id", "=", workspaceId)
       .where("thread_id", "=", threadId)
       .where("seq", ">", fromSeq)
@@ -93,18 +96,33 @@ async function materialize(
       .execute();
     for (const event of events) {
       const list = deltas.get(event.message_id ?? "") ?? [];
-      list.push({ revision: Number(event.revision), delta: JSON.parse(event.payload) });
+      list.push({
+        revision: Number(event.revision),
+        createdAt: Number(event.created_at),
+        delta: JSON.parse(event.payload),
+      });
       deltas.set(event.message_id ?? "", list);
     }
   }
   return rows.map((row) => {
     const base = bodyFoldState(row);
     // Deltas at or below the body's revision are already in it.
-    const pending = (deltas.get(row.id) ?? [])
-      .filter((d) => d.revision > Number(row.body_revision))
-      .map((d) => d.delta);
-    const fold = applyDeltas(base, pending);
-    return toStoredMessage(row, fold.message);
+    const pending = (deltas.get(row.id) ?? []).filter(
+      (d) => d.revision > Number(row.body_revision),
+    );
+    const fold = applyDeltas(
+      base,
+      pending.map((d) => d.delta),
+    );
+    const message = toStoredMessage(row, fold.message);
+    const revision = Math.max(message.revision, Number(row.body_revision));
+    const newest = pending.at(-1);
+    if (!newest) return { ...message, revision };
+    return {
+      ...message,
+      revision: Math.max(revision, newest.revision),
+      updatedAt: Math.max(message.updatedAt, newest.createdAt),
+    };
   });
 }
 
