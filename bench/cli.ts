@@ -5,10 +5,13 @@
  * npm run bench -- [--quick] [--duration-ms 3000] [--warmup-ms 600] [--ladder 1,2,5,10,…]
  *   [--start 20] [--refine 1] [--retry-marginal 1] [--bytes-streams 10] [--bytes-duration-ms 2000] [--p99-ms 100]
  *   [--backends sqlite,postgres] [--strategies naive,window,threadline] [--out PATH]
+ * npm run bench -- --http [--quick] [--http-backends threadline-sqlite,threadline-postgres,ds-memory,ds-file]
  * ```
+ * `--http` runs the end-to-end bench of bench/http (see bench/README.md) instead.
  * Every flag also reads `BENCH_<FLAG>` (e.g. `BENCH_DURATION_MS=2000`, `BENCH_QUICK=1`);
  * PostgreSQL is `DATABASE_URL` (default `postgres://root@127.0.0.1:5432/test`).
  */
+import { HTTP_BACKENDS, type HttpBackend } from "./http/servers.js";
 import type { StrategyName } from "./strategies/strategy.js";
 
 /** Resolved benchmark options. */
@@ -36,6 +39,10 @@ export interface BenchOptions {
   strategies: StrategyName[];
   databaseUrl: string;
   out: string;
+  /** Run the end-to-end HTTP bench (bench/http) instead of the in-process one. */
+  http: boolean;
+  /** Servers the HTTP bench measures. */
+  httpBackends: HttpBackend[];
 }
 
 const FULL = {
@@ -67,7 +74,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     const arg = argv[i] ?? "";
     if (!arg.startsWith("--")) throw new Error(`unexpected argument ${arg}`);
     const [name, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
-    if (name === "quick" || name === "help") flags.set(name, "1");
+    if (name === "quick" || name === "help" || name === "http") flags.set(name, "1");
     else flags.set(name, inline ?? argv[++i] ?? "");
   }
   if (flags.has("help")) {
@@ -99,5 +106,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     strategies: list("strategies", ["naive", "window", "threadline"]) as StrategyName[],
     databaseUrl: env.DATABASE_URL ?? "postgres://root@127.0.0.1:5432/test",
     out: get("out") ?? "bench/results/latest.json",
+    http: get("http") === "1" || get("http") === "true",
+    httpBackends: list("http-backends", [...HTTP_BACKENDS]) as HttpBackend[],
   };
 }

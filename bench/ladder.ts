@@ -4,14 +4,20 @@
  */
 import type { StepResult } from "./step.js";
 
+/** What the search needs of a step: its stream count and whether it kept up. */
+export interface LadderStep {
+  streams: number;
+  keepsUp: boolean;
+}
+
 /** Outcome of a capacity search. */
-export interface CapacityResult {
+export interface CapacityResult<R extends LadderStep = StepResult> {
   /** Largest ladder step that kept up; 0 when none did. */
   maxStreams: number;
   /** Smallest ladder step above `maxStreams` that was run and failed; null when none failed. */
   firstFailingStreams: number | null;
   /** Every step run, in the order run. */
-  steps: StepResult[];
+  steps: R[];
 }
 
 /**
@@ -24,14 +30,14 @@ export interface CapacityResult {
  * result.maxStreams; // e.g. 5
  * ```
  */
-export async function searchCapacity(
+export async function searchCapacity<R extends LadderStep = StepResult>(
   ladder: readonly number[],
   start: number,
-  runAt: (streams: number) => Promise<StepResult>,
-): Promise<CapacityResult> {
+  runAt: (streams: number) => Promise<R>,
+): Promise<CapacityResult<R>> {
   const rungs = [...new Set(ladder)].sort((a, b) => a - b);
   let index = Math.max(0, rungs.filter((s) => s <= start).length - 1);
-  const steps: StepResult[] = [];
+  const steps: R[] = [];
   const first = await runAt(rungs[index] as number);
   steps.push(first);
   const direction = first.keepsUp ? 1 : -1;
@@ -58,11 +64,11 @@ export async function searchCapacity(
  * Narrows a capacity result with extra steps between the largest passing and the first failing
  * rung (geometric midpoints, rounded to two significant digits), `rounds` times.
  */
-export async function refineCapacity(
-  result: CapacityResult,
+export async function refineCapacity<R extends LadderStep = StepResult>(
+  result: CapacityResult<R>,
   rounds: number,
-  runAt: (streams: number) => Promise<StepResult>,
-): Promise<CapacityResult> {
+  runAt: (streams: number) => Promise<R>,
+): Promise<CapacityResult<R>> {
   let { maxStreams, firstFailingStreams } = result;
   const steps = [...result.steps];
   for (let round = 0; round < rounds; round++) {

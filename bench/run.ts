@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { type BenchBackend, openPostgresBackend, openSqliteBackend } from "./backends.js";
 import { type BenchOptions, parseOptions } from "./cli.js";
+import { runHttpBench } from "./http/http-bench.js";
 import { prefillForSize, refineCapacity, searchCapacity } from "./ladder.js";
 import type { StreamShape } from "./producer.js";
 import {
@@ -42,6 +43,7 @@ let active: BenchBackend | undefined;
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
+  if (options.http) return runHttpBench(options);
   const stopWatchdog = startWatchdog(
     WATCHDOG_MS,
     `killed; drop leftover schemas named bench_* at ${options.databaseUrl} by hand`,

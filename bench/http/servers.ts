@@ -1,0 +1,158 @@
+/**
+ * The servers under test, each a child process of the bench: `threadline serve` on a fresh SQLite
+ * file or PostgreSQL schema, and the Durable Streams reference server in memory or on files.
+ * Each is started on a free loopback port and stopped (its data removed) afterwards.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { sleep } from "../producer.js";
+
+/** The four backends of the HTTP bench. */
+export const HTTP_BACKENDS = [
+  "threadline-sqlite",
+  "threadline-postgres",
+  "ds-memory",
+  "ds-file",
+] as const;
+
+/** One of {@link HTTP_BACKENDS}. */
+export type HttpBackend = (typeof HTTP_BACKENDS)[number];
+
+/** A server under test, running. */
+export interface RunningServer {
+  readonly backend: HttpBackend;
+  /** The peer protocol the generators speak to it. */
+  readonly kind: "threadline" | "durable-streams";
+  /** Its process: the one whose CPU is measured. */
+  readonly pid: number;
+  readonly baseUrl: string;
+  /** What runs, for the report. */
+  readonly description: string;
+  /** Stops the process and removes its data. */
+  stop(): Promise<void>;
+}
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const DS_SCRIPT = fileURLToPath(new URL("./ds-server.ts", import.meta.url));
+const READY_TIMEOUT_MS = 30_000;
+
+/**
+ * Starts the server of `backend`. PostgreSQL gets a fresh schema `bench_http_<random>` at
+ * `databaseUrl`, dropped by `stop()`; SQLite and file-backed Durable Streams a temporary directory.
+ * @throws Error when the server does not answer within 30 s.
+ */
+export async function startServer(
+  backend: HttpBackend,
+  databaseUrl: string,
+): Promise<RunningServer> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), "threadline-http-bench-"));
+  const cleanups: (() => Promise<void>)[] = [
+    async () => rmSync(dir, { recursive: true, force: true }),
+  ];
+  let child: ChildProcess;
+  let description: string;
+  if (backend === "threadline-sqlite" || backend === "threadline-postgres") {
+    let db = `sqlite:${join(dir, "threadline.db")}`;
+    description = `threadline serve --db sqlite:<tmp>/threadline.db`;
+    if (backend === "threadline-postgres") {
+      const schema = `bench_http_${randomBytes(4).toString("hex")}`;
+      const url = new URL(databaseUrl);
+      url.searchParams.set("schema", schema);
+      db = url.toString();
+      description = `threadline serve --db ${db}`;
+      cleanups.push(() => dropSchema(databaseUrl, schema));
+    }
+    child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "src/cli/main.ts",
+        "serve",
+        "--db",
+        db,
+        "--port",
+        String(port),
+        "--log-level",
+        "warn",
+      ],
+      { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] },
+    );
+  } else {
+    const args = backend === "ds-file" ? [String(port), join(dir, "streams")] : [String(port)];
+    description = `@durable-streams/server DurableStreamTestServer${backend === "ds-file" ? " (file-backed: LMDB + log files)" : " (in memory)"}`;
+    child = spawn(process.execPath, ["--import", "tsx", DS_SCRIPT, ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+  }
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${backend}`);
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    for (const cleanup of cleanups) await cleanup().catch(() => {});
+  };
+  try {
+    await waitUntilAnswering(baseUrl, child);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const kind = backend.startsWith("threadline") ? "threadline" : "durable-streams";
+  return { backend, kind, pid, baseUrl, description, stop };
+}
+
+async function waitUntilAnswering(baseUrl: string, child: ChildProcess): Promise<void> {
+  const deadline = performance.now() + READY_TIMEOUT_MS;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`server exited (${child.exitCode}) before answering`);
+    try {
+      // Any HTTP answer (Threadline's /healthz 200, the reference server's 404) means it listens.
+      await fetch(`${baseUrl}/healthz`);
+      return;
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error(`server at ${baseUrl} did not answer within ${READY_TIMEOUT_MS} ms`);
+}
+
+async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
+    });
+  });
+}
