@@ -151,6 +151,22 @@ export interface ThreadlineEventMap {
   };
   /** The retention purge deleted a thread last updated at `updatedAt` (ms; R25). */
   "lifecycle:thread-purged": { workspaceId: string; threadId: string; updatedAt: number };
+  /**
+   * A workspace over one of its limits was refused `rate_limited` (R33, HTTP 429): a stream or
+   * subscriber past its `max` slots, or a complete message past its chunk or byte rate (`max` per
+   * second), asked to retry after `retryAfterMs`.
+   */
+  "workspace:refused": {
+    workspaceId: string;
+    limit: "streams" | "chunks" | "bytes" | "subscribers";
+    max: number;
+    retryAfterMs: number;
+  };
+  /**
+   * A chunk of a workspace over its chunk or byte rate waited `waitMs` for its turn before it was
+   * taken (R33: backpressure, first come first served, never a refusal mid-stream).
+   */
+  "workspace:waited": { workspaceId: string; limit: "chunks" | "bytes"; waitMs: number };
 }
 
 /** A listener of one event. */

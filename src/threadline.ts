@@ -1,6 +1,11 @@
 import { Broker, type BrokerOptions } from "./broker/broker.js";
 import { type Clock, type IdGenerator, randomId, systemClock } from "./clock.js";
 import { ThreadlineError } from "./errors.js";
+import {
+  resolveWorkspaceLimits,
+  type WorkspaceLimitsOptions,
+} from "./fairness/workspace-limits.js";
+import { WorkspaceQuotas } from "./fairness/workspace-quotas.js";
 import type { FireContext } from "./inbound/fire-trigger.js";
 import {
   type InboundOptions,
@@ -72,6 +77,15 @@ export interface ThreadlineOptions
    * batch bound of every thread deletion. See {@link ThreadRetentionOptions}.
    */
   retention?: ThreadRetentionOptions;
+  /**
+   * Per-workspace limits (R33; default none): concurrent streaming messages, chunks and bytes per
+   * second, subscribers — for every workspace (`default`) and per workspace (`byWorkspace`, field
+   * by field over the default). Past a slot limit a call is refused `rate_limited` (HTTP 429 with
+   * `Retry-After`); past a rate a stream's writes wait their turn (every stream of the workspace
+   * alike) and a complete message is refused. Each process counts its own. See
+   * {@link WorkspaceLimitsOptions}.
+   */
+  workspaceLimits?: WorkspaceLimitsOptions;
   /**
    * On a single-writer store (SQLite: `capabilities.crossProcessNotify` false), finalize every
    * message left `streaming` at start, whatever its lease (R31; default true). Set false in a tool
@@ -295,6 +309,7 @@ export class Threadline<
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.deps.lifetime.end();
+      this.deps.quotas.close(); // writes waiting for their workspace's rate go, and fail `closed`
       await this.sweeper.stop();
       await this.inbound.purger.stop();
       await this.upkeep.compactor.stop();
@@ -340,7 +355,8 @@ export class Threadline<
  * @throws ThreadlineError `bad_request` (unsupported URL, invalid inbound options, a `limits` field
  *   that is not a positive integer, `heartbeatMs`/`nodeTimeoutMs` not positive integers or the
  *   timeout not longer than the heartbeat, a `compaction.*` or `retention.*` field that is not an
- *   integer in range, each named), `schema_too_new` (R27); connection errors.
+ *   integer in range, a `workspaceLimits` field that is not a positive integer or `Infinity`, each
+ *   named), `schema_too_new` (R27); connection errors.
  * @example
  * ```ts
  * const threadline = await createThreadline({ database: "sqlite:./threadline.db" });
@@ -369,6 +385,7 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
   const nodeTiming = resolveNodeTiming(options);
   const compaction = resolveCompaction(options.compaction);
   const retention = resolveThreadRetention(options.retention);
+  const workspaceLimits = resolveWorkspaceLimits(options.workspaceLimits);
   const store = options.store ?? (await openStore(options.database, nodeId));
   let heartbeat: NodeHeartbeat | undefined;
   try {
@@ -435,6 +452,7 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
     const threads = new ThreadPurger({ store, broker, writer, clock, hub: events }, retention);
     const stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
     const lifetime = new Lifetime();
+    const quotas = new WorkspaceQuotas(workspaceLimits, clock, events);
     const deps = {
       store,
       events,
@@ -447,6 +465,7 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
       lifetime,
       deleteThread: (workspaceId: string, threadId: string) =>
         threads.deleteThread(workspaceId, threadId),
+      quotas,
     };
     const threadline = new Threadline<MESSAGE>(
       store,

@@ -42,7 +42,9 @@ export interface WorkspaceMessages<MESSAGE extends UIMessage = UIMessage> {
    *
    * @throws ThreadlineError `not_found` (thread), `conflict` (id taken; key in flight or taken
    *   over), `bad_request` (message, key or run options; R30: a NUL character or JSON nested past
-   *   64 levels in any of them, the field named, e.g. `metadata contains a NUL character`).
+   *   64 levels in any of them, the field named, e.g. `metadata contains a NUL character`),
+   *   `rate_limited` (429, R33: the workspace's `chunksPerSecond` or `bytesPerSecond` would make it
+   *   wait; `details.retryAfterMs`).
    * @example
    * ```ts
    * await threadline.messages.append(thread.id, { role: "user", parts: [{ type: "text", text: "Hi" }] },
@@ -86,7 +88,9 @@ export interface WorkspaceWriters<MESSAGE extends UIMessage = UIMessage> {
   /**
    * Creates a streaming assistant message with this node's writer lease (R14, R18) and returns
    * its writer. @throws ThreadlineError `not_found` (thread), `conflict` (id taken),
-   * `bad_request` (a bad id; R30: a NUL in an id or `metadata`, `metadata` nested past 64 levels).
+   * `bad_request` (a bad id; R30: a NUL in an id or `metadata`, `metadata` nested past 64 levels),
+   * `rate_limited` (429, R33: the workspace has `maxStreamingMessages` open; the slot frees when
+   * one of them ends). Its writes wait their turn past the workspace's chunk or byte rate.
    */
   open(threadId: string, options?: OpenWriterOptions<MESSAGE>): Promise<MessageWriter<MESSAGE>>;
 }

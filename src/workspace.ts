@@ -5,6 +5,8 @@ import { toUIMessageStreamResponse } from "./ai-sdk/ui-message-stream-response.j
 import type { Broker } from "./broker/broker.js";
 import type { Clock, IdGenerator } from "./clock.js";
 import { ThreadlineError } from "./errors.js";
+import { CountedSubscription } from "./fairness/counted-subscription.js";
+import type { WorkspaceQuotas } from "./fairness/workspace-quotas.js";
 import { type AppendResult, type InboundDeps, receiveMessage } from "./inbound/receive-message.js";
 import type { Lifetime } from "./lifecycle/lifetime.js";
 import { stopMessage } from "./lifecycle/stop-message.js";
@@ -38,6 +40,8 @@ export interface WorkspaceDeps {
    * `thread.deleted`, its writers `message_finalized`. @returns false when there was none.
    */
   deleteThread(workspaceId: string, threadId: string): Promise<boolean>;
+  /** Per-workspace limits (R33): stream and subscriber slots, chunk and byte rates. */
+  quotas: WorkspaceQuotas;
 }
 
 /** Input of {@link ThreadlineWorkspace.threads}`.create`. */
@@ -161,6 +165,9 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
       this.deps.lifetime.ensureOpen();
       assertStorable("thread id", threadId);
       checkMessageInput(input);
+      this.deps.quotas.chargeMessage(this.workspaceId, () =>
+        Buffer.byteLength(JSON.stringify([input.parts, input.metadata ?? null])),
+      );
       const message = {
         threadId,
         id: input.id ?? this.deps.generateId(),
@@ -220,23 +227,31 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
       checkId(id, "message id");
       assertStorable("metadata", options.metadata);
       const now = this.deps.clock.now();
-      const { writer } = this.deps;
-      const { message, event } = await this.deps.store.createMessage(
-        this.workspaceId,
-        {
-          threadId,
-          id,
-          role: "assistant",
-          status: "streaming",
-          parts: [],
-          metadata: options.metadata,
-          lease: { owner: writer.nodeId, expiresAt: now + writer.leaseTtlMs },
-        },
-        now,
-      );
-      const pending = writer.track(message, this.workspaceId);
-      await this.deps.broker.publish(this.workspaceId, event);
-      return new MessageWriter<MESSAGE>(writer, pending);
+      const { writer, quotas } = this.deps;
+      const slot = quotas.reserveStream(this.workspaceId); // R33: 429 past the stream limit
+      let created: Awaited<ReturnType<Store["createMessage"]>>;
+      try {
+        created = await this.deps.store.createMessage(
+          this.workspaceId,
+          {
+            threadId,
+            id,
+            role: "assistant",
+            status: "streaming",
+            parts: [],
+            metadata: options.metadata,
+            lease: { owner: writer.nodeId, expiresAt: now + writer.leaseTtlMs },
+          },
+          now,
+        );
+      } catch (error) {
+        slot?.cancel();
+        throw error;
+      }
+      const pending = writer.track(created.message, this.workspaceId);
+      slot?.bind(pending); // free again once the writer's own state says the message ended
+      await this.deps.broker.publish(this.workspaceId, created.event);
+      return new MessageWriter<MESSAGE>(writer, pending, quotas.chunkGate(this.workspaceId));
     },
   };
 
@@ -354,18 +369,26 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
   /**
    * Subscribes to a thread: a snapshot then live events, or with `after` the log from `after + 1`
    * then live; every event exactly once in seq order (R11–R13). Errors (`not_found`, `bad_offset`)
-   * surface on the first `next()`; a NUL in `threadId` throws `bad_request` at once (R30).
+   * surface on the first `next()`; a NUL in `threadId` throws `bad_request` at once (R30), and a
+   * workspace at its `maxSubscribers` `rate_limited` at once (R33: close the subscription, or
+   * abort its `signal`, to free its slot; one that ends by itself frees it too).
    */
   subscribe(threadId: string, options: SubscribeOptions = {}): Subscription<MESSAGE> {
     this.deps.lifetime.ensureOpen();
     assertStorable("thread id", threadId);
-    return new Subscription<MESSAGE>(
-      this.deps.store,
-      this.deps.broker,
-      this.deps.clock,
+    const { store, broker, clock } = this.deps;
+    const release = this.deps.quotas.admitSubscriber(this.workspaceId); // R33: 429 past the limit
+    if (!release) {
+      return new Subscription<MESSAGE>(store, broker, clock, this.workspaceId, threadId, options);
+    }
+    return new CountedSubscription<MESSAGE>(
+      store,
+      broker,
+      clock,
       this.workspaceId,
       threadId,
       options,
+      release,
     );
   }
 

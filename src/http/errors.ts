@@ -75,7 +75,8 @@ export const RETRY_AFTER_SECONDS = 1;
  * the code's status (SPEC §3). Server-side failures (5xx) are logged. A 413 `too_large` answers
  * `Connection: close` (R30): the client may still be sending the body it refuses, so the
  * connection is not reused and the client's next request goes on a fresh one. A 503 (`unavailable`,
- * `closed`) carries `Retry-After`.
+ * `closed`) carries `Retry-After`, and so does a 429 `rate_limited` (R33): its
+ * `details.retryAfterMs` in whole seconds, at least 1.
  */
 export function errorHandler(log: UnexpectedErrorLogger) {
   return function handleError(error: unknown, c: Context): Response {
@@ -83,8 +84,15 @@ export function errorHandler(log: UnexpectedErrorLogger) {
     if (mapped.status >= 500) log(error, { method: c.req.method, path: c.req.path });
     if (mapped.code === "too_large") c.header("Connection", "close");
     if (mapped.status === 503) c.header("Retry-After", String(RETRY_AFTER_SECONDS));
+    if (mapped.code === "rate_limited") c.header("Retry-After", String(retryAfterSeconds(mapped)));
     return errorResponse(c, mapped);
   };
+}
+
+/** Whole seconds of a `rate_limited` error's `details.retryAfterMs`, at least 1 (R33). */
+function retryAfterSeconds(error: ThreadlineError): number {
+  const ms = Number(error.details?.retryAfterMs);
+  return Number.isFinite(ms) ? Math.max(1, Math.ceil(ms / 1_000)) : RETRY_AFTER_SECONDS;
 }
 
 /** Answers unknown paths with a 404 `not_found` error body (SPEC §3). */
@@ -117,6 +125,7 @@ const CODE_OF_STATUS: Readonly<Record<number, ErrorCode>> = {
   [ERROR_STATUS.not_found]: "not_found",
   [ERROR_STATUS.conflict]: "conflict",
   [ERROR_STATUS.too_large]: "too_large",
+  [ERROR_STATUS.rate_limited]: "rate_limited",
   [ERROR_STATUS.closed]: "closed",
 };
 

@@ -29,6 +29,12 @@ export const ERROR_STATUS = {
   compacted: 410,
   /** A body or chunk exceeds the configured limit. */
   too_large: 413,
+  /**
+   * The workspace is over one of its limits (R33: concurrent streaming messages, chunks or bytes
+   * per second for a complete message, subscribers): retry after `Retry-After` seconds
+   * (`details: { limit, max, workspaceId, retryAfterMs }`).
+   */
+  rate_limited: 429,
   /** The database schema is newer than this code (R27). */
   schema_too_new: 500,
   /** The Threadline instance was closed. */

@@ -35,6 +35,8 @@ export class MessageWriter<MESSAGE extends UIMessage = UIMessage> {
   constructor(
     private readonly engine: CoalescingWriter,
     private readonly pending: PendingMessage,
+    /** Its workspace's chunk/byte rate (R33), awaited before each chunk; none when unlimited. */
+    private readonly gate?: (chunk: unknown, signal: AbortSignal) => Promise<void> | undefined,
   ) {}
 
   /** The message id. */
@@ -69,7 +71,9 @@ export class MessageWriter<MESSAGE extends UIMessage = UIMessage> {
   }
 
   /**
-   * Accepts one UI message stream chunk.
+   * Accepts one UI message stream chunk. Past its workspace's `chunksPerSecond` or
+   * `bytesPerSecond` (R33) it first waits its turn, first come first served over the workspace's
+   * streams; terminal chunks never wait.
    * @throws ThreadlineError `invalid_chunk` (malformed), `chunk_rejected` (cannot apply),
    *   `too_large` (the chunk over `limits.maxChunkBytes`, or taking the message past
    *   `limits.maxMessageBytes`; `details: { chunkIndex, limitBytes }`) — the message is then
@@ -80,6 +84,8 @@ export class MessageWriter<MESSAGE extends UIMessage = UIMessage> {
    *   message ended `error` (R30).
    */
   async write(chunk: UIMessageChunk): Promise<void> {
+    const turn = this.gate?.(chunk, this.pending.stopSignal); // R33: wait, never refuse mid-stream
+    if (turn) await turn;
     this.ensureOpen();
     this.engine.refuseWhenUnavailable(
       TERMINAL_TYPES.has((chunk as { type?: unknown } | null)?.type),

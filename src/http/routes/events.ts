@@ -22,6 +22,8 @@ import { formatThreadEvent, SseWriter } from "../sse.js";
  *   every event after `S`. The client replaces its view with it, as with a first snapshot, so
  *   every message arrives exactly once (R11). The same happens if a range is compacted under a
  *   subscriber that has fallen behind. An offset at or above the compacted seq is unaffected.
+ * - A workspace at its `maxSubscribers` (R33) is answered 429 `rate_limited` with `Retry-After`,
+ *   before the stream starts.
  * - A `: keep-alive` comment every `heartbeatMs` while idle.
  * - Each event is awaited into the response, so a slow client only fills its own bounded
  *   subscription queue, which then drops and catches up from the log (R12) — it never slows the
@@ -40,13 +42,16 @@ export function eventRoutes(heartbeatMs: number, log: UnexpectedErrorLogger): Ho
     const after = resumeOffset(c);
     const thread = await workspace.threads.get(threadId);
     if (after !== undefined) checkOffsetInLog(after, thread);
+    // Subscribed before the response starts: past the workspace's subscriber limit, a 429 (R33).
+    const ended = new AbortController();
+    const subscription = workspace.subscribe(threadId, {
+      ...(after === undefined ? {} : { after }),
+      signal: ended.signal,
+    });
     return streamSSE(c, async function sendThreadEvents(stream) {
       const signal = clientDisconnectSignal(c, stream);
+      signal.addEventListener("abort", () => ended.abort(), { once: true });
       const writer = new SseWriter(stream, heartbeatMs);
-      const subscription = workspace.subscribe(threadId, {
-        ...(after === undefined ? {} : { after }),
-        signal,
-      });
       await pipeSubscription(
         subscription,
         writer,
