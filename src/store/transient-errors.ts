@@ -24,6 +24,13 @@ const TRANSIENT_SQLITE_CODES = [
   "SQLITE_PROTOCOL",
 ];
 
+/**
+ * The code of the error a query gets when the thread running the SQLite connection
+ * (`sqlite:PATH?worker=1`) died under it: the database file is intact and a new worker reopens it,
+ * so it is an outage like a lost connection, never grounds for failing a message.
+ */
+export const SQLITE_WORKER_EXITED = "ERR_SQLITE_WORKER_EXITED";
+
 /** Socket-level failures reported by Node (pg's connections). */
 const TRANSIENT_SYSTEM_CODES = new Set([
   "ECONNREFUSED",
@@ -34,6 +41,7 @@ const TRANSIENT_SYSTEM_CODES = new Set([
   "ENETUNREACH",
   "ENOTFOUND",
   "EAI_AGAIN",
+  SQLITE_WORKER_EXITED,
 ]);
 
 /** pg reports a connection lost or not obtained in time without a code, by these messages. */
@@ -45,7 +53,8 @@ const TRANSIENT_PG_MESSAGES =
  * than that it refuses the data (R6, R30): retrying the same change later can succeed, so such a
  * failure is an outage to wait out, never grounds for failing a message. Looks at PostgreSQL's
  * SQLSTATE (`error.code`, five characters), SQLite's result code (`SQLITE_*`), Node's socket
- * codes and pg's code-less connection messages, following `error.cause` chains.
+ * codes, the SQLite worker's exit ({@link SQLITE_WORKER_EXITED}) and pg's code-less connection
+ * messages, following `error.cause` chains.
  *
  * @example
  * ```ts

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import { createThreadline } from "../../src/threadline.js";
-import { BACKENDS, openThreadline } from "../support/backends.js";
+import { BACKENDS_WITH_WORKER as BACKENDS, openThreadline } from "../support/backends.js";
 import { logOf, textOf } from "../support/helpers.js";
 
 for (const backend of BACKENDS) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { UIMessageChunk } from "../../src/message/types.js";
-import { BACKENDS, openThreadline } from "../support/backends.js";
+import { BACKENDS_WITH_WORKER as BACKENDS, openThreadline } from "../support/backends.js";
 import { logOf, textOf } from "../support/helpers.js";
 
 // crush's message-service cases (seed 000/001), restated for chunk writers on every backend.

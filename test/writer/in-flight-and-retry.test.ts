@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import type { MessageWrite, Store, WriteOutcome } from "../../src/store/store.js";
-import { BACKENDS, openThreadline } from "../support/backends.js";
+import { BACKENDS_WITH_WORKER as BACKENDS, openThreadline } from "../support/backends.js";
 import { drive, gate, logOf, take, textOf } from "../support/helpers.js";
 
 /**

@@ -1,0 +1,90 @@
+import type { Worker } from "node:worker_threads";
+import { Kysely } from "kysely";
+import type { Database } from "../schema.js";
+import type { StoreDriver } from "../store-driver.js";
+import { SqliteWorkerConnection } from "./sqlite-worker-connection.js";
+import { SqliteWorkerDialect } from "./sqlite-worker-dialect.js";
+
+/** How long a connection waits for another process's write lock before failing (ms). */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/** Prepared statements kept by the worker (as `../sqlite/statement-cache.ts` keeps). */
+const MAX_STATEMENTS = 256;
+
+/**
+ * The table in which each worker-backed connection records its last commit (one row per open
+ * store, deleted at close), so that a commit whose reply a worker crash swallowed is decided rather
+ * than guessed. Outside the migrations: it belongs to this driver, not to the schema.
+ */
+const MARKER_TABLE = "threadline_worker_commits";
+
+/** A {@link StoreDriver} whose SQLite connection lives in a worker thread. */
+export interface SqliteWorkerStoreDriver extends StoreDriver {
+  /** The worker running the connection now, if any (a test hook: terminate it to crash it). */
+  readonly worker: Worker | undefined;
+}
+
+/**
+ * Opens the embedded SQLite backend (R26) with its connection in a worker thread (issue 9), so a
+ * commit never blocks the event loop: the same pragmas as the in-thread driver (WAL,
+ * `synchronous=NORMAL`, `busy_timeout`), the same statement cache and `BEGIN IMMEDIATE`
+ * transactions; each statement is one message to the worker and one back. `path` is a file path or
+ * `:memory:`.
+ *
+ * A worker that dies fails the statements waiting on it with `unavailable` (transient, caused by
+ * `ERR_SQLITE_WORKER_EXITED`: writers keep their changes and retry, R30) and is restarted on the
+ * next statement; an in-memory database cannot be, and fails every later statement with `internal`.
+ * `close()` lets the queued statements run, then closes the database; later statements fail with
+ * `closed`.
+ *
+ * @throws SQLite's error opening `path` (e.g. code `SQLITE_CANTOPEN`).
+ * @example
+ * ```ts
+ * const driver = await openSqliteWorkerDriver("./threadline.db");
+ * const store = new KyselyStore(driver);
+ * ```
+ */
+export async function openSqliteWorkerDriver(path: string): Promise<SqliteWorkerStoreDriver> {
+  const connection = new SqliteWorkerConnection({
+    path,
+    busyTimeoutMs: BUSY_TIMEOUT_MS,
+    maxStatements: MAX_STATEMENTS,
+    markerTable: path === ":memory:" ? null : MARKER_TABLE,
+  });
+  await connection.open();
+  const dialect = new SqliteWorkerDialect(connection);
+  return new SqliteWorkerDriverHandle(connection, dialect, new Kysely<Database>({ dialect }));
+}
+
+class SqliteWorkerDriverHandle implements SqliteWorkerStoreDriver {
+  readonly capabilities = {
+    dialect: "sqlite",
+    crossProcessNotify: false,
+    skipLocked: false,
+  } as const;
+
+  constructor(
+    private readonly connection: SqliteWorkerConnection,
+    private readonly dialect: SqliteWorkerDialect,
+    readonly db: Kysely<Database>,
+  ) {}
+
+  get worker(): Worker | undefined {
+    return this.connection.worker;
+  }
+
+  // One connection and immediate transactions: a transaction already sees a single snapshot.
+  readTransaction: StoreDriver["readTransaction"] = (fn) => this.db.transaction().execute(fn);
+  announce = async () => {};
+  announceStop = async () => {};
+  listen = async () => async () => {};
+
+  /**
+   * Lets the statements queued before it run, then closes the database and ends the worker. The
+   * driver is closed directly rather than through `db.destroy()`, so that a later statement fails
+   * with Threadline's `closed` instead of Kysely's "driver has already been destroyed".
+   */
+  close(): Promise<void> {
+    return this.dialect.driver.destroy();
+  }
+}

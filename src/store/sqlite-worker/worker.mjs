@@ -1,0 +1,159 @@
+/**
+ * The worker thread of the worker-backed SQLite driver (issue 9: SQLite I/O off the event loop).
+ * It owns the one better-sqlite3 connection and runs, one at a time, the statements the main
+ * thread posts (see `worker-protocol.ts` for the messages and `worker-thread.ts` for the other
+ * side).
+ *
+ * Plain JavaScript on purpose: a worker is started by Node itself, which neither vitest nor tsx
+ * transpiles for, so the same file runs from `src/` (tests, `tsx`) and from `dist/` (copied there
+ * by `scripts/copy-assets.mjs`). For the same reason it cannot import the in-thread driver's
+ * TypeScript, and keeps its own copy of two small pieces of it: the pragmas of
+ * `../sqlite/sqlite-store-driver.ts` and the statement cache of `../sqlite/statement-cache.ts`
+ * (change them together).
+ *
+ * workerData: `{ path: string, busyTimeoutMs: number, maxStatements: number, markerTable: string | null }`.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import BetterSqlite3 from "better-sqlite3";
+
+/** @typedef {import("./worker-protocol.js").WorkerRequest} WorkerRequest */
+/** @typedef {import("./worker-protocol.js").WorkerReply} WorkerReply */
+
+const { path, busyTimeoutMs, maxStatements, markerTable } = workerData;
+const port = /** @type {import("node:worker_threads").MessagePort} */ (parentPort);
+
+/** @type {import("better-sqlite3").Database} */
+let db;
+try {
+  db = new BetterSqlite3(path);
+  if (path !== ":memory:") db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  if (markerTable) {
+    db.exec(
+      `create table if not exists ${markerTable} (driver text primary key, txn integer not null)`,
+    );
+  }
+} catch (error) {
+  port.postMessage({ op: "open-failed", error: toWireError(error) });
+  process.exit(1);
+}
+port.postMessage({ op: "ready" });
+
+/**
+ * Prepared statements per SQL text, least recently used evicted first (as in
+ * `../sqlite/statement-cache.ts`: preparing was 14% of a tick's commit time at 800 streams).
+ * @type {Map<string, import("better-sqlite3").Statement>}
+ */
+const statements = new Map();
+
+/** @param {string} sql */
+function prepare(sql) {
+  let statement = statements.get(sql);
+  if (statement) {
+    statements.delete(sql); // re-inserted below: most recently used last
+  } else {
+    statement = db.prepare(sql);
+    if (statements.size >= maxStatements) {
+      const oldest = statements.keys().next().value;
+      if (oldest !== undefined) statements.delete(oldest);
+    }
+  }
+  statements.set(sql, statement);
+  return statement;
+}
+
+/** Test hook: die right after the next commit, before replying (a commit whose outcome is unknown). */
+let crashAfterCommit = false;
+
+/** True once a statement that may write ran in the open transaction (then a commit records its marker). */
+let wrote = false;
+
+/**
+ * @param {WorkerRequest} request
+ * @returns {WorkerReply}
+ */
+function handle(request) {
+  switch (request.op) {
+    case "query": {
+      const statement = prepare(request.sql);
+      if (!statement.readonly) wrote = true;
+      if (statement.reader) return { id: request.id, rows: statement.all(request.params) };
+      const { changes, lastInsertRowid } = statement.run(request.params);
+      return { id: request.id, changes, lastInsertRowid };
+    }
+    case "begin":
+      prepare("begin immediate").run();
+      wrote = false;
+      return { id: request.id, changes: 0, lastInsertRowid: 0 };
+    case "commit":
+      // The marker makes a commit whose reply a crash swallowed decidable (see `committed`).
+      if (wrote && markerTable && db.inTransaction) {
+        prepare(
+          `insert into ${markerTable} (driver, txn) values (?, ?) on conflict (driver) do update set txn = excluded.txn`,
+        ).run(request.driver, request.txn);
+      }
+      wrote = false;
+      prepare("commit").run();
+      if (crashAfterCommit) process.exit(7);
+      return { id: request.id, changes: 0, lastInsertRowid: 0 };
+    case "rollback":
+      // SQLite ends the transaction itself after SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM and some
+      // SQLITE_BUSY errors; a second rollback would fail and hide the error that says why (R30).
+      if (db.inTransaction) prepare("rollback").run();
+      wrote = false;
+      return { id: request.id, changes: 0, lastInsertRowid: 0 };
+    case "committed": {
+      const row = markerTable
+        ? prepare(`select txn from ${markerTable} where driver = ?`).get(request.driver)
+        : undefined;
+      const txn = /** @type {{ txn: number } | undefined} */ (row)?.txn;
+      return { id: request.id, rows: [{ committed: txn === request.txn }] };
+    }
+    case "close":
+      try {
+        if (markerTable) prepare(`delete from ${markerTable} where driver = ?`).run(request.driver);
+      } catch {
+        // A marker row left behind (a full disk, a busy file) is harmless: no one reads it again.
+      }
+      statements.clear();
+      db.close();
+      return { id: request.id, changes: 0, lastInsertRowid: 0 };
+    default:
+      throw new Error(`unknown request ${JSON.stringify(request.op)} to the SQLite worker`);
+  }
+}
+
+port.on("message", (/** @type {WorkerRequest} */ request) => {
+  if (request.op === "crash") {
+    // Test hook: the ways a worker dies on its own (the other, terminate(), is the main side's).
+    if (request.how === "exit") process.exit(7);
+    if (request.how === "throw") throw new Error("simulated crash of the SQLite worker");
+    crashAfterCommit = true;
+    return;
+  }
+  /** @type {WorkerReply} */
+  let reply;
+  try {
+    reply = handle(request);
+  } catch (error) {
+    reply = { id: request.id, error: toWireError(error) };
+  }
+  port.postMessage(reply);
+});
+
+/**
+ * The fields of an error that survive the thread boundary: structured clone keeps an Error's
+ * message and name but drops `code`, which `transient-errors.ts` classifies by.
+ * @param {unknown} error
+ * @returns {import("./worker-protocol.js").WireError}
+ */
+function toWireError(error) {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  const code = /** @type {{ code?: unknown }} */ (error).code;
+  return {
+    name: error.name,
+    message: error.message,
+    code: typeof code === "string" ? code : undefined,
+  };
+}
