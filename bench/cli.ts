@@ -7,6 +7,9 @@
  *   [--backends sqlite,postgres] [--strategies naive,window,threadline] [--out PATH]
  * npm run bench -- --http [--quick] [--http-backends threadline-sqlite,threadline-postgres,ds-memory,ds-file]
  * ```
+ * npm run bench -- --soak [--soak-minutes 10] [--soak-streams 200] [--soak-sample-s 30]
+ *   [--backends sqlite,postgres] [--soak-dir bench/results]
+ * `--soak` runs Threadline alone at constant traffic for minutes per backend (bench/soak/).
  * `--http` runs the end-to-end bench of bench/http (see bench/README.md) instead.
  * Every flag also reads `BENCH_<FLAG>` (e.g. `BENCH_DURATION_MS=2000`, `BENCH_QUICK=1`);
  * PostgreSQL is `DATABASE_URL` (default `postgres://root@127.0.0.1:5432/test`).
@@ -43,6 +46,23 @@ export interface BenchOptions {
   http: boolean;
   /** Servers the HTTP bench measures. */
   httpBackends: HttpBackend[];
+  /**
+   * `--soak`: Threadline alone at a constant number of live streams for minutes per backend
+   * (bench/soak/); null otherwise.
+   */
+  soak: SoakFlags | null;
+}
+
+/** The `--soak-*` flags. */
+export interface SoakFlags {
+  /** Streaming time per backend (min, default 10). */
+  minutes: number;
+  /** Constant live streams (default 200). */
+  streams: number;
+  /** Time between samples (s, default 30). */
+  sampleS: number;
+  /** Where soak.json and soak-<backend>.png go (default bench/results). */
+  dir: string;
 }
 
 const FULL = {
@@ -74,7 +94,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     const arg = argv[i] ?? "";
     if (!arg.startsWith("--")) throw new Error(`unexpected argument ${arg}`);
     const [name, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
-    if (name === "quick" || name === "help" || name === "http") flags.set(name, "1");
+    if (name === "quick" || name === "help" || name === "http" || name === "soak")
+      flags.set(name, "1");
     else flags.set(name, inline ?? argv[++i] ?? "");
   }
   if (flags.has("help")) {
@@ -108,5 +129,14 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     out: get("out") ?? "bench/results/latest.json",
     http: get("http") === "1" || get("http") === "true",
     httpBackends: list("http-backends", [...HTTP_BACKENDS]) as HttpBackend[],
+    soak:
+      get("soak") === "1" || get("soak") === "true"
+        ? {
+            minutes: num("soak-minutes", 10),
+            streams: num("soak-streams", 200),
+            sampleS: num("soak-sample-s", 30),
+            dir: get("soak-dir") ?? "bench/results",
+          }
+        : null,
   };
 }

@@ -15,6 +15,9 @@ export interface StreamShape {
   maxMessageChars: number;
 }
 
+/** What a producer reports to: each message it begins and each delta it writes. */
+export type DeltaRecorder = Pick<DeliveryTracker, "begin" | "wrote">;
+
 /** A stream with its open message, ready to run. */
 export interface PreparedStream {
   thread: BenchThread;
@@ -28,7 +31,7 @@ export interface PreparedStream {
  */
 export async function prepareStream(
   thread: BenchThread,
-  tracker: DeliveryTracker,
+  tracker: DeltaRecorder,
   prefillChars: number,
 ): Promise<PreparedStream> {
   const message = await thread.startMessage();
@@ -49,7 +52,7 @@ export async function prepareStream(
  */
 export async function runStream(
   stream: PreparedStream,
-  tracker: DeliveryTracker,
+  tracker: DeltaRecorder,
   shape: StreamShape,
   firstDueAt: number,
   stopAt: number,

@@ -3,12 +3,13 @@
  * growing to 8 KB, one subscriber per thread) against three persistence strategies — naive
  * per-delta rewrites, crush's per-message window and Threadline — on SQLite and PostgreSQL.
  * Prints progress, a table and the target verdicts, and writes bench/results/latest.json.
- * Options: see bench/cli.ts (`--quick` for a ~30 s smoke run).
+ * Options: see bench/cli.ts (`--quick` for a ~30 s smoke run; `--soak` for the long run at
+ * constant traffic of bench/soak/).
  */
 import { execFileSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { type BenchBackend, openPostgresBackend, openSqliteBackend } from "./backends.js";
-import { type BenchOptions, parseOptions } from "./cli.js";
+import { type BenchOptions, parseOptions, type SoakFlags } from "./cli.js";
 import { runHttpBench } from "./http/http-bench.js";
 import { prefillForSize, refineCapacity, searchCapacity } from "./ladder.js";
 import type { StreamShape } from "./producer.js";
@@ -19,6 +20,8 @@ import {
   type StrategyReport,
   writeJson,
 } from "./report.js";
+import { runSoak } from "./soak/soak.js";
+import { writeSoakResults } from "./soak/soak-report.js";
 import { runStep, type StepMeters, type StepPlan, type StepResult } from "./step.js";
 import { openNaive } from "./strategies/naive.js";
 import { openPerMessageWindow } from "./strategies/per-message-window.js";
@@ -48,6 +51,11 @@ async function main(): Promise<void> {
     WATCHDOG_MS,
     `killed; drop leftover schemas named bench_* at ${options.databaseUrl} by hand`,
   );
+  if (options.soak) {
+    await soak(options, options.soak);
+    stopWatchdog();
+    return;
+  }
   const started = performance.now();
   const loadAvgAtStart = loadavg();
   const git = gitState();
@@ -107,6 +115,39 @@ async function main(): Promise<void> {
   });
   console.log(`\nwrote ${options.out} (${elapsedSec} s)`);
   stopWatchdog();
+}
+
+/** `--soak`: bench/soak/, then its summary, soak.json and PNGs. */
+async function soak(options: BenchOptions, settings: SoakFlags): Promise<void> {
+  const started = performance.now();
+  const loadAvgAtStart = loadavg();
+  const git = gitState();
+  const soakOptions = {
+    minutes: settings.minutes,
+    streams: settings.streams,
+    sampleS: settings.sampleS,
+    backends: options.backends,
+    databaseUrl: options.databaseUrl,
+  };
+  log(
+    `threadline soak: ${cpus().length} cores, node ${process.version}, load ${loadAvgAtStart.map((l) => l.toFixed(2)).join(" ")}`,
+  );
+  const results = await runSoak(soakOptions, (backend) => {
+    active = backend;
+  });
+  const written = await writeSoakResults(settings.dir, soakOptions, results, {
+    elapsedSec: Math.round((performance.now() - started) / 1000),
+    git,
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model,
+      node: process.version,
+      loadAvgAtStart,
+      loadAvgAtEnd: loadavg(),
+    },
+    workload: { ...SHAPE, charsPerSecPerStream: CHARS_PER_SEC, subscribersPerThread: 1 },
+  });
+  log(`\nwrote ${written.join(", ")}`);
 }
 
 async function benchStrategy(

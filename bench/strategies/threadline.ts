@@ -4,7 +4,7 @@
  */
 import type { UIMessage } from "../../src/message/types.js";
 import type { SubscriptionItem } from "../../src/subscription/subscription.js";
-import { createThreadline, type Threadline } from "../../src/threadline.js";
+import { createThreadline, type Threadline, type ThreadlineOptions } from "../../src/threadline.js";
 import type {
   BackendTarget,
   BenchThread,
@@ -26,7 +26,8 @@ export interface ThreadlineCounters {
 }
 
 /**
- * Opens Threadline on `target`. Commits are counted with `events.on("writer:commit")`: urgent
+ * Opens Threadline on `target`, with `options` passed on to `createThreadline` (the soak run sets
+ * `compaction` and `events`). Commits are counted with `events.on("writer:commit")`: urgent
  * (structural, terminal) commits as `other`, window ticks as `streaming`.
  *
  * @example
@@ -39,12 +40,13 @@ export interface ThreadlineCounters {
  */
 export async function openThreadlineStrategy(
   target: BackendTarget,
+  options: Omit<ThreadlineOptions, "database"> = {},
 ): Promise<Strategy & { counters(): ThreadlineCounters }> {
   const database =
     target.name === "sqlite"
       ? `sqlite:${target.path}`
       : withSchema(target.connectionString, target.schema);
-  const threadline = await createThreadline({ database });
+  const threadline = await createThreadline({ ...options, database });
   const counts: CommitCounts = { streaming: 0, other: 0 };
   let writerErrors = 0;
   const log: CommitRecord[] = [];
