@@ -72,6 +72,12 @@ const LINES: { [K in EventName]?: LineOf<K> } = {
   ],
   "lifecycle:thread-batch": (p) => ["debug", p, "thread deletion batch (R20)"],
   "lifecycle:thread-purged": (p) => ["info", p, "thread idle past its TTL deleted (R25)"],
+  "workspace:refused": (p) => [
+    "info",
+    p,
+    `workspace ${p.workspaceId} refused 429: at its limit of ${p.max} ${p.limit} (R33)`,
+  ],
+  "workspace:waited": (p) => ["debug", p, `chunk waited ${p.waitMs} ms for its turn (R33)`],
   "inbound:replayed": (p) => ["debug", p, "idempotency key replayed (R21)"],
   "inbound:conflict": (p) => ["debug", p, `idempotency key conflict: ${p.reason} (R21)`],
   "inbound:taken-over": (p) => ["info", p, "stale idempotency claim taken over (R21)"],
@@ -94,7 +100,8 @@ const LINES: { [K in EventName]?: LineOf<K> } = {
  * Logs a Threadline's lifecycle events to `logger` (issue 8 item 4): sweeps, stops, node
  * takeovers and restarts, lost and restored notification connections, writer retries
  * (`writer:error`), poisoned messages, drops, run retries and notices, purges, log compaction
- * steps and thread purges (R32, R25), each line carrying
+ * steps and thread purges (R32, R25), workspaces refused over their limits (R33, `info`; a chunk
+ * waiting for its turn only at `debug`), each line carrying
  * the event's fields and `event` (its name, e.g. `"lifecycle:swept"`). Per-commit and per-request
  * events only at `debug`. Returns a function that stops logging.
  *

@@ -17,6 +17,9 @@ const COMMIT_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05
  */
 const COMMIT_WRITES_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000];
 
+/** Buckets of the throttle wait histogram, in seconds (a chunk waits a fraction of a second). */
+const THROTTLE_WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 /** The metrics of one Threadline, and how to stop collecting them. */
 export interface ThreadlineMetrics {
   registry: Registry;
@@ -62,7 +65,11 @@ export interface ThreadlineMetrics {
  *   (`threadline_streaming_messages`), `threadline_writer_buffered_bytes`,
  *   `threadline_oldest_streaming_message_age_seconds`, `threadline_broker_subscribers`,
  *   `threadline_sse_connections` (from `sources`) and, on PostgreSQL,
- *   `threadline_node_heartbeat_age_seconds{node}`.
+ *   `threadline_node_heartbeat_age_seconds{node}`;
+ * - `threadline_workspace_throttled_total{workspace,limit,outcome}` — a workspace over its limits
+ *   (R33): `outcome="refused"` a 429 (`limit` `streams`, `subscribers`, or `chunks`/`bytes` for a
+ *   complete message), `outcome="waited"` a chunk that waited for its turn (`chunks`/`bytes`);
+ *   `threadline_workspace_throttle_wait_seconds{workspace}` — how long those chunks waited.
  *
  * One registry takes one Threadline's metrics (names are registered once).
  *
@@ -158,6 +165,19 @@ export function createMetrics(
     labelNames: ["task"] as const,
     registers,
   });
+  const throttled = new Counter({
+    name: "threadline_workspace_throttled_total",
+    help: "A workspace over its limits (R33): requests refused 429, and chunks that waited for their turn.",
+    labelNames: ["workspace", "limit", "outcome"] as const,
+    registers,
+  });
+  const throttleWait = new Histogram({
+    name: "threadline_workspace_throttle_wait_seconds",
+    help: "How long a chunk of a workspace over its chunk or byte rate waited for its turn (R33).",
+    labelNames: ["workspace"] as const,
+    buckets: THROTTLE_WAIT_BUCKETS,
+    registers,
+  });
   const listen = listenMetrics(registers);
   const nodes = nodeMetrics(registers);
   commits.inc({ trigger: "urgent" }, 0);
@@ -180,6 +200,13 @@ export function createMetrics(
     events.on("lifecycle:compacted", ({ rows }) => compacted.inc(rows)),
     events.on("lifecycle:thread-purged", () => purgedThreads.inc()),
     events.on("lifecycle:error", ({ task }) => backgroundErrors.inc({ task })),
+    events.on("workspace:refused", ({ workspaceId, limit }) =>
+      throttled.inc({ workspace: workspaceId, limit, outcome: "refused" }),
+    ),
+    events.on("workspace:waited", ({ workspaceId, limit, waitMs }) => {
+      throttled.inc({ workspace: workspaceId, limit, outcome: "waited" });
+      throttleWait.observe({ workspace: workspaceId }, waitMs / 1_000);
+    }),
     events.on("lifecycle:listen-lost", () => listen.lost.inc()),
     events.on("lifecycle:listen-restored", ({ gapMs }) => {
       listen.reconnects.inc();

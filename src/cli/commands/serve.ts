@@ -1,4 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
+import { isThreadlineError } from "../../errors.js";
+import { parseLimitsSpec, parseWorkspaceLimitsSpecs } from "../../fairness/limit-spec.js";
+import type { WorkspaceLimits } from "../../fairness/workspace-limits.js";
 import { apiKeysFromEnv, parseApiKeys } from "../../http/auth.js";
 import { COMPACTION_DEFAULTS } from "../../lifecycle/log-compactor.js";
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_NODE_TIMEOUT_MS } from "../../lifecycle/node-heartbeat.js";
@@ -48,6 +51,10 @@ export interface ServeOptions {
   resumeHorizonMs: number;
   /** `--thread-ttl`: delete threads idle longer than this, ms (R25; default: none, keep them). */
   threadTtl?: number;
+  /** `--default-workspace-limits`: every workspace's limits (R33; default none). */
+  defaultWorkspaceLimits?: WorkspaceLimits;
+  /** `--workspace-limits` (repeatable): named workspaces' limits over the default (R33). */
+  workspaceLimits?: Record<string, WorkspaceLimits>;
 }
 
 /**
@@ -147,6 +154,27 @@ export function serveCommand(): Command {
     )
     .addOption(
       envOption(
+        "--default-workspace-limits <limits>",
+        "limits of every workspace (per API key's workspace, per node), e.g. streams=20,chunks=2000,bytes=1mb,subscribers=100: past streams or subscribers 429 + Retry-After; past chunks or bytes per second a stream's writes wait their turn",
+      ).argParser(cliParser((value) => parseLimitsSpec(value, "--default-workspace-limits"))),
+    )
+    .addOption(
+      envOption(
+        "--workspace-limits <workspace:limits>",
+        "one workspace's limits over the default, e.g. acme:streams=50,chunks=unlimited; repeatable, or several separated by ;",
+      ).argParser(
+        cliParser((value: string, previous: Record<string, WorkspaceLimits> = {}) => {
+          const parsed = parseWorkspaceLimitsSpecs([value], "--workspace-limits");
+          const repeated = Object.keys(parsed).find((id) => Object.hasOwn(previous, id));
+          if (repeated !== undefined) {
+            throw new InvalidArgumentError(`--workspace-limits repeats workspace ${repeated}`);
+          }
+          return { ...previous, ...parsed };
+        }),
+      ),
+    )
+    .addOption(
+      envOption(
         "--log-level <level>",
         "lowest level logged as JSON lines (pretty on a terminal); error and above go to stderr",
       )
@@ -193,7 +221,8 @@ export function serveCommand(): Command {
 /**
  * The {@link startServer} options of parsed `threadline serve` flags: API keys from `--api-key` or
  * the environment, the three size limits as the `limits` group (SPEC §3 413, R2), the node id and
- * heartbeat settings (R31), the resume horizon of log compaction (R32) and the thread TTL (R25).
+ * heartbeat settings (R31), the resume horizon of log compaction (R32), the thread TTL (R25) and
+ * the per-workspace limits (R33; an API key's limits are its workspace's).
  * @throws ThreadlineError `bad_request` for a malformed API key.
  */
 export function serverOptionsOf(options: ServeOptions): ServerOptions {
@@ -212,11 +241,36 @@ export function serverOptionsOf(options: ServeOptions): ServerOptions {
     nodeTimeoutMs: options.nodeTimeoutMs,
     compaction: { resumeHorizonMs: options.resumeHorizonMs },
     ...(options.threadTtl === undefined ? {} : { retention: { threadTtlMs: options.threadTtl } }),
+    ...workspaceLimitsOf(options),
     limits: {
       maxChunkBytes: options.maxChunkBytes,
       maxMessageBytes: options.maxMessageBytes,
       maxBodyBytes: options.maxBodyBytes,
     },
+  };
+}
+
+/** The `workspaceLimits` option of the two limit flags, none when neither is given (R33). */
+function workspaceLimitsOf(options: ServeOptions): Pick<ServerOptions, "workspaceLimits"> {
+  const { defaultWorkspaceLimits, workspaceLimits } = options;
+  if (defaultWorkspaceLimits === undefined && workspaceLimits === undefined) return {};
+  return {
+    workspaceLimits: {
+      ...(defaultWorkspaceLimits === undefined ? {} : { default: defaultWorkspaceLimits }),
+      ...(workspaceLimits === undefined ? {} : { byWorkspace: workspaceLimits }),
+    },
+  };
+}
+
+/** A commander parser whose `bad_request` errors commander prints as a bad option value. */
+function cliParser<T, P>(parse: (value: string, previous: P) => T) {
+  return (value: string, previous: P): T => {
+    try {
+      return parse(value, previous);
+    } catch (error) {
+      if (isThreadlineError(error, "bad_request")) throw new InvalidArgumentError(error.message);
+      throw error;
+    }
   };
 }
 

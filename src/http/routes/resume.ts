@@ -8,7 +8,8 @@ import type { AppEnv } from "../app-env.js";
  * `threadline.chat.resumeResponse` — 204 when no message of the thread is streaming (or no such
  * thread: a new chat has nothing to resume), else the streaming message's UI message stream from its `start` chunk, then live,
  * then `data: [DONE]`, with a `: keep-alive` comment every `heartbeatMs` while idle. A client
- * disconnect ends this stream only; the producer goes on (R17).
+ * disconnect ends this stream only; the producer goes on (R17). Its subscription counts toward the
+ * workspace's `maxSubscribers`: past it, 429 `rate_limited` with `Retry-After` before any byte (R33).
  */
 export function resumeRoutes(heartbeatMs: number): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
