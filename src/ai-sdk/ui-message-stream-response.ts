@@ -47,6 +47,24 @@ const encoder = new TextEncoder();
 const HEARTBEAT = encoder.encode(`: ${SSE_HEARTBEAT_COMMENT}\n\n`);
 const DONE = encoder.encode(`data: ${UI_MESSAGE_STREAM_DONE}\n\n`);
 
+/** Frames of chunk objects already encoded: a resumed stream's live chunks are shared objects. */
+const chunkFrames = new WeakMap<UIMessageChunk, Uint8Array>();
+
+/**
+ * The `data: <json>` frame of a chunk, encoded once per chunk object: every viewer resuming the
+ * same message (`GET …/stream`) receives the chunk objects of the same live events, so they share
+ * one serialization (issue 9). The bytes are shared: never write into them.
+ */
+function encodeChunkFrame(chunk: UIMessageChunk): Uint8Array {
+  const shareable = typeof chunk === "object" && chunk !== null;
+  let frame = shareable ? chunkFrames.get(chunk) : undefined;
+  if (frame === undefined) {
+    frame = encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`);
+    if (shareable) chunkFrames.set(chunk, frame);
+  }
+  return frame;
+}
+
 /**
  * The SSE bytes of a UI message stream, read from `stream` only as fast as the consumer pulls
  * (backpressure), with a heartbeat comment while idle and the consumer keeping up.
@@ -78,7 +96,7 @@ function encodeUIMessageStream(
           controller.close();
           return;
         }
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(value)}\n\n`));
+        controller.enqueue(encodeChunkFrame(value));
       } catch (error) {
         stopHeartbeat();
         controller.error(error);

@@ -4,6 +4,8 @@
  */
 import type { StreamingApi } from "hono/utils/stream";
 import type { UIMessageChunk } from "../message/types.js";
+import { threadEventJson } from "../protocol/event-json.js";
+import type { ThreadEvent } from "../protocol/events.js";
 import {
   SSE_HEARTBEAT_COMMENT,
   SSE_SNAPSHOT_EVENT,
@@ -38,7 +40,8 @@ export const HEARTBEAT_FRAME = formatSseComment(SSE_HEARTBEAT_COMMENT);
 /**
  * One item of a thread subscription as an SSE event of `GET /v1/threads/:id/events` (SPEC §3,
  * R11): `id:` is the seq, `event:` the type (`snapshot` or the log event type), `data:` the JSON
- * event — for the snapshot `{seq, thread, messages}`.
+ * event — for the snapshot `{seq, thread, messages}`. A log event's JSON is made once per event
+ * object and shared by every viewer (see `threadEventJson`).
  */
 export function formatThreadEvent(item: SubscriptionItem): string {
   if (item.type === "snapshot") {
@@ -49,7 +52,41 @@ export function formatThreadEvent(item: SubscriptionItem): string {
       data: JSON.stringify({ seq, thread, messages }),
     });
   }
-  return formatSseEvent({ event: item.type, id: String(item.seq), data: JSON.stringify(item) });
+  return eventFrame(item);
+}
+
+const encoder = new TextEncoder();
+
+/** UTF-8 frames of log events, by event object: one encoding for all of an event's viewers. */
+const encodedFrames = new WeakMap<ThreadEvent, Uint8Array>();
+
+/**
+ * {@link formatThreadEvent} as UTF-8 bytes, encoded once per log event object: the broker hands one
+ * object to every live subscriber of a thread (R10), so all its viewers write the same bytes
+ * (issue 9: each event serialized once). Snapshots are encoded per call. The bytes are shared:
+ * never write into them.
+ *
+ * @example
+ * ```ts
+ * await writer.write(encodeThreadEvent(item));
+ * ```
+ */
+export function encodeThreadEvent(item: SubscriptionItem): Uint8Array {
+  if (item.type === "snapshot") return encoder.encode(formatThreadEvent(item));
+  let bytes = encodedFrames.get(item);
+  if (bytes === undefined) {
+    bytes = encoder.encode(eventFrame(item));
+    encodedFrames.set(item, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * The SSE frame of a log event. The JSON text holds no line break (JSON escapes them) and the type
+ * is one of `EVENT_TYPES`, so the frame is concatenated without {@link formatSseEvent}'s checks.
+ */
+function eventFrame(event: ThreadEvent): string {
+  return `event: ${event.type}\nid: ${event.seq}\ndata: ${threadEventJson(event)}\n\n`;
 }
 
 /** One chunk of an AI SDK UI message stream: `data: <json>` (protocol doc §1). */
@@ -81,7 +118,7 @@ export class SseWriter {
   }
 
   /** Writes one frame; resolves when the stream accepted it (or the client is gone). */
-  async write(frame: string): Promise<void> {
+  async write(frame: string | Uint8Array): Promise<void> {
     this.writing += 1;
     try {
       await this.stream.write(frame);

@@ -6,7 +6,7 @@ import { clientDisconnectSignal } from "../client-disconnect.js";
 import type { UnexpectedErrorLogger } from "../errors.js";
 import { checkOffsetInLog, resumeOffset } from "../offsets.js";
 import { pipeSubscription } from "../pipe-subscription.js";
-import { formatThreadEvent, SseWriter } from "../sse.js";
+import { encodeThreadEvent, SseWriter } from "../sse.js";
 
 /**
  * `GET /v1/threads/:threadId/events` (SPEC §3, R10–R13, R20): the thread as server-sent events,
@@ -57,7 +57,7 @@ export function eventRoutes(heartbeatMs: number, log: UnexpectedErrorLogger): Ho
         writer,
         signal,
         async (item) => {
-          await writer.write(formatThreadEvent(item));
+          await writer.write(encodeThreadEvent(item));
           return "more";
         },
         (error) => log(error, { method: c.req.method, path: c.req.path }),
