@@ -1,14 +1,17 @@
 /**
- * Incremental parsing of an uploaded AI SDK UI message stream (SPEC §3
- * `POST /v1/threads/:id/messages/stream`): SSE `data:` events (eventsource-parser) or NDJSON lines.
+ * Incremental reading of an uploaded AI SDK UI message stream (SPEC §3
+ * `POST /v1/threads/:id/messages/stream`): the records of each network read as one batch.
  */
-import { createParser, type EventSourceParser } from "eventsource-parser";
 import { ThreadlineError } from "../errors.js";
 import { CONTENT_TYPES, UI_MESSAGE_STREAM_DONE } from "../protocol/http.js";
-import { chunkTooLarge, type MessageLimits, messageTooLarge } from "../protocol/limits.js";
+import type { MessageLimits } from "../protocol/limits.js";
+import {
+  type RecordSplitter,
+  recordSplitterOf,
+  type UIMessageStreamFormat,
+} from "./ui-message-stream-records.js";
 
-/** How an upload's chunks are framed (SPEC §3: SSE `data:` lines or NDJSON). */
-export type UIMessageStreamFormat = "sse" | "ndjson";
+export type { UIMessageStreamFormat } from "./ui-message-stream-records.js";
 
 /** NDJSON when `Content-Type` is `application/x-ndjson`, else SSE, what the AI SDK sends (SPEC §3). */
 export function formatOfContentType(contentType: string | undefined): UIMessageStreamFormat {
@@ -27,17 +30,169 @@ export class BodyInterruptedError extends ThreadlineError {
 }
 
 /**
- * Yields the JSON text of each chunk of an uploaded UI message stream as it arrives, without
- * reading ahead: the next network read happens only when the consumer asks for the chunk after
- * the ones already received, so a consumer that awaits each write is the backpressure (R4).
+ * A request body as UTF-8 text, one network read at a time: what {@link UIMessageStreamBodyReader}
+ * reads. {@link webBodyText} adapts a Web `ReadableStream` (any runtime); `nodeBodyText` reads a
+ * Node `IncomingMessage` directly.
+ */
+export interface BodyText {
+  /**
+   * The text of the next read (possibly empty), or `null` at the end of the body; reads nothing
+   * until called.
+   * @throws {@link BodyInterruptedError} when the body broke off.
+   */
+  next(): Promise<string | null>;
+  /**
+   * Stops reading without cancelling: the adapter drains what is left of the body after the
+   * answer (cancelling would tear the connection down before the answer is sent).
+   */
+  release(): void;
+}
+
+/** {@link BodyText} of a Web `ReadableStream` of bytes, decoded as UTF-8 across reads. */
+export function webBodyText(body: ReadableStream<Uint8Array>): BodyText {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let released = false;
+  return {
+    async next() {
+      let read: ReadableStreamReadResult<Uint8Array>;
+      try {
+        read = await reader.read();
+      } catch (error) {
+        throw new BodyInterruptedError(error);
+      }
+      if (read.done) {
+        const rest = decoder.decode();
+        return rest === "" ? null : rest;
+      }
+      return decoder.decode(read.value, { stream: true });
+    },
+    release() {
+      if (released) return;
+      released = true;
+      reader.releaseLock();
+    },
+  };
+}
+
+/**
+ * Reads an uploaded UI message stream as batches of records — the JSON text of each chunk — one
+ * batch per network read (one read often holds many chunks), so the consumer loops over a batch
+ * without an asynchronous hop per chunk (issue 9).
  *
- * Ends at `[DONE]` or at the end of the body. Only complete records count: a trailing record cut
- * off by the end of the body (no blank line after an SSE event, no newline after an NDJSON line) is
- * kept only if it is well-formed JSON, so an early end aborts rather than fails (R16).
+ * - Nothing is read ahead: the next network read happens only when the consumer asks for the next
+ *   batch, so a consumer that awaits each structural write is the backpressure (R4).
+ * - Ends at `[DONE]` or at the end of the body. Only complete records count: a trailing record cut
+ *   off by the end of the body (no blank line after an SSE event, no newline after an NDJSON
+ *   line) is kept only if it is well-formed JSON, so an early end aborts rather than fails (R16).
+ * - The body as a whole has no size limit. Each chunk is held to `maxChunkBytes` while it arrives
+ *   (a record still being received is refused as soon as it outgrows the limit), and the chunks
+ *   together to `maxMessageBytes` (their JSON bytes, UTF-8). The batch holding an oversized record
+ *   ends before it; the next {@link read} throws (R2).
+ * - {@link read} calls are served one after the other, so {@link drain} may follow a read that a
+ *   stop (R28) left pending.
  *
- * The body as a whole has no size limit: a long answer streams for as long as it needs. Each chunk
- * is held to `maxChunkBytes` while it arrives (a record still being received is refused as soon as
- * it outgrows the limit), and the chunks together to `maxMessageBytes` (their JSON bytes, UTF-8).
+ * @example
+ * ```ts
+ * const body = UIMessageStreamBodyReader.of(request.body, "ndjson", limits);
+ * for (let batch = await body.read(); batch; batch = await body.read()) {
+ *   for (const json of batch) await writer.write(JSON.parse(json));
+ * }
+ * ```
+ */
+export class UIMessageStreamBodyReader {
+  private readonly splitter: RecordSplitter;
+  /** `done`: `[DONE]` was read; `end`: the body ended. */
+  private ended: "done" | "end" | undefined;
+  private reading: Promise<readonly string[] | undefined> | undefined;
+
+  constructor(
+    private readonly body: BodyText | null,
+    format: UIMessageStreamFormat,
+    limits: MessageLimits,
+  ) {
+    this.splitter = recordSplitterOf(format, limits);
+    if (!body) this.ended = "end";
+  }
+
+  /** A reader of a Web body (`request.body`; `null` reads as an empty stream). */
+  static of(
+    body: ReadableStream<Uint8Array> | null,
+    format: UIMessageStreamFormat,
+    limits: MessageLimits,
+  ): UIMessageStreamBodyReader {
+    return new UIMessageStreamBodyReader(body ? webBodyText(body) : null, format, limits);
+  }
+
+  /**
+   * The records of the next network read that completed any (never an empty batch), or
+   * `undefined` once the stream ended (`[DONE]` or the end of the body).
+   * @throws ThreadlineError `too_large` (413) for the chunk over `maxChunkBytes` or the one taking
+   *   the message past `maxMessageBytes`, with `details: { chunkIndex, limitBytes }`, once the
+   *   records before it were returned (R2); {@link BodyInterruptedError} when the body broke off.
+   */
+  read(): Promise<readonly string[] | undefined> {
+    const previous = this.reading;
+    const next = previous ? previous.then(this.readNext, this.readNext) : this.readNext();
+    this.reading = next;
+    return next;
+  }
+
+  /**
+   * Reads what is left of the body in the background and drops it: the producer of a stopped
+   * message finishes sending normally while its answer is already out (R28). Releases the body
+   * at its end.
+   */
+  drain(): void {
+    const body = this.body;
+    this.ended = "done";
+    if (!body) return;
+    void (async () => {
+      try {
+        await this.reading?.catch(() => {});
+        while ((await body.next()) !== null);
+      } catch {
+        // The producer cut its body off: nothing is left to drain.
+      } finally {
+        body.release();
+      }
+    })();
+  }
+
+  /** Stops reading; the adapter drains the rest of the body after the answer. */
+  release(): void {
+    this.ended ??= "done";
+    this.body?.release();
+  }
+
+  private readonly readNext = async (): Promise<readonly string[] | undefined> => {
+    for (;;) {
+      if (this.ended === "done") return undefined;
+      this.splitter.check();
+      if (this.ended === "end" || !this.body) return undefined;
+      const text = await this.body.next();
+      if (this.ended !== undefined) return undefined; // drained or released meanwhile
+      let records: readonly string[];
+      if (text === null) {
+        this.ended = "end";
+        records = this.splitter.end("");
+      } else {
+        records = this.splitter.push(text);
+      }
+      const done = records.indexOf(UI_MESSAGE_STREAM_DONE);
+      if (done >= 0) {
+        this.ended = "done";
+        records = records.slice(0, done);
+      }
+      if (records.length > 0) return records;
+    }
+  };
+}
+
+/**
+ * Yields the JSON text of each chunk of an uploaded UI message stream as it arrives — one record
+ * at a time over {@link UIMessageStreamBodyReader}, same limits and endings: a consumer that
+ * awaits each write is the backpressure (R4).
  *
  * @throws ThreadlineError `too_large` (413) for the chunk over `maxChunkBytes` or the one taking the
  *   message past `maxMessageBytes`, with `details: { chunkIndex, limitBytes }`, after yielding the
@@ -54,164 +209,10 @@ export async function* readUIMessageStreamBody(
   format: UIMessageStreamFormat,
   limits: MessageLimits,
 ): AsyncGenerator<string> {
-  if (!body) return;
-  const records = format === "ndjson" ? new NdjsonRecords(limits) : new SseRecords(limits);
-  const decoder = new TextDecoder();
-  const reader = body.getReader();
+  const reader = UIMessageStreamBodyReader.of(body, format, limits);
   try {
-    for (;;) {
-      const read = await readOrInterrupt(reader);
-      const last = read.done;
-      const text = read.done ? decoder.decode() : decoder.decode(read.value, { stream: true });
-      for (const record of last ? records.end(text) : records.push(text)) {
-        if (record === UI_MESSAGE_STREAM_DONE) return;
-        yield record;
-      }
-      records.check();
-      if (last) return;
-    }
+    for (let batch = await reader.read(); batch; batch = await reader.read()) yield* batch;
   } finally {
-    // Not cancel(): that would tear down the connection before the answer is sent; the adapter
-    // drains what is left of the body.
-    reader.releaseLock();
-  }
-}
-
-async function readOrInterrupt(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-): Promise<ReadableStreamReadResult<Uint8Array>> {
-  try {
-    return await reader.read();
-  } catch (error) {
-    throw new BodyInterruptedError(error);
-  }
-}
-
-/**
- * Splits text into complete records, enforcing the chunk and message size limits. A record found
- * too large is reported after the complete records before it, so those are still written (R2).
- */
-abstract class RecordSplitter {
-  private count = 0;
-  private messageBytes = 0;
-  private oversized: "chunk" | "message" | undefined;
-
-  constructor(protected readonly limits: MessageLimits) {}
-
-  /** The records completed by `text`, up to one over the size limit (see {@link check}). */
-  push(text: string): string[] {
-    return this.take(this.split(text));
-  }
-
-  /** The records completed by `text` and the end of the body. */
-  end(text: string): string[] {
-    const records = this.split(text);
-    const tail = this.oversized ? [] : this.splitEnd().filter(isCompleteRecord);
-    return this.take(records.concat(tail));
-  }
-
-  /**
-   * Throws when a record was over a limit; call it after handling each batch.
-   * @throws ThreadlineError `too_large` naming the chunk index.
-   */
-  check(): void {
-    if (this.oversized === "chunk") throw chunkTooLarge(this.count, this.limits.maxChunkBytes);
-    if (this.oversized === "message") {
-      throw messageTooLarge(this.count, this.limits.maxMessageBytes);
-    }
-  }
-
-  /** Complete records of `text`; calls {@link markOversized} when a record outgrows the limit. */
-  protected abstract split(text: string): string[];
-  /** The record the end of the body completes, if any (possibly cut off). */
-  protected abstract splitEnd(): string[];
-
-  /** The record being received is over the chunk size limit. */
-  protected markOversized(): void {
-    this.oversized = "chunk";
-  }
-
-  /** Counts records up to the first one over a limit (the chunk index counts `[DONE]` out). */
-  private take(records: string[]): string[] {
-    const taken: string[] = [];
-    for (const record of records) {
-      if (record !== UI_MESSAGE_STREAM_DONE) {
-        const bytes = Buffer.byteLength(record, "utf8");
-        if (bytes > this.limits.maxChunkBytes) {
-          this.oversized = "chunk";
-          break;
-        }
-        if (this.messageBytes + bytes > this.limits.maxMessageBytes) {
-          this.oversized = "message";
-          break;
-        }
-        this.messageBytes += bytes;
-        this.count += 1;
-      }
-      taken.push(record);
-    }
-    return taken;
-  }
-}
-
-/** NDJSON: one chunk per `\n`-terminated line; blank lines are skipped. */
-class NdjsonRecords extends RecordSplitter {
-  private partial = "";
-
-  protected split(text: string): string[] {
-    // A long line arrives in many reads: only a read with a line end splits anything.
-    const lines = text.includes("\n") ? (this.partial + text).split("\n") : [this.partial + text];
-    this.partial = lines.pop() ?? "";
-    // Characters never outnumber bytes: a partial line this long is over the limit already.
-    if (this.partial.length > this.limits.maxChunkBytes) this.markOversized();
-    return lines.map((line) => line.trim()).filter((line) => line !== "");
-  }
-
-  protected splitEnd(): string[] {
-    const tail = this.partial.trim();
-    this.partial = "";
-    return tail === "" ? [] : [tail];
-  }
-}
-
-/** Room for the `data: ` prefixes and line breaks of one buffered SSE event. */
-const SSE_FRAMING_SLACK = 1_024;
-
-/** SSE: one chunk per event's `data` (eventsource-parser); comments, `event:` and `id:` ignored. */
-class SseRecords extends RecordSplitter {
-  private readonly parser: EventSourceParser;
-  private completed: string[] = [];
-
-  constructor(limits: MessageLimits) {
-    super(limits);
-    this.parser = createParser({
-      onEvent: (event) => this.completed.push(event.data),
-      onError: (error) => {
-        if (error.type === "max-buffer-size-exceeded") this.markOversized();
-      },
-      maxBufferSize: limits.maxChunkBytes + SSE_FRAMING_SLACK,
-    });
-  }
-
-  protected split(text: string): string[] {
-    this.parser.feed(text);
-    return this.completed.splice(0);
-  }
-
-  protected splitEnd(): string[] {
-    // A blank line completes an event the body ended in (kept only if it was not cut off).
-    this.parser.feed("\n\n");
-    return this.completed.splice(0);
-  }
-}
-
-/** `[DONE]` or well-formed JSON: a record the end of the body did not cut short. */
-function isCompleteRecord(record: string): boolean {
-  if (record === UI_MESSAGE_STREAM_DONE) return true;
-  try {
-    JSON.parse(record);
-    return true;
-  } catch {
-    return false;
+    reader.release();
   }
 }
