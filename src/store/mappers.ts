@@ -1,4 +1,5 @@
 import type { MessageRole, MessageStatus, UIMessage } from "../message/types.js";
+import { primeThreadEventDataJson } from "../protocol/event-json.js";
 import type { ThreadEvent } from "../protocol/events.js";
 import type { StoredMessage, Thread } from "../protocol/resources.js";
 import type { InboundClaimRecord, RunTrigger, RunTriggerStatus } from "./inbound-records.js";
@@ -51,9 +52,12 @@ export function toStoredMessage(row: MessageRow, content: Pick<UIMessage, "parts
   return message;
 }
 
-/** Maps an `events` row to a {@link ThreadEvent}. */
+/**
+ * Maps an `events` row to a {@link ThreadEvent}; its payload text becomes the event's data JSON,
+ * so a viewer catching up from the log gets a frame without the data serialized again.
+ */
 export function toEvent(row: EventRow): ThreadEvent {
-  return {
+  const event = {
     type: row.type,
     threadId: row.thread_id,
     seq: Number(row.seq),
@@ -62,6 +66,8 @@ export function toEvent(row: EventRow): ThreadEvent {
     createdAt: Number(row.created_at),
     data: JSON.parse(row.payload),
   } as ThreadEvent;
+  primeThreadEventDataJson(event, row.payload);
+  return event;
 }
 
 /** Maps a `run_triggers` row to a {@link RunTrigger}. */

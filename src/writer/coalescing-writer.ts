@@ -1,15 +1,15 @@
 import type { Broker } from "../broker/broker.js";
-import type { Clock, TimerHandle } from "../clock.js";
+import type { Clock } from "../clock.js";
 import { ThreadlineError } from "../errors.js";
-import { finalizeMessage, mergeDeltaChunks } from "../message/finalize.js";
+import { LeaseRenewer } from "../lifecycle/lease-renewer.js";
 import type { EventHub } from "../observe.js";
 import { type MessageLimits, resolveMessageLimits } from "../protocol/limits.js";
 import type { StoredMessage } from "../protocol/resources.js";
-import type { MessageWrite, Store, WriteOutcome } from "../store/store.js";
+import type { Store, WriteOutcome } from "../store/store.js";
 import { isTransientStoreError } from "../store/transient-errors.js";
-import { isBodyRewriteDue } from "./body-policy.js";
+import { CommitLoop, type CommitMode } from "./commit-loop.js";
 import { MessageWriter } from "./message-writer.js";
-import { PendingMessage } from "./pending-message.js";
+import { PendingMessage, type TakenWrite } from "./pending-message.js";
 
 /** Settings of the coalescing writer. */
 export interface WriterOptions {
@@ -55,49 +55,28 @@ const POISON_STRIKES = 2;
 
 /** A write that could not be committed, with its error. */
 interface FailedWrite {
-  taken: Taken;
+  taken: TakenWrite;
   error: unknown;
-}
-
-type CommitMode = "urgent" | "all";
-
-interface Taken {
-  pending: PendingMessage;
-  write: MessageWrite;
-  /** The write carries a structural or terminal change: its event is published reliably. */
-  reliable: boolean;
-  version: number;
-  bytes: number;
-  bodyBytes: number | undefined;
-  restore: () => void;
 }
 
 /**
  * The process-wide coalescing writer (R3–R9). Producers' changes are folded into per-message
- * {@link PendingMessage}s at once (read-your-writes); a single commit loop writes them:
+ * {@link PendingMessage}s at once (read-your-writes); the {@link CommitLoop} decides when to commit
+ * (a tick per window for every dirty message, R3, R5; at once for structural and terminal changes,
+ * R4; strictly one commit after another, retried with backoff, R6) and this class what a commit
+ * writes and what its outcome means:
  *
- * - every dirty message in one transaction per tick, the tick due one window after the oldest
- *   uncommitted change (R3, R5);
- * - structural and terminal changes at once, batching whatever is urgent in the same turn of the
- *   event loop into one transaction (R4), the caller awaiting its commit;
- * - commits strictly one after another, so writes of a message never overlap or reorder; a failed
- *   commit puts its changes back in front of newer ones and is retried with backoff (R6).
- *
- * Events are published only after their commit (R10): plain deltas lossy; structural and terminal
- * changes reliably.
+ * - every dirty message (or every urgent one) in one transaction, poison suspects alone, a failed
+ *   transaction split until the refused writes stand alone (R30);
+ * - events are published only after their commit (R10): plain deltas lossy; structural and terminal
+ *   changes reliably (R12);
+ * - an outage keeps everything buffered (bounded, then `unavailable`); refused data ends its
+ *   message `error` (R30).
  */
 export class CoalescingWriter {
   private readonly pending = new Map<string, PendingMessage>();
-  private chain: Promise<void> = Promise.resolve();
-  private tickTimer: TimerHandle | undefined;
-  private retryTimer: TimerHandle | undefined;
-  private leaseTimer: TimerHandle | undefined;
-  private urgentScheduled = false;
-  /** A tick's commit is queued or running. */
-  private tickQueued = false;
-  /** When the last tick's commit started (ticks are at least a window apart). */
-  private lastTickAt = Number.NEGATIVE_INFINITY;
-  private failures = 0;
+  private readonly loop: CommitLoop;
+  private readonly leases: LeaseRenewer;
   /** Since when every commit fails for a reason of the database's, not of the data (an outage). */
   private outageSince: number | undefined;
   private closing = false;
@@ -127,13 +106,31 @@ export class CoalescingWriter {
     this.limits = resolveMessageLimits(options.limits);
     this.unavailableAfterMs = options.unavailableAfterMs ?? 10_000;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
+    this.loop = new CommitLoop(
+      {
+        commit: (mode) => this.commit(mode),
+        oldestDirtySince: () => this.oldestDirtySince(),
+      },
+      clock,
+      this.windowMs,
+      { initialMs: this.retryInitialMs, maxMs: this.retryMaxMs },
+    );
+    this.leases = new LeaseRenewer(
+      store,
+      clock,
+      hub,
+      nodeId,
+      this.leaseTtlMs,
+      (task) => this.loop.enqueue(task),
+      () => this.pending.size > 0,
+    );
   }
 
   /** Starts buffering changes for a freshly created streaming message (R14). */
   track(message: StoredMessage, workspaceId: string): PendingMessage {
     const pending = new PendingMessage(message, workspaceId, this.clock.now());
     this.pending.set(keyOf(workspaceId, message.id), pending);
-    this.scheduleLeaseRenewal();
+    this.leases.schedule();
     return pending;
   }
 
@@ -202,12 +199,12 @@ export class CoalescingWriter {
   accepted(pending: PendingMessage, bytes: number, structural: boolean): Promise<void> {
     const now = this.clock.now();
     const immediate = structural || this.windowMs === 0;
-    pending.accept(now, bytes, { urgent: immediate, structural });
+    pending.markDirty(now, bytes, { urgent: immediate, structural });
     if (!immediate) {
-      this.scheduleTick();
+      this.loop.scheduleTick();
       return Promise.resolve();
     }
-    this.requestUrgentCommit();
+    this.loop.requestUrgent();
     return pending.whenCommitted();
   }
 
@@ -219,8 +216,8 @@ export class CoalescingWriter {
     const pending = this.get(workspaceId, messageId);
     if (!pending) return Promise.resolve();
     if (pending.dirty) {
-      pending.urgent = true;
-      this.requestUrgentCommit();
+      pending.markUrgent();
+      this.loop.requestUrgent();
     }
     return pending.whenCommitted();
   }
@@ -237,15 +234,17 @@ export class CoalescingWriter {
     if (failure) throw (failure as PromiseRejectedResult).reason;
   }
 
-  /** Forgets a message's buffered state without writing it (it was deleted, R8). */
+  /** Forgets a message's buffered state without writing it (it was deleted, R8); a producer waiting on a commit of it gets `message_finalized`. */
   drop(workspaceId: string, messageId: string): void {
     const key = keyOf(workspaceId, messageId);
     const pending = this.pending.get(key);
     if (!pending) return;
     this.pending.delete(key);
-    pending.closed = "missing";
-    pending.release();
-    pending.requestStop(`message ${messageId} was deleted`);
+    // A producer still waiting on a change of it learns that nothing was written (R4).
+    pending.rejected(
+      "missing",
+      new ThreadlineError("message_finalized", `message ${messageId} was deleted`),
+    );
   }
 
   /** Forgets every buffered message of a deleted thread (R20). */
@@ -255,17 +254,8 @@ export class CoalescingWriter {
   }
 
   /** Resolves when no commit is queued or running (for tests and shutdown). */
-  async idle(): Promise<void> {
-    for (;;) {
-      const chain = this.chain;
-      await chain;
-      if (this.urgentScheduled) {
-        // The urgent commit is enqueued from a setImmediate: let the event loop run it.
-        await new Promise((resolve) => setImmediate(resolve));
-        continue;
-      }
-      if (chain === this.chain) return;
-    }
+  idle(): Promise<void> {
+    return this.loop.idle();
   }
 
   /** True once {@link close} began: producers' writes throw `closed`. */
@@ -281,10 +271,8 @@ export class CoalescingWriter {
    */
   async close(reason: string): Promise<void> {
     this.shuttingDown = true;
-    for (const timer of [this.tickTimer, this.leaseTimer]) {
-      if (timer !== undefined) this.clock.clearTimeout(timer);
-    }
-    this.tickTimer = this.leaseTimer = undefined;
+    this.loop.stopTicks();
+    this.leases.stop();
     try {
       await this.flushAll();
     } finally {
@@ -292,8 +280,7 @@ export class CoalescingWriter {
       this.closing = true;
       await Promise.allSettled(ending);
       await this.idle();
-      if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
-      this.retryTimer = undefined;
+      this.loop.stopRetries();
     }
   }
 
@@ -309,59 +296,14 @@ export class CoalescingWriter {
     return ending;
   }
 
-  /**
-   * Arms the tick timer for the oldest uncommitted change (R3), unless a tick is already armed or
-   * queued: one tick at a time, and ticks at least one window apart, so streaming writes make at
-   * most one commit per window however slow a commit is (R5).
-   */
-  private scheduleTick(): void {
-    if (this.tickTimer !== undefined || this.tickQueued || this.retryTimer !== undefined) return;
-    let oldest = Number.POSITIVE_INFINITY;
+  /** When the oldest uncommitted change of any open message was accepted (R3). */
+  private oldestDirtySince(): number | undefined {
+    let oldest: number | undefined;
     for (const p of this.pending.values()) {
-      if (p.dirtySince !== undefined && p.dirtySince < oldest) oldest = p.dirtySince;
+      const since = p.dirtySince;
+      if (since !== undefined && (oldest === undefined || since < oldest)) oldest = since;
     }
-    if (oldest === Number.POSITIVE_INFINITY) return;
-    this.armTick(Math.max(oldest, this.lastTickAt) + this.windowMs);
-  }
-
-  private armTick(dueAt: number): void {
-    this.tickTimer = this.clock.setTimeout(
-      () => {
-        this.tickTimer = undefined;
-        // Host timers count from the event loop's cached time and may fire a millisecond before
-        // the clock reads dueAt: wait out the rest, so ticks stay a full window apart.
-        if (this.clock.now() < dueAt) {
-          this.armTick(dueAt);
-          return;
-        }
-        this.tickQueued = true;
-        this.chain = this.chain.then(async () => {
-          this.lastTickAt = this.clock.now();
-          try {
-            await this.commit("all");
-          } finally {
-            this.tickQueued = false;
-            this.scheduleTick();
-          }
-        });
-      },
-      Math.max(0, dueAt - this.clock.now()),
-    );
-  }
-
-  private requestUrgentCommit(): void {
-    if (this.urgentScheduled) return;
-    this.urgentScheduled = true;
-    // setImmediate, not a microtask: structural changes arriving in the same turn of the event loop
-    // (several streams' I/O callbacks) share one transaction.
-    setImmediate(() => {
-      this.urgentScheduled = false;
-      this.enqueue("urgent");
-    });
-  }
-
-  private enqueue(mode: CommitMode): void {
-    this.chain = this.chain.then(() => this.commit(mode));
+    return oldest;
   }
 
   /**
@@ -380,21 +322,26 @@ export class CoalescingWriter {
     const healthy = batch.filter((p) => p.strikes === 0);
     if (healthy.length > 0) {
       await this.commitIsolating(
-        healthy.map((p) => this.take(p, now)),
+        healthy.map((p) => p.take(now)),
         now,
         mode,
         round,
       );
     }
     for (const suspect of batch.filter((p) => p.strikes > 0)) {
-      await this.commitIsolating([this.take(suspect, now)], now, mode, round);
+      await this.commitIsolating([suspect.take(now)], now, mode, round);
     }
     if (round.failed.length > 0) {
       await this.handleFailures(round.failed, round.committed > 0, now);
       return;
     }
-    if ([...this.pending.values()].some((p) => p.urgent && p.dirty)) this.requestUrgentCommit();
-    this.scheduleTick();
+    this.afterRound();
+  }
+
+  /** After a commit round: commits what turned urgent meanwhile, and arms the next tick. */
+  private afterRound(): void {
+    if ([...this.pending.values()].some((p) => p.urgent && p.dirty)) this.loop.requestUrgent();
+    this.loop.scheduleTick();
   }
 
   /**
@@ -404,7 +351,7 @@ export class CoalescingWriter {
    * that failed for a transient reason (an outage: splitting would not help), into `round.failed`.
    */
   private async commitIsolating(
-    taken: Taken[],
+    taken: TakenWrite[],
     now: number,
     mode: CommitMode,
     round: { committed: number; failed: FailedWrite[] },
@@ -426,7 +373,7 @@ export class CoalescingWriter {
       await this.commitIsolating(taken.slice(half), now, mode, round);
       return;
     }
-    this.failures = 0;
+    this.loop.succeeded();
     this.outageSince = undefined;
     round.committed += taken.length;
     let events = 0;
@@ -462,7 +409,7 @@ export class CoalescingWriter {
     committedSome: boolean,
     now: number,
   ): Promise<void> {
-    for (const { taken } of failed) taken.restore();
+    for (const { taken } of failed) taken.pending.restore(taken, now);
     const first = failed[0]?.error;
     const outage =
       failed.some((f) => isTransientStoreError(f.error)) ||
@@ -479,16 +426,14 @@ export class CoalescingWriter {
     this.outageSince = undefined;
     for (const { taken, error } of failed) {
       const p = taken.pending;
-      p.strikes += 1;
-      if (p.strikes >= POISON_STRIKES) {
+      if (p.strike() >= POISON_STRIKES) {
         if (!(await this.failPoisoned(p, error, now))) this.scheduleRetry(error, 1);
         continue;
       }
       this.hub.emit("writer:error", { error, writes: 1, attempt: p.strikes, retryInMs: 0 });
-      p.urgent = true; // its one retry, alone, at once
+      p.markUrgent(); // its one retry, alone, at once
     }
-    if ([...this.pending.values()].some((p) => p.urgent && p.dirty)) this.requestUrgentCommit();
-    this.scheduleTick();
+    this.afterRound();
   }
 
   /** True when the database answers a trivial query (so a failed write was refused for its data). */
@@ -523,11 +468,9 @@ export class CoalescingWriter {
       return false;
     }
     this.pending.delete(keyOf(p.workspaceId, p.id));
-    p.closed = "finalized";
-    if (event?.type === "message.finished") {
-      p.stored = event.data.message;
-      void this.broker.publishReliable(p.workspaceId, event);
-    }
+    // Undefined when the message ended meanwhile (a sweep, a stop): it is final either way.
+    p.finalized(event?.type === "message.finished" ? event.data.message : p.stored);
+    if (event?.type === "message.finished") void this.broker.publishReliable(p.workspaceId, event);
     const rejected = new ThreadlineError(
       "chunk_rejected",
       `message ${p.id} could not be stored and ended with status error: ${reason}`,
@@ -538,82 +481,13 @@ export class CoalescingWriter {
     return true;
   }
 
-  /** Moves a message's uncommitted changes into a write, remembering how to put them back. */
-  private take(p: PendingMessage, now: number): Taken {
-    const { chunks, replacement, pendingBytes, dirtySince, urgent, structural, terminal } = p;
-    const version = p.acceptedVersion;
-    let write: MessageWrite;
-    let bodyBytes: number | undefined;
-    if (terminal) {
-      write = {
-        kind: "finish",
-        workspaceId: p.workspaceId,
-        threadId: p.stored.threadId,
-        messageId: p.id,
-        revision: p.stored.revision + 1,
-        status: terminal.status,
-        ...(terminal.errorText === undefined ? {} : { errorText: terminal.errorText }),
-        message: finalizeMessage(p.fold.message, terminal.status, terminal.errorText),
-        chunks,
-      };
-    } else {
-      const due = isBodyRewriteDue({
-        deltaBytesSinceBody: p.deltaBytesSinceBody + pendingBytes,
-        lastBodyBytes: p.lastBodyBytes,
-        msSinceBody: now - p.lastBodyAt,
-      });
-      if (due) bodyBytes = JSON.stringify(p.fold.message.parts).length;
-      write = {
-        kind: "stream",
-        workspaceId: p.workspaceId,
-        threadId: p.stored.threadId,
-        messageId: p.id,
-        revision: p.stored.revision + 1,
-        delta: {
-          ...(replacement ? { message: replacement } : {}),
-          chunks: mergeDeltaChunks(chunks),
-        },
-        ...(due ? { body: { fold: p.fold } } : {}),
-      };
-    }
-    p.chunks = [];
-    p.replacement = undefined;
-    p.pendingBytes = 0;
-    p.dirtySince = undefined;
-    p.urgent = false;
-    p.structural = false;
-    const restore = () => {
-      // A replacement accepted meanwhile supersedes everything taken here.
-      if (!p.replacement) {
-        p.replacement = replacement;
-        p.chunks = chunks.concat(p.chunks);
-      }
-      p.pendingBytes += pendingBytes;
-      p.dirtySince = Math.min(dirtySince ?? now, p.dirtySince ?? now);
-      p.urgent ||= urgent;
-      p.structural ||= structural;
-    };
-    return {
-      pending: p,
-      write,
-      reliable: structural,
-      version,
-      bytes: pendingBytes,
-      bodyBytes,
-      restore,
-    };
-  }
-
   /** Applies a commit's outcome to a message's state and publishes its event (R10). */
-  private settle(t: Taken, outcome: WriteOutcome, now: number): void {
+  private settle(t: TakenWrite, outcome: WriteOutcome, now: number): void {
     const p = t.pending;
     if (!outcome.applied) {
-      p.closed = outcome.reason;
       this.pending.delete(keyOf(p.workspaceId, p.id));
-      p.requestStop(
-        `message ${p.id} was ${outcome.reason === "missing" ? "deleted" : "finalized elsewhere"}`,
-      );
-      p.failed(
+      p.rejected(
+        outcome.reason,
         new ThreadlineError(
           "message_finalized",
           outcome.reason === "missing"
@@ -628,21 +502,9 @@ export class CoalescingWriter {
       });
       return;
     }
-    p.strikes = 0;
     const { event } = outcome;
-    p.stored = { ...p.stored, revision: event.revision ?? p.stored.revision, updatedAt: now };
-    if (t.bodyBytes !== undefined) {
-      p.deltaBytesSinceBody = 0;
-      p.lastBodyBytes = t.bodyBytes;
-      p.lastBodyAt = now;
-    } else {
-      p.deltaBytesSinceBody += t.bytes;
-    }
-    if (event.type === "message.finished") {
-      p.stored = event.data.message;
-      p.closed = "finalized";
-      this.pending.delete(keyOf(p.workspaceId, p.id));
-    }
+    p.applied(t, event, now);
+    if (p.closed) this.pending.delete(keyOf(p.workspaceId, p.id));
     // Structural changes (a tool call appears, reasoning ends, …) must not be lost to a busy
     // subscriber any more than terminal ones: they take the bounded-wait path (R12, crush).
     const published = t.reliable
@@ -652,38 +514,8 @@ export class CoalescingWriter {
   }
 
   private scheduleRetry(error: unknown, writes: number): void {
-    this.failures += 1;
-    const retryInMs = Math.min(this.retryMaxMs, this.retryInitialMs * 2 ** (this.failures - 1));
-    this.hub.emit("writer:error", { error, writes, attempt: this.failures, retryInMs });
-    if (this.tickTimer !== undefined) {
-      this.clock.clearTimeout(this.tickTimer);
-      this.tickTimer = undefined;
-    }
-    if (this.retryTimer !== undefined) return;
-    this.retryTimer = this.clock.setTimeout(() => {
-      this.retryTimer = undefined;
-      this.enqueue("all");
-    }, retryInMs);
-  }
-
-  private scheduleLeaseRenewal(): void {
-    if (this.leaseTimer !== undefined) return;
-    this.leaseTimer = this.clock.setTimeout(() => {
-      this.leaseTimer = undefined;
-      if (this.pending.size === 0) return;
-      this.chain = this.chain.then(() => this.renewLeases());
-      this.scheduleLeaseRenewal();
-    }, this.leaseTtlMs / 3);
-  }
-
-  private async renewLeases(): Promise<void> {
-    const now = this.clock.now();
-    try {
-      const count = await this.store.renewLeases(this.nodeId, now + this.leaseTtlMs, now);
-      this.hub.emit("lifecycle:renewed", { count });
-    } catch (error) {
-      this.hub.emit("lifecycle:error", { task: "lease-renewal", error });
-    }
+    const { attempt, retryInMs } = this.loop.scheduleRetry();
+    this.hub.emit("writer:error", { error, writes, attempt, retryInMs });
   }
 }
 

@@ -1,14 +1,14 @@
 import { ThreadlineError } from "../errors.js";
 import { parseChunk } from "../message/chunk-schema.js";
 import { classifyChunk } from "../message/finalize.js";
-import { createFoldState, type FoldState, foldChunk } from "../message/fold.js";
+import { type FoldState, foldChunk } from "../message/fold.js";
 import { assertStorable } from "../message/json-input.js";
 import type { FinishReason, UIMessage, UIMessageChunk } from "../message/types.js";
 import { validateMessageParts } from "../message/validate-message-parts.js";
 import { chunkTooLarge, messageTooLarge } from "../protocol/limits.js";
 import type { StoredMessage } from "../protocol/resources.js";
 import type { CoalescingWriter } from "./coalescing-writer.js";
-import type { PendingMessage, TerminalRequest } from "./pending-message.js";
+import type { PendingMessage } from "./pending-message.js";
 import { isStructuralUpdate } from "./structure.js";
 
 /**
@@ -105,12 +105,7 @@ export class MessageWriter<MESSAGE extends UIMessage = UIMessage> {
       await this.finalizeOnBadInput(rejected);
       throw rejected;
     }
-    this.pending.chunkCount += 1;
-    if (kind !== "terminal") this.pending.chunkBytes += bytes;
-    this.pending.fold =
-      next.message.id === this.id ? next : { ...next, message: { ...next.message, id: this.id } };
-    this.pending.chunks.push(parsed);
-    if (kind === "terminal") this.pending.terminal = terminalOf(parsed);
+    this.pending.acceptChunk(parsed, next, kind === "terminal", bytes);
     await this.engine.accepted(this.pending, bytes, kind !== "delta");
   }
 
@@ -156,9 +151,7 @@ export class MessageWriter<MESSAGE extends UIMessage = UIMessage> {
       parts: message.parts,
       ...(message.metadata === undefined ? {} : { metadata: message.metadata }),
     };
-    this.pending.fold = createFoldState(replacement);
-    this.pending.replacement = replacement;
-    this.pending.chunks = [];
+    this.pending.acceptReplacement(replacement);
     const bytes = JSON.stringify(replacement).length;
     await this.engine.accepted(this.pending, bytes, isStructuralUpdate(previous, replacement));
   }
@@ -227,21 +220,8 @@ export class MessageWriter<MESSAGE extends UIMessage = UIMessage> {
 
   /** R2: the message ends `error`, keeping every chunk accepted before the bad one. */
   private async finalizeOnBadInput(error: ThreadlineError): Promise<void> {
-    const errorChunk: UIMessageChunk = { type: "error", errorText: error.message };
-    this.pending.chunks.push(errorChunk);
-    this.pending.terminal = { status: "error", errorText: error.message };
+    const errorChunk = this.pending.acceptBadInput(error.message);
     await this.engine.accepted(this.pending, chunkBytes(errorChunk), true).catch(() => {});
-  }
-}
-
-function terminalOf(chunk: UIMessageChunk): TerminalRequest {
-  switch (chunk.type) {
-    case "error":
-      return { status: "error", errorText: chunk.errorText };
-    case "abort":
-      return { status: "aborted" };
-    default:
-      return { status: "completed" };
   }
 }
 

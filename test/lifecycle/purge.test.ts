@@ -49,16 +49,23 @@ async function rowsOf(threadline: Threadline, threadId: string, messageIds: stri
 const NONE = { threads: 0, events: 0, messages: 0, bodies: 0, deletions: 0 };
 
 /** Replaces a store method with one that waits for `opened` first (a race a test orders). */
-function gated<K extends keyof Store>(store: Store, name: K, opened: Promise<void>): void {
+function gated<K extends keyof Store>(
+  store: Store,
+  name: K,
+  opened: Promise<void>,
+): { reached: Promise<void> } {
   const original = (store[name] as (...args: unknown[]) => Promise<unknown>).bind(store);
+  let arrived: () => void = () => {};
+  const reached = new Promise<void>((resolve) => {
+    arrived = resolve;
+  });
   (store as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+    arrived();
     await opened;
     return original(...args);
   };
+  return { reached };
 }
-
-/** Lets pending I/O callbacks run (a call reaches its gate). */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 for (const backend of BACKENDS) {
   describe(`thread retention and purge [${backend.name}]`, () => {
@@ -139,12 +146,14 @@ for (const backend of BACKENDS) {
       const lastBatch = gate();
       let calls = 0;
       const original = threadline.store.deleteThreadRows.bind(threadline.store);
+      const firstBatch = gate();
       threadline.store.deleteThreadRows = async (...args) => {
+        firstBatch.open(); // the thread row is gone by the first batch of its rows
         if (++calls === 3) await lastBatch.promise;
         return original(...args);
       };
       const deleting = threadline.threads.delete("big");
-      await settle();
+      await firstBatch.promise;
       // Gone for readers and writers at once; its id comes back only once every row is gone.
       await expect(threadline.threads.get("big")).rejects.toMatchObject({ code: "not_found" });
       await expect(threadline.messages.append("big", user("late"))).rejects.toMatchObject({
@@ -199,9 +208,9 @@ for (const backend of BACKENDS) {
         const { w, p, writer } = await nodes();
         const ids = (await p.threadline.messages.list("t1")).messages.map((m) => m.id);
         const rowsGate = gate();
-        gated(p.threadline.store, "deleteThreadRows", rowsGate.promise);
+        const rows = gated(p.threadline.store, "deleteThreadRows", rowsGate.promise);
         const purging = p.threadline.retention.purge({ olderThanMs: HOUR_MS });
-        await settle(); // the thread row is gone; its rows wait for the gate
+        await rows.reached; // the thread row is gone; its rows wait for the gate
         // A write lands while the rows are being deleted: refused, nothing is written.
         await expect(
           writer.write({ type: "text-delta", id: "t", delta: " more" }),
@@ -219,9 +228,9 @@ for (const backend of BACKENDS) {
       it("R25: the stream first — a thread written to after the purge picked it is kept, whole", async () => {
         const { w, p, writer } = await nodes();
         const beginGate = gate();
-        gated(p.threadline.store, "beginThreadDeletion", beginGate.promise);
+        const begin = gated(p.threadline.store, "beginThreadDeletion", beginGate.promise);
         const purging = p.threadline.retention.purge({ olderThanMs: HOUR_MS });
-        await settle(); // the purge picked t1 and waits to delete it
+        await begin.reached; // the purge picked t1 and waits to delete it
         w.clock.advance(2 * HOUR_MS); // W's clock catches up: its write is fresh
         await writer.write({ type: "text-delta", id: "t", delta: " more" });
         beginGate.open();

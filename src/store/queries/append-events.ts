@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { primeThreadEventDataJson } from "../../protocol/event-json.js";
 import type { ThreadEvent, ThreadEventData, ThreadEventType } from "../../protocol/events.js";
 import type { Database, EventRow } from "../schema.js";
 
@@ -184,16 +185,21 @@ export async function insertEvents(
   trx: Kysely<Database>,
   events: readonly { workspaceId: string; event: ThreadEvent }[],
 ): Promise<void> {
-  const rows: EventRow[] = events.map(({ workspaceId, event }) => ({
-    workspace_id: workspaceId,
-    thread_id: event.threadId,
-    seq: event.seq,
-    type: event.type,
-    message_id: event.messageId,
-    revision: event.revision,
-    payload: JSON.stringify(event.data),
-    created_at: event.createdAt,
-  }));
+  const rows: EventRow[] = events.map(({ workspaceId, event }) => {
+    const payload = JSON.stringify(event.data);
+    // Serialized once: every viewer's SSE frame is built around this payload (issue 9).
+    primeThreadEventDataJson(event, payload);
+    return {
+      workspace_id: workspaceId,
+      thread_id: event.threadId,
+      seq: event.seq,
+      type: event.type,
+      message_id: event.messageId,
+      revision: event.revision,
+      payload,
+      created_at: event.createdAt,
+    };
+  });
   for (const batch of inBatches(rows)) await trx.insertInto("events").values(batch).execute();
 }
 

@@ -1,0 +1,101 @@
+import Database from "better-sqlite3";
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import type { SubscriptionItem } from "../../src/subscription/subscription.js";
+import { BACKENDS, openThreadline } from "../support/backends.js";
+import { DATABASE_URL } from "../support/database-url.js";
+import { drive, logOf, take } from "../support/helpers.js";
+
+/**
+ * Makes the real database fail the next write of a message body whose parts hold `marker`, after
+ * the transaction already inserted its events: the whole transaction rolls back, events included.
+ * Returns a function that removes the refusal (so the retry commits).
+ */
+async function failBodyWrites(database: string, marker: string): Promise<() => Promise<void>> {
+  if (database.startsWith("sqlite:")) {
+    const path = database.slice("sqlite:".length);
+    const file = new Database(path);
+    file.exec(`CREATE TRIGGER fail_body BEFORE UPDATE ON message_bodies
+      WHEN instr(NEW.parts, '${marker}') > 0
+      BEGIN SELECT RAISE(ABORT, 'body write failed in the test'); END;`);
+    file.close();
+    return async () => {
+      const again = new Database(path);
+      again.exec("DROP TRIGGER fail_body");
+      again.close();
+    };
+  }
+  const schema = new URL(database).searchParams.get("schema");
+  const run = async (text: string) => {
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`
+    create function "${schema}".fail_body() returns trigger language plpgsql as $$
+    begin
+      if position('${marker}' in new.parts) > 0 then
+        raise exception 'body write failed in the test' using errcode = '22023';
+      end if;
+      return new;
+    end $$;
+    create trigger fail_body before update on "${schema}".message_bodies
+      for each row execute function "${schema}".fail_body();`);
+  return () => run(`drop trigger fail_body on "${schema}".message_bodies`);
+}
+
+const seqsOf = (items: readonly SubscriptionItem[]) => items.map((item) => item.seq);
+
+for (const backend of BACKENDS) {
+  describe(`persist, then publish (R10) [${backend.name}]`, () => {
+    it("R10: a subscriber never receives the events of a commit that failed; the retry's committed events arrive once, in seq order", async () => {
+      const database = await backend.freshDatabase({ shared: true });
+      const { threadline, clock } = await openThreadline(backend, { database, windowMs: 33 });
+      const thread = await threadline.threads.create();
+      const live = threadline.subscribe(thread.id)[Symbol.asyncIterator]();
+      const [snapshot] = await take(live, 1);
+      const writer = await threadline.writers.open(thread.id);
+      await writer.write({ type: "text-start", id: "t" });
+      await writer.write({ type: "text-delta", id: "t", delta: "MARKED answer" });
+
+      const allow = await failBodyWrites(database, "MARKED");
+      let failedCommits = 0;
+      const commitWrites = threadline.store.commitWrites.bind(threadline.store);
+      threadline.store.commitWrites = async (writes, now) => {
+        try {
+          return await commitWrites(writes, now);
+        } catch (error) {
+          failedCommits += 1;
+          await allow(); // the next attempt commits
+          throw error;
+        }
+      };
+      // The finish commits the pending delta and the terminal event in one transaction, which the
+      // body write fails after both events were inserted; the retry commits them.
+      await drive(clock, writer.finish());
+      expect(failedCommits).toBe(1);
+      expect(writer.message.status).toBe("completed");
+
+      const log = await logOf(threadline.store, "default", thread.id);
+      const afterSnapshot = log.filter((event) => event.seq > (snapshot?.seq ?? 0));
+      const received = await take(live, afterSnapshot.length);
+      // Exactly the committed events, each once, in seq order: nothing of the failed attempt.
+      expect(seqsOf(received)).toEqual(afterSnapshot.map((event) => event.seq));
+      expect(received.map((item) => item.type)).toEqual(afterSnapshot.map((event) => event.type));
+      expect(received.filter((item) => item.type === "message.finished")).toHaveLength(1);
+      expect(new Set(seqsOf(received)).size).toBe(received.length);
+      // Seqs are dense: the failed attempt's seqs were never taken.
+      expect(log.map((event) => event.seq)).toEqual(log.map((_, i) => i + 1));
+      // A late subscriber replaying the log sees the same events.
+      const replay = threadline
+        .subscribe(thread.id, { after: snapshot?.seq ?? 0 })
+        [Symbol.asyncIterator]();
+      expect(seqsOf(await take(replay, afterSnapshot.length))).toEqual(seqsOf(received));
+      await Promise.all([live.return?.(), replay.return?.()]);
+    });
+  });
+}
