@@ -4,7 +4,7 @@
  * ```
  * npm run bench -- [--quick] [--duration-ms 3000] [--warmup-ms 600] [--ladder 1,2,5,10,…]
  *   [--start 20] [--refine 1] [--retry-marginal 1] [--bytes-streams 10] [--bytes-duration-ms 2000] [--p99-ms 100]
- *   [--backends sqlite,postgres] [--strategies naive,window,threadline] [--out PATH]
+ *   [--backends sqlite,postgres] [--strategies naive,window,threadline] [--sqlite-worker 0|1] [--out PATH]
  * npm run bench -- --http [--quick] [--http-backends threadline-sqlite,threadline-postgres,ds-memory,ds-file]
  * ```
  * npm run bench -- --soak [--soak-minutes 10] [--soak-streams 200] [--soak-sample-s 30]
@@ -42,6 +42,8 @@ export interface BenchOptions {
   strategies: StrategyName[];
   databaseUrl: string;
   out: string;
+  /** Threadline on SQLite runs its connection in a worker thread (`--sqlite-worker 0|1`, default 1). */
+  sqliteWorker: boolean;
   /** Run the end-to-end HTTP bench (bench/http) instead of the in-process one. */
   http: boolean;
   /** Servers the HTTP bench measures. */
@@ -68,7 +70,7 @@ export interface SoakFlags {
 const FULL = {
   durationMs: 3_000,
   warmupMs: 600,
-  ladder: [1, 2, 5, 10, 20, 50, 100, 200, 400, 800, 1600],
+  ladder: [1, 2, 5, 10, 20, 50, 100, 200, 400, 800, 1600, 2400, 3200],
   start: 20,
   refine: 1,
   retryMarginal: 1,
@@ -127,6 +129,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     strategies: list("strategies", ["naive", "window", "threadline"]) as StrategyName[],
     databaseUrl: env.DATABASE_URL ?? "postgres://root@127.0.0.1:5432/test",
     out: get("out") ?? "bench/results/latest.json",
+    sqliteWorker: (get("sqlite-worker") ?? "1") !== "0",
     http: get("http") === "1" || get("http") === "true",
     httpBackends: list("http-backends", [...HTTP_BACKENDS]) as HttpBackend[],
     soak:

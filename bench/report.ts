@@ -16,8 +16,8 @@ export interface StrategyReport {
   capacity: CapacityResult;
   /** The step at `capacity.maxStreams` (null when no step kept up). */
   atMax: StepResult | null;
-  /** Fixed-size phases: messages of about 1 KB and 8 KB during the window. */
-  bytes: { at1KB: StepResult; at8KB: StepResult };
+  /** Fixed-size phases: messages of about 1 KB, 8 KB and 64 KB during the window. */
+  bytes: { at1KB: StepResult; at8KB: StepResult; at64KB: StepResult };
   /** Threadline's broker and writer counters at the end (Threadline only). */
   counters?: ThreadlineCounters;
 }
@@ -29,46 +29,93 @@ export interface TargetVerdict {
   detail: string;
 }
 
-/** The targets: capacity ratios against naive, and ≤ 1 streaming commit per 33 ms window. */
+/** Issue 9's capacity targets per backend: streams, and ratios against the other strategies. */
+const CAPACITY_TARGETS = [
+  { backend: "sqlite", streams: 2_000, overWindow: 3, overNaive: 10 },
+  { backend: "postgres", streams: 1_000, overWindow: 3, overNaive: 20 },
+] as const;
+
+/** The coalescing window every strategy uses (ms). */
+const WINDOW_MS = 33;
+
+/**
+ * The targets of issue 9: per backend, Threadline keeps up with ≥ 2 000 (SQLite) / 1 000
+ * (PostgreSQL) streams, ≥ 3× crush's per-message window and ≥ 10× / 20× naive; p50 delta →
+ * subscriber ≤ one window at its largest S; ≤ 1 streaming commit per window; bytes written per
+ * streamed character flat from 1 KB to 64 KB messages and below the window design's at every size.
+ */
 export function judgeTargets(reports: readonly StrategyReport[]): TargetVerdict[] {
   const verdicts: TargetVerdict[] = [];
-  const ratios: [backend: "postgres" | "sqlite", factor: number][] = [
-    ["postgres", 20],
-    ["sqlite", 5],
-  ];
-  for (const [backend, factor] of ratios) {
-    const naive = reports.find((r) => r.backend === backend && r.strategy === "naive");
-    const threadline = reports.find((r) => r.backend === backend && r.strategy === "threadline");
-    if (!naive || !threadline) continue;
+  for (const target of CAPACITY_TARGETS) {
+    const of = (strategy: string) =>
+      reports.find((r) => r.backend === target.backend && r.strategy === strategy);
+    const threadline = of("threadline");
+    if (!threadline) continue;
     const tl = threadline.capacity;
-    const lowerBound =
-      tl.firstFailingStreams === null ? " (ladder top reached: a lower bound)" : "";
-    const ratio =
-      naive.capacity.maxStreams === 0
-        ? Number.POSITIVE_INFINITY
-        : tl.maxStreams / naive.capacity.maxStreams;
+    const bound = tl.firstFailingStreams === null ? " (ladder top reached: a lower bound)" : "";
     verdicts.push({
-      target: `${backend}: Threadline keeps up with ≥ ${factor}× the streams of naive`,
-      met: tl.maxStreams > 0 && ratio >= factor,
-      detail: `Threadline ${tl.maxStreams} vs naive ${naive.capacity.maxStreams} streams = ${ratio.toFixed(1)}×${lowerBound}`,
+      target: `${target.backend}: Threadline keeps up with ≥ ${target.streams} streams`,
+      met: tl.maxStreams >= target.streams,
+      detail: `${tl.maxStreams} streams${bound}`,
+    });
+    for (const [other, factor] of [
+      ["window", target.overWindow],
+      ["naive", target.overNaive],
+    ] as const) {
+      const report = of(other);
+      if (!report) continue;
+      const base = report.capacity.maxStreams;
+      const ratio = base === 0 ? Number.POSITIVE_INFINITY : tl.maxStreams / base;
+      verdicts.push({
+        target: `${target.backend}: Threadline keeps up with ≥ ${factor}× the streams of ${other}`,
+        met: tl.maxStreams > 0 && ratio >= factor,
+        detail: `Threadline ${tl.maxStreams} vs ${other} ${base} streams = ${ratio.toFixed(1)}×${bound}`,
+      });
+    }
+    const p50 = threadline.atMax?.latencyMs.p50;
+    if (p50 !== undefined) {
+      verdicts.push({
+        target: `${target.backend}: p50 delta → subscriber ≤ ${WINDOW_MS} ms at Threadline's largest S`,
+        met: p50 <= WINDOW_MS,
+        detail: `p50 ${p50.toFixed(1)} ms at S = ${tl.maxStreams}`,
+      });
+    }
+    const window = of("window");
+    const sizes = ["at1KB", "at8KB", "at64KB"] as const;
+    const perChar = sizes.map((size) => threadline.bytes[size].bytesPerChar);
+    const flat = Math.max(...perChar) / Math.max(1e-9, Math.min(...perChar));
+    const below = window
+      ? sizes.every((size, i) => (perChar[i] ?? 0) < window.bytes[size].bytesPerChar)
+      : true;
+    verdicts.push({
+      target: `${target.backend}: bytes per streamed character flat from 1 KB to 64 KB (max/min ≤ 1.5) and below the window design's at every size`,
+      met: flat <= 1.5 && below,
+      detail: `Threadline ${perChar.map((b) => b.toFixed(1)).join(" / ")} B/char${
+        window
+          ? ` vs window ${sizes.map((size) => window.bytes[size].bytesPerChar.toFixed(1)).join(" / ")}`
+          : ""
+      } at 1 / 8 / 64 KB`,
     });
   }
   const steps = reports
     .filter((r) => r.strategy === "threadline")
     .flatMap((r) =>
-      [...r.capacity.steps, r.bytes.at1KB, r.bytes.at8KB].map((s) => ({ backend: r.backend, s })),
+      [...r.capacity.steps, r.bytes.at1KB, r.bytes.at8KB, r.bytes.at64KB].map((s) => ({
+        backend: r.backend,
+        s,
+      })),
     );
   if (steps.length > 0) {
     // Streaming commits must start at least one window apart (1 ms of Date.now() granularity).
     const over = steps.filter(({ s }) => (s.commitLoop?.gapsUnderWindow ?? 0) > 0);
     const worst = Math.max(...steps.map(({ s }) => s.streamingCommitsPerWindow));
     verdicts.push({
-      target: "Threadline: ≤ 1 commit per 33 ms window for all streaming writes together",
+      target: `Threadline: ≤ 1 commit per ${WINDOW_MS} ms window for all streaming writes together`,
       met: over.length === 0,
       detail:
         over.length === 0
           ? `max ${worst.toFixed(2)} streaming commits per window over ${steps.length} steps`
-          : `ticks < 33 ms apart in ${over
+          : `ticks < ${WINDOW_MS} ms apart in ${over
               .map(
                 ({ backend, s }) =>
                   `${backend} S=${s.streams} (${s.commitLoop?.gapsUnderWindow}/${s.commitLoop?.started}, min ${s.commitLoop?.minGapMs} ms)`,
@@ -96,6 +143,7 @@ export function formatTable(reports: readonly StrategyReport[]): string {
     "B/char mixed",
     "B/char @1KB",
     "B/char @8KB",
+    "B/char @64KB",
   ];
   const rows = reports.map((r) => {
     const m = r.atMax;
@@ -114,6 +162,7 @@ export function formatTable(reports: readonly StrategyReport[]): string {
       m ? num(m.bytesPerChar) : "-",
       num(r.bytes.at1KB.bytesPerChar),
       num(r.bytes.at8KB.bytesPerChar),
+      num(r.bytes.at64KB.bytesPerChar),
     ];
   });
   const widths = header.map((h, i) =>

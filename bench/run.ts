@@ -94,7 +94,9 @@ async function main(): Promise<void> {
   const targets = judgeTargets(reports);
   const elapsedSec = Math.round((performance.now() - started) / 1000);
   console.log(`\n${formatTable(reports)}\n`);
-  console.log("figures at the largest S that keeps up; B/char @1KB/@8KB from fixed-size phases");
+  console.log(
+    "figures at the largest S that keeps up; B/char @1KB/@8KB/@64KB from fixed-size phases",
+  );
   for (const t of targets) console.log(`${t.met ? "MET    " : "MISSED "} ${t.target}: ${t.detail}`);
   writeJson(options.out, {
     generatedAt: new Date().toISOString(),
@@ -155,7 +157,8 @@ async function benchStrategy(
   name: StrategyName,
   options: BenchOptions,
 ): Promise<StrategyReport> {
-  const target = backend.target(name);
+  const base = backend.target(name);
+  const target = base.name === "sqlite" ? { ...base, worker: options.sqliteWorker } : base;
   const strategy = await FACTORIES[name](target);
   const meters: StepMeters = {
     bytes: backend.meter(target),
@@ -170,6 +173,7 @@ async function benchStrategy(
   try {
     const at1KB = await step(bytesPlan(options, 1024), "bytes @1KB ");
     const at8KB = await step(bytesPlan(options, 8192), "bytes @8KB ");
+    const at64KB = await step(bytesPlan(options, 65_536), "bytes @64KB ");
     const runAt = async (streams: number): Promise<StepResult> => {
       const first = await step(capacityPlan(options, streams), "");
       if (first.keepsUp || !first.marginal || options.retryMarginal === 0) return first;
@@ -189,7 +193,7 @@ async function benchStrategy(
       bytesSource: meters.bytes.source,
       capacity,
       atMax: capacity.steps.find((s) => s.streams === capacity.maxStreams && s.keepsUp) ?? null,
-      bytes: { at1KB, at8KB },
+      bytes: { at1KB, at8KB, at64KB },
       ...counters(strategy),
     };
   } finally {

@@ -5,7 +5,12 @@
 
 /** Where a strategy stores its data. */
 export type BackendTarget =
-  | { name: "sqlite"; path: string }
+  | {
+      name: "sqlite";
+      path: string;
+      /** Threadline only: run its SQLite connection in a worker thread (`sqlite:PATH?worker=1`). */
+      worker?: boolean;
+    }
   | { name: "postgres"; connectionString: string; schema: string };
 
 /** Called by a thread's subscriber whenever it receives a state of a message: its text length. */

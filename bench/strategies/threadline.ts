@@ -44,7 +44,7 @@ export async function openThreadlineStrategy(
 ): Promise<Strategy & { counters(): ThreadlineCounters }> {
   const database =
     target.name === "sqlite"
-      ? `sqlite:${target.path}`
+      ? `sqlite:${target.path}${target.worker ? "?worker=1" : ""}`
       : withSchema(target.connectionString, target.schema);
   const threadline = await createThreadline({ ...options, database });
   const counts: CommitCounts = { streaming: 0, other: 0 };
@@ -67,12 +67,7 @@ export async function openThreadlineStrategy(
     commits: () => ({ ...counts }),
     streamingCommitLog: () => log,
     counters: () => ({ ...threadline.stats, writerErrors }),
-    close: async () => {
-      // Let a pending setImmediate-scheduled urgent commit run first: `close()` → `writer.idle()`
-      // spins forever in microtasks when entered while one is scheduled (see bench/README.md).
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      await threadline.close();
-    },
+    close: () => threadline.close(),
   };
 }
 
