@@ -27,7 +27,7 @@ export interface ClaimInboundInput {
   staleBefore: number;
 }
 
-/** A stored idempotency claim, as {@link Store.getInboundClaim} reads it. */
+/** A stored idempotency claim, as `getInboundClaim` (`queries/read-inbound.ts`) reads it. */
 export interface InboundClaimRecord {
   key: string;
   threadId: string;

@@ -38,7 +38,7 @@ import {
 import { markInboundProcessed } from "./queries/mark-inbound.js";
 import { purgeInbound } from "./queries/purge-inbound.js";
 import { readEventRange } from "./queries/read-events.js";
-import { getInboundClaim, listRunTriggers, nextRunDueAt } from "./queries/read-inbound.js";
+import { nextRunDueAt } from "./queries/read-inbound.js";
 import { readMessage, readThreadMessages } from "./queries/read-messages.js";
 import { findStaleNodes, listNodes } from "./queries/read-nodes.js";
 import { readRunMessages } from "./queries/read-run-messages.js";
@@ -68,17 +68,44 @@ import type { StoreDriver } from "./store-driver.js";
  * The {@link Store} over any {@link StoreDriver}: the same queries for SQLite and PostgreSQL (R26).
  * Every write that appends events announces them to other processes in the same transaction, so an
  * announcement is only ever seen for a committed event (R10).
+ *
+ * One class with a section per area of the {@link Store} (the connection, then `ThreadStore`,
+ * `MessageStore`, `EventLogStore`, `LeaseStore`, `InboundStore`, `NodeStore`,
+ * `NotificationStore`), each method a transaction around one guarded query of `queries/` and the
+ * announcement of what it committed.
+ *
+ * @example
+ * ```ts
+ * const store = new KyselyStore(openSqliteDriver(":memory:"));
+ * await store.migrate();
+ * ```
  */
 export class KyselyStore implements Store {
   readonly capabilities;
 
-  constructor(private readonly driver: StoreDriver) {
+  /**
+   * @param driver what differs between backends; read-only here, and open to test support, which
+   *   inspects tables no {@link Store} method reads (`test/support/inspect-store.ts`).
+   */
+  constructor(readonly driver: StoreDriver) {
     this.capabilities = driver.capabilities;
   }
+
+  // The connection: migrations (R27), a health probe (R30), close.
 
   migrate(): Promise<string[]> {
     return migrateToLatest(this.driver.db, this.driver.schema);
   }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.driver.db);
+  }
+
+  close() {
+    return this.driver.close();
+  }
+
+  // ThreadStore: threads, forks (R19), deletion in batches (R20, R25).
 
   createThread(workspaceId: string, input: CreateThreadInput, now: number) {
     return this.write(async (trx) => {
@@ -137,18 +164,7 @@ export class KyselyStore implements Store {
     return findExpiredThreads(this.driver.db, query);
   }
 
-  getLogBounds(workspaceId: string, threadId: string) {
-    return readLogBounds(this.driver.db, workspaceId, threadId);
-  }
-
-  compactDeltas(finishedBefore: number, now: number, maxRows: number) {
-    return this.write((trx) =>
-      compactDeltas(trx, finishedBefore, now, {
-        maxRows,
-        skipLocked: this.capabilities.skipLocked,
-      }),
-    );
-  }
+  // MessageStore: messages and the writer's commits (R5–R9, R14, R15, R30).
 
   createMessage(workspaceId: string, input: CreateMessageInput, now: number) {
     return this.write(async (trx) => {
@@ -178,6 +194,31 @@ export class KyselyStore implements Store {
     return readMessage(this.driver.db, workspaceId, messageId);
   }
 
+  deleteMessage(workspaceId: string, messageId: string, now: number) {
+    return this.write(async (trx) => {
+      const event = await deleteMessage(trx, workspaceId, messageId, now);
+      if (!event) return undefined;
+      await this.announceEvents(trx, workspaceId, [event]);
+      return { event };
+    });
+  }
+
+  failMessage(workspaceId: string, messageId: string, now: number, errorText: string) {
+    return this.write(async (trx) => {
+      const finished = await abortOrphanedMessage(trx, workspaceId, messageId, now, {
+        lockRow: this.capabilities.skipLocked,
+        leaseExpiredBefore: Number.MAX_SAFE_INTEGER,
+        status: "error",
+        errorText,
+        chunk: { type: "error", errorText },
+      });
+      if (finished) await this.announceEvents(trx, workspaceId, [finished]);
+      return finished;
+    });
+  }
+
+  // EventLogStore: snapshots and the log after an offset (R11), its bounds and compaction (R32).
+
   readSnapshot(workspaceId: string, threadId: string): Promise<ThreadSnapshot | undefined> {
     return this.driver.readTransaction(async (trx) => {
       const thread = await getThread(trx, workspaceId, threadId);
@@ -191,14 +232,20 @@ export class KyselyStore implements Store {
     return readEventRange(this.driver.db, workspaceId, threadId, { afterSeq, limit });
   }
 
-  deleteMessage(workspaceId: string, messageId: string, now: number) {
-    return this.write(async (trx) => {
-      const event = await deleteMessage(trx, workspaceId, messageId, now);
-      if (!event) return undefined;
-      await this.announceEvents(trx, workspaceId, [event]);
-      return { event };
-    });
+  getLogBounds(workspaceId: string, threadId: string) {
+    return readLogBounds(this.driver.db, workspaceId, threadId);
   }
+
+  compactDeltas(finishedBefore: number, now: number, maxRows: number) {
+    return this.write((trx) =>
+      compactDeltas(trx, finishedBefore, now, {
+        maxRows,
+        skipLocked: this.capabilities.skipLocked,
+      }),
+    );
+  }
+
+  // LeaseStore: writer leases, stopping an orphan (R28) and the crash sweep (R18, R31).
 
   renewLeases(owner: string, expiresAt: number, now: number) {
     return renewLeases(this.driver.db, owner, expiresAt, now);
@@ -224,24 +271,6 @@ export class KyselyStore implements Store {
     });
   }
 
-  failMessage(workspaceId: string, messageId: string, now: number, errorText: string) {
-    return this.write(async (trx) => {
-      const finished = await abortOrphanedMessage(trx, workspaceId, messageId, now, {
-        lockRow: this.capabilities.skipLocked,
-        leaseExpiredBefore: Number.MAX_SAFE_INTEGER,
-        status: "error",
-        errorText,
-        chunk: { type: "error", errorText },
-      });
-      if (finished) await this.announceEvents(trx, workspaceId, [finished]);
-      return finished;
-    });
-  }
-
-  async ping(): Promise<void> {
-    await sql`select 1`.execute(this.driver.db);
-  }
-
   async sweepExpiredLeases(
     now: number,
     limit: number,
@@ -263,6 +292,8 @@ export class KyselyStore implements Store {
     }
     return swept;
   }
+
+  // InboundStore: idempotency claims (R21), run triggers (R22–R24), their purge (R25).
 
   claimInbound(workspaceId: string, input: ClaimInboundInput, now: number) {
     return this.write((trx) => claimInbound(trx, workspaceId, input, now));
@@ -294,10 +325,6 @@ export class KyselyStore implements Store {
     });
   }
 
-  getInboundClaim(workspaceId: string, key: string) {
-    return getInboundClaim(this.driver.db, workspaceId, key);
-  }
-
   claimRunTriggers(input: ClaimRunTriggersInput) {
     return this.write((trx) =>
       claimRunTriggers(trx, input, { skipLocked: this.capabilities.skipLocked }),
@@ -324,13 +351,11 @@ export class KyselyStore implements Store {
     return nextRunDueAt(this.driver.db);
   }
 
-  listRunTriggers(workspaceId: string, threadId: string) {
-    return listRunTriggers(this.driver.db, workspaceId, threadId);
-  }
-
   purgeInbound(before: number) {
     return purgeInbound(this.driver.db, before);
   }
+
+  // NodeStore: heartbeats, takeovers and restarts of nodes (R31).
 
   registerNode(node: NodeIncarnation, now: number) {
     return this.write((trx) =>
@@ -378,16 +403,14 @@ export class KyselyStore implements Store {
     return listNodes(this.driver.db);
   }
 
+  // NotificationStore: commits and stop requests across nodes (R26, R28).
+
   listen(handlers: RemoteHandlers) {
     return this.driver.listen(handlers);
   }
 
   announceStop(request: StopRequest) {
     return this.driver.announceStop(request);
-  }
-
-  close() {
-    return this.driver.close();
   }
 
   private write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {

@@ -6,6 +6,7 @@ import { RUN_DECLINE_REASONS } from "../../src/protocol/runs.js";
 import type { Threadline } from "../../src/threadline.js";
 import { BACKENDS } from "../support/backends.js";
 import { logOf, textOf } from "../support/helpers.js";
+import { listRunTriggers } from "../support/inspect-store.js";
 import {
   advance,
   DEBOUNCE_MS,
@@ -55,7 +56,7 @@ for (const backend of BACKENDS) {
         attempt: 1,
       });
       expect(runTexts(call!.body)).toEqual(["hello agent"]);
-      const [trigger] = await threadline.store.listRunTriggers("default", thread.id);
+      const [trigger] = await listRunTriggers(threadline.store, "default", thread.id);
       expect(trigger).toMatchObject({ status: "fired", triggerId: call?.body.triggerId });
     });
 
@@ -78,7 +79,7 @@ for (const backend of BACKENDS) {
         expect(notice.metadata).toEqual({
           threadline: { notice: reason, triggerId: hook.calls[0]?.body.triggerId },
         });
-        const triggers = await threadline.store.listRunTriggers("default", thread.id);
+        const triggers = await listRunTriggers(threadline.store, "default", thread.id);
         expect(triggers.map((t) => [t.status, t.lastError])).toEqual([["declined", reason]]);
         const log = await logOf(threadline.store, "default", thread.id);
         expect(log.map((e) => e.type)).not.toContain("run.triggered");
@@ -118,7 +119,7 @@ for (const backend of BACKENDS) {
       // Every attempt carried the same Idempotency-Key; the third one fired the run.
       expect(new Set(hook.calls.map((c) => c.idempotencyKey)).size).toBe(1);
       expect(hook.calls.map((c) => c.body.attempt)).toEqual([1, 2, 3]);
-      const [trigger] = await threadline.store.listRunTriggers("default", thread.id);
+      const [trigger] = await listRunTriggers(threadline.store, "default", thread.id);
       expect(trigger).toMatchObject({ status: "fired", attempts: 3, lastError: null });
       expect(await sample(registry, "threadline_run_failures_total")).toBe(2);
       expect(await sample(registry, "threadline_runs_fired_total")).toBe(1);
@@ -145,7 +146,7 @@ for (const backend of BACKENDS) {
         [3, 4_000],
         [4, null],
       ]);
-      const [trigger] = await threadline.store.listRunTriggers("default", thread.id);
+      const [trigger] = await listRunTriggers(threadline.store, "default", thread.id);
       expect(trigger).toMatchObject({ status: "failed", attempts: 4 });
       expect(trigger?.lastError).toContain("HTTP 503");
       await advance(threadline, clock, 3_600_000);
@@ -165,7 +166,7 @@ for (const backend of BACKENDS) {
       await advance(threadline, clock, DEBOUNCE_MS);
       // The receiver may have seen the failed trigger's id, so the new message must not join it.
       await threadline.messages.append(thread.id, userText("two"));
-      const statuses = (await threadline.store.listRunTriggers("default", thread.id)).map(
+      const statuses = (await listRunTriggers(threadline.store, "default", thread.id)).map(
         (t) => t.status,
       );
       expect(statuses.sort()).toEqual(["pending", "retrying"]);
@@ -209,7 +210,7 @@ for (const backend of BACKENDS) {
       await advance(threadline, clock, DEBOUNCE_MS);
       await advance(threadline, clock, 1_000);
       expect(hook.calls).toHaveLength(2);
-      expect((await threadline.store.listRunTriggers("default", thread.id))[0]?.status).toBe(
+      expect((await listRunTriggers(threadline.store, "default", thread.id))[0]?.status).toBe(
         "fired",
       );
 
@@ -241,7 +242,7 @@ for (const backend of BACKENDS) {
       expect(String(failed[0]?.error)).toContain("agent queue unavailable");
       await advance(threadline, clock, 1_000);
       expect(calls).toBe(2);
-      expect((await threadline.store.listRunTriggers("default", thread.id))[0]?.status).toBe(
+      expect((await listRunTriggers(threadline.store, "default", thread.id))[0]?.status).toBe(
         "fired",
       );
 
@@ -267,7 +268,7 @@ for (const backend of BACKENDS) {
       await threadline.runs.fireDue();
       // The delivery takes minutes of (fake) time; this node renews its claim meanwhile.
       const expiry = async () =>
-        (await threadline.store.listRunTriggers("default", thread.id))[0]?.claimExpiresAt;
+        (await listRunTriggers(threadline.store, "default", thread.id))[0]?.claimExpiresAt;
       for (let i = 0; i < 12; i++) {
         clock.advance(10_000);
         const renewedTo = clock.now() + 30_000;
@@ -275,12 +276,12 @@ for (const backend of BACKENDS) {
         await threadline.runs.fireDue();
       }
       expect(calls).toBe(1);
-      const [trigger] = await threadline.store.listRunTriggers("default", thread.id);
+      const [trigger] = await listRunTriggers(threadline.store, "default", thread.id);
       expect(trigger?.status).toBe("claimed");
       expect(trigger?.claimExpiresAt).toBeGreaterThan(clock.now());
       release[0]?.();
       await threadline.runs.idle();
-      expect((await threadline.store.listRunTriggers("default", thread.id))[0]?.status).toBe(
+      expect((await listRunTriggers(threadline.store, "default", thread.id))[0]?.status).toBe(
         "fired",
       );
     });

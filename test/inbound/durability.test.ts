@@ -5,6 +5,7 @@ import type { RunCompletion } from "../../src/store/inbound-records.js";
 import type { Threadline } from "../../src/threadline.js";
 import { BACKENDS, openThreadline } from "../support/backends.js";
 import { logOf } from "../support/helpers.js";
+import { listRunTriggers } from "../support/inspect-store.js";
 import { advance, DEBOUNCE_MS, openRuns, runTexts, userText } from "./support.js";
 
 const CLAIM_TTL_MS = 30_000;
@@ -111,7 +112,7 @@ for (const backend of BACKENDS) {
       expect(current.applied).toBe(true);
       expect(current.events.map((e) => e.type)).toEqual(["run.triggered"]);
       expect((await store.completeRunTrigger(second!, fired, START + 2)).applied).toBe(false);
-      const [trigger] = await store.listRunTriggers("default", thread.id);
+      const [trigger] = await listRunTriggers(store, "default", thread.id);
       expect(trigger).toMatchObject({ status: "fired", attempts: 1, firedAt: START + 1 });
     });
 
@@ -127,7 +128,7 @@ for (const backend of BACKENDS) {
         limit: 5,
       });
       await threadline.messages.append(thread.id, userText("two"));
-      const triggers = await store.listRunTriggers("default", thread.id);
+      const triggers = await listRunTriggers(store, "default", thread.id);
       const still = triggers.find((t) => t.status === "claimed");
       const fresh = triggers.find((t) => t.status === "pending");
       expect(triggers).toHaveLength(2);
@@ -152,10 +153,10 @@ for (const backend of BACKENDS) {
       await b.threadline.messages.append(t3.id, userText("three (node b)"));
       await a.threadline.close();
       expect(runs.map((r) => r.threadId).sort()).toEqual(["t1", "t2"]);
-      expect((await b.threadline.store.listRunTriggers("default", "t1"))[0]?.status).toBe("fired");
+      expect((await listRunTriggers(b.threadline.store, "default", "t1"))[0]?.status).toBe("fired");
 
       // Node b's own window is untouched by a's shutdown; it fires when due, and nothing twice.
-      expect((await b.threadline.store.listRunTriggers("default", "t3"))[0]?.status).toBe(
+      expect((await listRunTriggers(b.threadline.store, "default", "t3"))[0]?.status).toBe(
         "pending",
       );
       await advance(b.threadline, b.clock, DEBOUNCE_MS);
@@ -205,7 +206,7 @@ for (const backend of BACKENDS) {
       toolClock.advance(DEBOUNCE_MS * 10);
       await tool.runs.fireDue();
       await tool.close(); // no drain either
-      const [trigger] = await server.threadline.store.listRunTriggers("default", thread.id);
+      const [trigger] = await listRunTriggers(server.threadline.store, "default", thread.id);
       expect(trigger).toMatchObject({ status: "pending" });
 
       await advance(server.threadline, server.clock, DEBOUNCE_MS);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/store.js";
 import { BACKENDS } from "../support/backends.js";
 import { gate } from "../support/helpers.js";
+import { getInboundClaim, listRunTriggers } from "../support/inspect-store.js";
 import { openRuns, userText } from "./support.js";
 
 const STALE_MS = 60_000;
@@ -42,7 +43,7 @@ for (const backend of BACKENDS) {
       expect(again.replayed).toBe(true);
       expect(again.message).toEqual(first.message);
       expect((await threadline.messages.list(thread.id)).messages).toHaveLength(1);
-      expect(await threadline.store.getInboundClaim("default", "lark-1")).toMatchObject({
+      expect(await getInboundClaim(threadline.store, "default", "lark-1")).toMatchObject({
         status: "processed",
         messageId: "m1",
       });
@@ -86,10 +87,10 @@ for (const backend of BACKENDS) {
       const { messages } = await threadline.messages.list(thread.id);
       expect(messages.map((m) => m.id)).toEqual(["m-retry"]);
       expect(await threadline.store.getMessage("default", "m-slow")).toBeUndefined();
-      const claim = await threadline.store.getInboundClaim("default", "k");
+      const claim = await getInboundClaim(threadline.store, "default", "k");
       expect(claim).toMatchObject({ status: "processed", messageId: "m-retry" });
       await threadline.runs.fireDue();
-      expect(await threadline.store.listRunTriggers("default", thread.id)).toHaveLength(1);
+      expect(await listRunTriggers(threadline.store, "default", thread.id)).toHaveLength(1);
       expect(runs).toHaveLength(0);
     });
 
@@ -154,7 +155,7 @@ for (const backend of BACKENDS) {
         t0 + STALE_MS + 2,
       );
       expect(await store.getMessage("default", "m-old")).toBeUndefined();
-      expect(await store.getInboundClaim("default", "k")).toMatchObject({
+      expect(await getInboundClaim(store, "default", "k")).toMatchObject({
         token: "new",
         status: "processed",
         messageId: "m-new",
@@ -165,7 +166,7 @@ for (const backend of BACKENDS) {
       const { threadline, clock } = await openRuns(backend);
       const thread = await threadline.threads.create();
       await threadline.messages.append(thread.id, userText("hi", "m1"), { idempotencyKey: "k" });
-      const before = await threadline.store.getInboundClaim("default", "k");
+      const before = await getInboundClaim(threadline.store, "default", "k");
       clock.advance(STALE_MS * 100);
       const now = clock.now();
       const claim = await threadline.store.claimInbound(
@@ -174,7 +175,7 @@ for (const backend of BACKENDS) {
         now,
       );
       expect(claim).toEqual({ kind: "processed", threadId: thread.id, messageId: "m1" });
-      expect(await threadline.store.getInboundClaim("default", "k")).toEqual(before);
+      expect(await getInboundClaim(threadline.store, "default", "k")).toEqual(before);
       expect(await threadline.store.releaseInbound("default", "k", before!.token)).toBe(false);
     });
 
@@ -187,12 +188,12 @@ for (const backend of BACKENDS) {
       await expect(
         threadline.messages.append("no-such-thread", userText("x"), { idempotencyKey: "k" }),
       ).rejects.toMatchObject({ code: "not_found" });
-      expect(await threadline.store.getInboundClaim("default", "k")).toBeUndefined();
+      expect(await getInboundClaim(threadline.store, "default", "k")).toBeUndefined();
       // The message id is taken.
       await expect(
         threadline.messages.append(thread.id, userText("x", "m-taken"), { idempotencyKey: "k" }),
       ).rejects.toMatchObject({ code: "conflict" });
-      expect(await threadline.store.getInboundClaim("default", "k")).toBeUndefined();
+      expect(await getInboundClaim(threadline.store, "default", "k")).toBeUndefined();
       // The store fails.
       const original = threadline.store.appendInbound.bind(threadline.store);
       threadline.store.appendInbound = async () => {
@@ -201,7 +202,7 @@ for (const backend of BACKENDS) {
       await expect(
         threadline.messages.append(thread.id, userText("x"), { idempotencyKey: "k" }),
       ).rejects.toThrow("connection reset");
-      expect(await threadline.store.getInboundClaim("default", "k")).toBeUndefined();
+      expect(await getInboundClaim(threadline.store, "default", "k")).toBeUndefined();
       threadline.store.appendInbound = original;
 
       const retried = await threadline.messages.submit(thread.id, userText("x", "m-ok"), {
@@ -226,7 +227,7 @@ for (const backend of BACKENDS) {
       const { messages } = await threadline.messages.list(thread.id);
       expect(messages).toHaveLength(1);
       expect(messages[0]?.id).toBe(stored[0]?.message.id);
-      const triggers = await threadline.store.listRunTriggers("default", thread.id);
+      const triggers = await listRunTriggers(threadline.store, "default", thread.id);
       expect(triggers.map((t) => t.generation)).toEqual([1]);
     });
 

@@ -4,6 +4,7 @@ import * as initialSchema from "../../src/store/migrations/0001-initial-schema.j
 import { openStore } from "../../src/store/open-store.js";
 import { createThreadline } from "../../src/threadline.js";
 import { BACKENDS } from "../support/backends.js";
+import { getInboundClaim, listRunTriggers } from "../support/inspect-store.js";
 import { userText } from "./support.js";
 
 for (const backend of BACKENDS) {
@@ -30,13 +31,13 @@ for (const backend of BACKENDS) {
         await threadline.messages.append("old-thread", userText("after the upgrade"), {
           idempotencyKey: "k",
         });
-        const [trigger] = await threadline.store.listRunTriggers("default", "old-thread");
+        const [trigger] = await listRunTriggers(threadline.store, "default", "old-thread");
         expect(trigger).toMatchObject({
           forceFresh: false,
           attempts: 0,
           armedBy: expect.any(String),
         });
-        expect(await threadline.store.getInboundClaim("default", "k")).toMatchObject({
+        expect(await getInboundClaim(threadline.store, "default", "k")).toMatchObject({
           status: "processed",
         });
       } finally {

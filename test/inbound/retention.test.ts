@@ -2,6 +2,7 @@ import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { createMetrics } from "../../src/http/metrics.js";
 import { BACKENDS } from "../support/backends.js";
+import { getInboundClaim, listRunTriggers } from "../support/inspect-store.js";
 import { advance, DEBOUNCE_MS, openRuns, userText } from "./support.js";
 
 const HOUR_MS = 3_600_000;
@@ -16,7 +17,7 @@ for (const backend of BACKENDS) {
       const fresh = await threadline.threads.create({ id: "fresh" });
       await threadline.messages.append(old.id, userText("old", "m-old"), { idempotencyKey: "k" });
       await advance(threadline, clock, DEBOUNCE_MS);
-      expect((await threadline.store.listRunTriggers("default", old.id))[0]?.status).toBe("fired");
+      expect((await listRunTriggers(threadline.store, "default", old.id))[0]?.status).toBe("fired");
 
       await advance(threadline, clock, DAY_MS - DEBOUNCE_MS - HOUR_MS);
       // Younger than the retention period at the next purge: a processed claim and a pending trigger.
@@ -33,9 +34,9 @@ for (const backend of BACKENDS) {
       }
       expect(purged).toEqual({ claims: 1, triggers: 1 });
 
-      expect(await threadline.store.getInboundClaim("default", "k")).toBeUndefined();
-      expect(await threadline.store.listRunTriggers("default", old.id)).toEqual([]);
-      expect(await threadline.store.getInboundClaim("default", "k-new")).toMatchObject({
+      expect(await getInboundClaim(threadline.store, "default", "k")).toBeUndefined();
+      expect(await listRunTriggers(threadline.store, "default", old.id)).toEqual([]);
+      expect(await getInboundClaim(threadline.store, "default", "k-new")).toMatchObject({
         status: "processed",
       });
       const metrics = await registry.metrics();
@@ -77,10 +78,10 @@ for (const backend of BACKENDS) {
       clock.advance(2 * HOUR_MS); // the periodic purge may run now, too
       await threadline.runs.purge();
       expect(purged).toEqual({ claims: 1, triggers: 0 });
-      const statuses = (await store.listRunTriggers("default", thread.id)).map((t) => t.status);
+      const statuses = (await listRunTriggers(store, "default", thread.id)).map((t) => t.status);
       expect(statuses.sort()).toEqual(["claimed", "pending"]);
       expect(claimed?.status).toBe("claimed");
-      expect(await store.getInboundClaim("default", "abandoned")).toBeUndefined();
+      expect(await getInboundClaim(store, "default", "abandoned")).toBeUndefined();
     });
 
     it("R25: the retention period is configurable (retentionMs)", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BACKENDS } from "../support/backends.js";
 import { logOf, take } from "../support/helpers.js";
+import { listRunTriggers } from "../support/inspect-store.js";
 import { advance, DEBOUNCE_MS, openRuns, runTexts, userText } from "./support.js";
 
 // multica's pendingBatcher cases (seed 004), restated for durable triggers, plus R22's options.
@@ -14,7 +15,7 @@ for (const backend of BACKENDS) {
         await advance(threadline, clock, 1_000);
       }
       expect(runs).toHaveLength(0);
-      const [pending] = await threadline.store.listRunTriggers("default", thread.id);
+      const [pending] = await listRunTriggers(threadline.store, "default", thread.id);
       expect(pending).toMatchObject({ status: "pending", generation: 3 });
 
       await advance(threadline, clock, DEBOUNCE_MS);
@@ -68,7 +69,7 @@ for (const backend of BACKENDS) {
       await advance(threadline, clock, 1_000);
       expect(clock.now()).toBe(t0 + DEBOUNCE_MS);
       expect(runs).toHaveLength(0);
-      const [trigger] = await threadline.store.listRunTriggers("default", thread.id);
+      const [trigger] = await listRunTriggers(threadline.store, "default", thread.id);
       expect(trigger).toMatchObject({ status: "pending", dueAt: t0 + 2_000 + DEBOUNCE_MS });
       await threadline.runs.fireDue();
       expect(runs).toHaveLength(0);
@@ -125,7 +126,7 @@ for (const backend of BACKENDS) {
       });
       await advance(threadline, clock, DEBOUNCE_MS * 2);
       expect(runs).toHaveLength(0);
-      expect(await threadline.store.listRunTriggers("default", thread.id)).toEqual([]);
+      expect(await listRunTriggers(threadline.store, "default", thread.id)).toEqual([]);
     });
 
     it("R22: forceFresh is sticky for the window and the latest options win", async () => {
@@ -189,7 +190,7 @@ for (const backend of BACKENDS) {
       await threadline.messages.append(thread.id, userText("once"), { idempotencyKey: "k" });
       await advance(threadline, clock, 2_000);
       await threadline.messages.append(thread.id, userText("once"), { idempotencyKey: "k" });
-      const [trigger] = await threadline.store.listRunTriggers("default", thread.id);
+      const [trigger] = await listRunTriggers(threadline.store, "default", thread.id);
       expect(trigger?.generation).toBe(1);
       await advance(threadline, clock, 1_000);
       expect(runs.map(runTexts)).toEqual([["once"]]);
@@ -202,7 +203,7 @@ for (const backend of BACKENDS) {
       await threadline.threads.delete(thread.id);
       await advance(threadline, clock, DEBOUNCE_MS);
       expect(runs).toHaveLength(0);
-      expect(await threadline.store.listRunTriggers("default", thread.id)).toEqual([]);
+      expect(await listRunTriggers(threadline.store, "default", thread.id)).toEqual([]);
     });
   });
 }
