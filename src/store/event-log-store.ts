@@ -17,7 +17,8 @@ export interface WorkspaceEvent {
 
 /**
  * A thread's log bounds (R11, R32): `headSeq`, its newest seq, and `compactedSeq`, the highest seq
- * compaction removed (0: none). Every event in `(N, headSeq]` is in the log iff `N >= compactedSeq`.
+ * compaction removed (0: none). Every event in `(N, headSeq]` is in the log iff
+ * `N >= compactedSeq`.
  */
 export interface LogBounds {
   headSeq: number;
@@ -39,15 +40,16 @@ export interface CompactionStep {
 
 /**
  * The event log area of the `Store`: what subscribers read — a thread and its messages at one
- * offset (R11), then the events after an offset in seq order (R11, R12 catch-up) — the log's bounds,
- * and compaction, which removes the deltas of finished messages past the resume horizon (R32).
+ * offset (R11), then the events after an offset in seq order (R11, R12 catch-up) — the log's
+ * bounds, and compaction, which removes the deltas of finished messages past the resume horizon
+ * (R32).
  *
  * @example
  * ```ts
- * async function replayFrom(log: EventLogStore, workspaceId: string, threadId: string, after: number) {
- *   const bounds = await log.getLogBounds(workspaceId, threadId);
+ * async function replayFrom(log: EventLogStore, threadId: string, after: number) {
+ *   const bounds = await log.getLogBounds("default", threadId);
  *   if (!bounds || after < bounds.compactedSeq) return undefined; // R32: answer from a snapshot
- *   return log.readEvents(workspaceId, threadId, after, 1_000);
+ *   return log.readEvents("default", threadId, after, 1_000);
  * }
  * ```
  */

@@ -12,10 +12,10 @@ import type {
 } from "./inbound-records.js";
 
 /**
- * The inbound area of the `Store` (R21–R25): idempotency claims, so a message posted with a key is
- * stored at most once (R21); the durable run trigger each stored user message arms (R22), claimed
- * by one node at a time and completed under a generation fence (R23, R24); and the purge of old
- * claims and finished triggers (R25). Its shapes are in `inbound-records.ts`.
+ * The inbound area of the `Store` (R21–R25): idempotency claims, so a message posted with a key
+ * is stored at most once (R21); the durable run trigger each stored user message arms (R22),
+ * claimed by one node at a time and completed under a generation fence (R23, R24); and the purge
+ * of old claims and finished triggers (R25). Its shapes are in `inbound-records.ts`.
  *
  * @example
  * ```ts

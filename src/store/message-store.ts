@@ -3,7 +3,9 @@ import type { MessageRole, MessageStatus, UIMessage, UIMessageChunk } from "../m
 import type { ThreadEvent } from "../protocol/events.js";
 import type { MessageDelta, StoredMessage } from "../protocol/resources.js";
 
-/** Input of {@link MessageStore.createMessage}. A streaming message carries its writer lease (R18). */
+/**
+ * Input of {@link MessageStore.createMessage}. A streaming message carries its writer lease (R18).
+ */
 export interface CreateMessageInput {
   threadId: string;
   id: string;
@@ -100,7 +102,9 @@ export interface MessageStore {
   /** Reads one committed message, folding logged deltas newer than its body (R9). */
   getMessage(workspaceId: string, messageId: string): Promise<StoredMessage | undefined>;
 
-  /** Deletes a message and appends `message.deleted` (R8). @returns undefined when there was none. */
+  /**
+   * Deletes a message and appends `message.deleted` (R8). @returns undefined when there was none.
+   */
   deleteMessage(
     workspaceId: string,
     messageId: string,

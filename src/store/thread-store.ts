@@ -64,7 +64,7 @@ export interface ThreadStore {
   ): Promise<{ thread: Thread; event: ThreadEvent }>;
   /** One thread of the workspace; undefined when there is none (or its deletion began). */
   getThread(workspaceId: string, threadId: string): Promise<Thread | undefined>;
-  /** A page of the workspace's threads, newest first; `cursor` is a previous page's `nextCursor`. */
+  /** A page of the workspace's threads, newest first; `cursor`: a previous page's `nextCursor`. */
   listThreads(
     workspaceId: string,
     options: { limit: number; cursor?: string },

@@ -29,7 +29,8 @@ export function databaseOf(store: Store): Kysely<Database> {
  *
  * @example
  * ```ts
- * expect(await getInboundClaim(threadline.store, "default", "k")).toMatchObject({ status: "processed" });
+ * const claim = await getInboundClaim(threadline.store, "default", "k");
+ * expect(claim).toMatchObject({ status: "processed" });
  * ```
  */
 export function getInboundClaim(
