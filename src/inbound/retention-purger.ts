@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
 import { PeriodicTask } from "../lifecycle/periodic-task.js";
 import type { EventHub } from "../observe.js";
-import type { Store } from "../store/store.js";
+import type { InboundStore } from "../store/inbound-store.js";
 
 /** Settings of the {@link RetentionPurger}. */
 export interface RetentionOptions {
@@ -20,7 +20,7 @@ export class RetentionPurger {
   private readonly task: PeriodicTask<{ claims: number; triggers: number }>;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: InboundStore,
     private readonly clock: Clock,
     private readonly hub: EventHub,
     private readonly options: RetentionOptions,

@@ -1,6 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { EventHub } from "../observe.js";
-import type { Store } from "../store/store.js";
+import type { EventLogStore } from "../store/event-log-store.js";
 import { PeriodicTask } from "./periodic-task.js";
 import { checkInteger, definedOnly } from "./task-options.js";
 
@@ -73,8 +73,8 @@ export interface CompactionReport {
 /**
  * Log compaction (R32, issue 8 item 1): every `intervalMs`, removes the `message.delta` events of
  * messages that finished more than `resumeHorizonMs` ago, in steps of at most `batchRows` events
- * per transaction ({@link Store.compactDeltas}), each reported as `lifecycle:compacted`. Their
- * `message.created` / `message.finished` events and every other event stay, so the log still
+ * per transaction ({@link EventLogStore.compactDeltas}), each reported as `lifecycle:compacted`.
+ * Their `message.created` / `message.finished` events and every other event stay, so the log still
  * rebuilds every message; a message's body row already holds its final parts, so reads never
  * needed the deltas. A run goes on until nothing is left to compact, or until {@link stop}.
  */
@@ -83,7 +83,7 @@ export class LogCompactor {
   private stopping = false;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: EventLogStore,
     private readonly clock: Clock,
     private readonly hub: EventHub,
     private readonly options: ResolvedCompaction,

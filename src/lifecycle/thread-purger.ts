@@ -2,7 +2,7 @@ import type { Broker } from "../broker/broker.js";
 import type { Clock } from "../clock.js";
 import { ThreadlineError } from "../errors.js";
 import type { EventHub } from "../observe.js";
-import type { ExpiredThread, Store } from "../store/store.js";
+import type { ExpiredThread, ThreadStore } from "../store/thread-store.js";
 import type { CoalescingWriter } from "../writer/coalescing-writer.js";
 import { PeriodicTask } from "./periodic-task.js";
 import { checkInteger, definedOnly } from "./task-options.js";
@@ -106,10 +106,10 @@ const PAGE = 100;
  * idle past `retention.threadTtlMs` (every `intervalMs`), and `threadline purge`.
  *
  * Deleting a thread is one short transaction that takes the thread away — its row, run triggers,
- * and a deletion record ({@link Store.beginThreadDeletion}) — after which viewers get
+ * and a deletion record ({@link ThreadStore.beginThreadDeletion}) — after which viewers get
  * `thread.deleted` (R20), this process's writers of it are dropped (`message_finalized`), and no
  * write of any node reaches it again; then transactions of at most `batchRows` rows each remove its
- * events, message bodies and messages ({@link Store.deleteThreadRows}), each reported as
+ * events, message bodies and messages ({@link ThreadStore.deleteThreadRows}), each reported as
  * `lifecycle:thread-batch`, so a huge thread never holds a long transaction. A deletion a crash
  * interrupted is finished by the next run.
  */
@@ -119,7 +119,7 @@ export class ThreadPurger {
 
   constructor(
     private readonly deps: {
-      store: Store;
+      store: ThreadStore;
       broker: Broker;
       writer: CoalescingWriter;
       clock: Clock;

@@ -4,7 +4,7 @@ import { ThreadlineError } from "../errors.js";
 import type { UIMessage } from "../message/types.js";
 import type { ThreadEvent } from "../protocol/events.js";
 import type { StoredMessage, Thread } from "../protocol/resources.js";
-import type { Store } from "../store/store.js";
+import type { EventLogStore } from "../store/event-log-store.js";
 
 /** Events read from the log per catch-up query. */
 const CATCH_UP_PAGE = 500;
@@ -82,7 +82,7 @@ export class Subscription<MESSAGE extends UIMessage = UIMessage>
   private started = false;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: EventLogStore,
     private readonly broker: Broker,
     private readonly clock: Clock,
     readonly workspaceId: string,
