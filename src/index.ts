@@ -23,6 +23,7 @@ export {
   type TimerHandle,
 } from "./clock.js";
 export { isThreadlineError, ThreadlineError } from "./errors.js";
+export type { WorkspaceLimits, WorkspaceLimitsOptions } from "./fairness/workspace-limits.js";
 export type {
   InboundOptions,
   RunDeclined,
