@@ -2,6 +2,7 @@ import { type Kysely, sql } from "kysely";
 import { primeThreadEventDataJson } from "../../protocol/event-json.js";
 import type { ThreadEvent, ThreadEventData, ThreadEventType } from "../../protocol/events.js";
 import type { Database, EventRow } from "../schema.js";
+import { executeCompiledOnce } from "./compiled-once.js";
 
 /** An event to append, before its seq is known. */
 export interface PendingEvent<T extends ThreadEventType = ThreadEventType> {
@@ -12,6 +13,18 @@ export interface PendingEvent<T extends ThreadEventType = ThreadEventType> {
   revision: number | null;
   data: ThreadEventData[T];
 }
+
+/** The columns of an `events` row, in the order the precompiled insert takes them. */
+const EVENT_COLUMNS = [
+  "workspace_id",
+  "thread_id",
+  "seq",
+  "type",
+  "message_id",
+  "revision",
+  "payload",
+  "created_at",
+] as const satisfies readonly (keyof EventRow)[];
 
 /**
  * Rows per multi-row statement, largest first (see {@link inBatches}). At most 512 rows × 8
@@ -200,7 +213,19 @@ export async function insertEvents(
       created_at: event.createdAt,
     };
   });
-  for (const batch of inBatches(rows)) await trx.insertInto("events").values(batch).execute();
+  for (const batch of inBatches(rows)) {
+    const parameters: unknown[] = [];
+    for (const row of batch) {
+      for (const column of EVENT_COLUMNS) parameters.push(row[column]);
+    }
+    await executeCompiledOnce(
+      trx,
+      `insert events × ${batch.length}`,
+      // The rows are built in EVENT_COLUMNS order: the compiled text takes its parameters so.
+      () => trx.insertInto("events").values(batch).compile(),
+      parameters,
+    );
+  }
 }
 
 async function bumpHeadSeqs(
@@ -213,14 +238,27 @@ async function bumpHeadSeqs(
     // UPDATE … FROM (VALUES …): one join instead of a CASE per thread, so a tick's cost grows
     // linearly with its threads (a CASE list made it quadratic: 112 ms at 1 600 threads on SQLite,
     // 5.6 ms this way — bench, 2026-11). VALUES columns are column1… in both SQLite and PostgreSQL.
-    const values = sql.join(
-      batch.map((b) => sql`(${b.workspaceId}, ${b.threadId}, cast(${b.count} as bigint))`),
+    const parameters: unknown[] = [now];
+    for (const b of batch) parameters.push(b.workspaceId, b.threadId, b.count);
+    const { rows } = await executeCompiledOnce<{
+      workspace_id: string;
+      id: string;
+      head_seq: number;
+    }>(
+      trx,
+      `bump head_seq × ${batch.length}`,
+      () => {
+        const values = sql.join(
+          batch.map((b) => sql`(${b.workspaceId}, ${b.threadId}, cast(${b.count} as bigint))`),
+        );
+        return sql<{ workspace_id: string; id: string; head_seq: number }>`
+          update threads set head_seq = head_seq + v.column3, updated_at = ${now}
+          from (values ${values}) as v
+          where threads.workspace_id = v.column1 and threads.id = v.column2
+          returning workspace_id, id, head_seq`.compile(trx);
+      },
+      parameters,
     );
-    const { rows } = await sql<{ workspace_id: string; id: string; head_seq: number }>`
-      update threads set head_seq = head_seq + v.column3, updated_at = ${now}
-      from (values ${values}) as v
-      where threads.workspace_id = v.column1 and threads.id = v.column2
-      returning workspace_id, id, head_seq`.execute(trx);
     for (const r of rows) heads.set(threadKey(r.workspace_id, r.id), Number(r.head_seq));
   }
   return heads;

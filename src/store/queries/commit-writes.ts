@@ -13,6 +13,7 @@ import {
   threadKey,
   withSeq,
 } from "./append-events.js";
+import { executeCompiledOnce } from "./compiled-once.js";
 import { writeBody } from "./write-body.js";
 
 /** A stream write's message as the R15 guard reads it. */
@@ -166,11 +167,18 @@ async function readGuard(
 ): Promise<Map<string, GuardRow>> {
   const rows = new Map<string, GuardRow>();
   for (const batch of inBatches(writes)) {
-    const values = sql.join(batch.map((w) => sql`(${w.workspaceId}, ${w.messageId})`));
-    const { rows: found } = await sql<GuardRow>`
-      select m.workspace_id, m.id, m.thread_id, m.status
-      from messages m join (values ${values}) as v
-        on m.workspace_id = v.column1 and m.id = v.column2`.execute(trx);
+    const { rows: found } = await executeCompiledOnce<GuardRow>(
+      trx,
+      `guard messages × ${batch.length}`,
+      () => {
+        const values = sql.join(batch.map((w) => sql`(${w.workspaceId}, ${w.messageId})`));
+        return sql<GuardRow>`
+          select m.workspace_id, m.id, m.thread_id, m.status
+          from messages m join (values ${values}) as v
+            on m.workspace_id = v.column1 and m.id = v.column2`.compile(trx);
+      },
+      batch.flatMap((w) => [w.workspaceId, w.messageId]),
+    );
     for (const row of found) rows.set(threadKey(row.workspace_id, row.id), row);
   }
   return rows;

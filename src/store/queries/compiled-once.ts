@@ -1,0 +1,41 @@
+import { CompiledQuery, type Kysely, type QueryResult } from "kysely";
+import type { Database } from "../schema.js";
+
+/** SQL text by statement shape, per dialect adapter (placeholders differ between backends). */
+const compiled = new WeakMap<object, Map<string, string>>();
+
+/**
+ * Runs a statement whose SQL text depends only on its shape (`shape`, e.g. "insert events × 512"),
+ * compiling it with Kysely once per database dialect and then reusing the text with new
+ * `parameters` (issue 9: the writer's tick statements are precompiled instead of being built and
+ * compiled every tick). `build` compiles the statement for the shape (any values of that shape);
+ * its parameters must line up with `parameters` (same count, same order).
+ *
+ * @throws Error when `parameters` does not have as many values as the compiled statement has
+ *   placeholders (a programming error, caught on the first run of a shape).
+ */
+export async function executeCompiledOnce<R>(
+  db: Kysely<Database>,
+  shape: string,
+  build: () => CompiledQuery<R>,
+  parameters: readonly unknown[],
+): Promise<QueryResult<R>> {
+  const adapter = db.getExecutor().adapter;
+  let byShape = compiled.get(adapter);
+  if (!byShape) {
+    byShape = new Map();
+    compiled.set(adapter, byShape);
+  }
+  let sqlText = byShape.get(shape);
+  if (sqlText === undefined) {
+    const query = build();
+    if (query.parameters.length !== parameters.length) {
+      throw new Error(
+        `${shape}: ${parameters.length} parameters for ${query.parameters.length} placeholders`,
+      );
+    }
+    sqlText = query.sql;
+    byShape.set(shape, sqlText);
+  }
+  return db.executeQuery<R>(CompiledQuery.raw(sqlText, [...parameters]));
+}
