@@ -13,7 +13,7 @@ import {
   threadKey,
   withSeq,
 } from "./append-events.js";
-import { executeCompiledOnce } from "./compiled-once.js";
+import { executeCompiledOnce, isPostgres } from "./compiled-once.js";
 import { writeBody } from "./write-body.js";
 
 /** A stream write's message as the R15 guard reads it. */
@@ -166,6 +166,23 @@ async function readGuard(
   writes: readonly MessageWrite[],
 ): Promise<Map<string, GuardRow>> {
   const rows = new Map<string, GuardRow>();
+  if (writes.length === 0) return rows;
+  if (isPostgres(trx)) {
+    const parameters = [writes.map((w) => w.workspaceId), writes.map((w) => w.messageId)];
+    const { rows: found } = await executeCompiledOnce<GuardRow>(
+      trx,
+      "guard messages (unnest)",
+      () =>
+        sql<GuardRow>`
+          select m.workspace_id, m.id, m.thread_id, m.status
+          from messages m join unnest(${parameters[0]}::text[], ${parameters[1]}::text[])
+            as v(workspace_id, id)
+            on m.workspace_id = v.workspace_id and m.id = v.id`.compile(trx),
+      parameters,
+    );
+    for (const row of found) rows.set(threadKey(row.workspace_id, row.id), row);
+    return rows;
+  }
   for (const batch of inBatches(writes)) {
     const { rows: found } = await executeCompiledOnce<GuardRow>(
       trx,
