@@ -3,10 +3,11 @@
  * optionally, the PostgreSQL server processes) and byte meters (SQLite `write()` bytes of this
  * process, PostgreSQL WAL bytes).
  */
-import { execFileSync } from "node:child_process";
+
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type pg from "pg";
+import { clockTicksPerSecond } from "./http/cpu.js";
 
 /** Smallest latency the histogram distinguishes (ms). */
 const HISTOGRAM_FLOOR_MS = 0.01;
@@ -87,20 +88,6 @@ export function startCpu(includeDatabase: boolean): () => CpuSample {
     }
     return { processUs: used.user + used.system, databaseUs };
   };
-}
-
-let ticksPerSecond: number | undefined;
-
-function clockTicksPerSecond(): number {
-  if (ticksPerSecond === undefined) {
-    try {
-      ticksPerSecond =
-        Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-    } catch {
-      ticksPerSecond = 100;
-    }
-  }
-  return ticksPerSecond;
 }
 
 /** utime + stime (clock ticks) of every `postgres` process, by pid. */

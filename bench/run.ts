@@ -6,10 +6,11 @@
  * Options: see bench/cli.ts (`--quick` for a ~30 s smoke run; `--soak` for the long run at
  * constant traffic of bench/soak/).
  */
-import { execFileSync } from "node:child_process";
+
 import { cpus, loadavg } from "node:os";
 import { type BenchBackend, openPostgresBackend, openSqliteBackend } from "./backends.js";
 import { type BenchOptions, parseOptions, type SoakFlags } from "./cli.js";
+import { gitState } from "./git-state.js";
 import { runHttpBench } from "./http/http-bench.js";
 import { prefillForSize, refineCapacity, searchCapacity } from "./ladder.js";
 import type { StreamShape } from "./producer.js";
@@ -237,19 +238,6 @@ function bytesPlan(options: BenchOptions, sizeChars: number): StepPlan {
 function counters(strategy: Strategy): { counters?: ThreadlineCounters } {
   const withCounters = strategy as Strategy & { counters?: () => ThreadlineCounters };
   return withCounters.counters ? { counters: withCounters.counters() } : {};
-}
-
-/** The commit benchmarked and whether src/ had uncommitted changes (others edit it meanwhile). */
-function gitState(): { head: string; srcDirty: boolean } | null {
-  try {
-    const head = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim();
-    const status = execFileSync("git", ["status", "--porcelain", "--", "src"], {
-      encoding: "utf8",
-    });
-    return { head, srcDirty: status.trim().length > 0 };
-  } catch {
-    return null;
-  }
 }
 
 function log(message: string): void {

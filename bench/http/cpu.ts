@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 
 let ticksPerSecond: number | undefined;
 
-function clockTicksPerSecond(): number {
+/** Clock ticks per second of `/proc/<pid>/stat` times (`getconf CLK_TCK`, usually 100). */
+export function clockTicksPerSecond(): number {
   if (ticksPerSecond === undefined) {
     try {
       ticksPerSecond =

@@ -6,10 +6,11 @@
  * workload against the Durable Streams reference server (in memory, file-backed) as the peer a
  * user would pick instead. Prints a table and writes bench/results/http-latest.json.
  */
-import { execFileSync } from "node:child_process";
+
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import type { BenchOptions } from "../cli.js";
+import { gitState } from "../git-state.js";
 import { refineCapacity, searchCapacity } from "../ladder.js";
 import type { StreamShape } from "../producer.js";
 import { startGenerators } from "./generators.js";
@@ -88,7 +89,7 @@ export async function runHttpBench(options: BenchOptions): Promise<void> {
       {
         generatedAt: new Date().toISOString(),
         elapsedSec,
-        git: gitHead(),
+        git: gitState(),
         machine: {
           cores: cpus().length,
           cpu: cpus()[0]?.model,
@@ -162,18 +163,6 @@ function describe(r: HttpStepResult): string {
     (r.keepsUp ? "" : ` — ${r.failures.join("; ")} [limit: ${r.limit}]`) +
     (r.errors.count > 0 ? ` errors: ${r.errors.first.join(" | ")}` : "")
   );
-}
-
-function gitHead(): { head: string; srcDirty: boolean } | null {
-  try {
-    const head = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim();
-    const status = execFileSync("git", ["status", "--porcelain", "--", "src"], {
-      encoding: "utf8",
-    });
-    return { head, srcDirty: status.trim().length > 0 };
-  } catch {
-    return null;
-  }
 }
 
 function log(message: string): void {

@@ -194,15 +194,21 @@ export class CoalescingWriter {
 
   /**
    * Records that `pending` accepted a change of `bytes` bytes. Structural and terminal changes, and
-   * any change at window 0, resolve after their commit; others at once (R3, R4).
+   * any change at window 0, resolve after their commit (R4); others at once (R3) — unless the
+   * message's oldest uncommitted change is already two windows old: then the call first lets the
+   * event loop turn once, so a producer that never yields (a loop of `await write(delta)` over
+   * chunks already in memory) cannot keep the tick's timer from firing. It never waits for a
+   * commit: a slow commit does not stall producers (R6).
    */
   accepted(pending: PendingMessage, bytes: number, structural: boolean): Promise<void> {
     const now = this.clock.now();
     const immediate = structural || this.windowMs === 0;
+    const since = pending.dirtySince;
+    const overdue = since !== undefined && now - since >= 2 * this.windowMs;
     pending.markDirty(now, bytes, { urgent: immediate, structural });
     if (!immediate) {
       this.loop.scheduleTick();
-      return Promise.resolve();
+      return overdue ? new Promise((resolve) => setImmediate(resolve)) : Promise.resolve();
     }
     this.loop.requestUrgent();
     return pending.whenCommitted();
