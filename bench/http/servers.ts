@@ -13,9 +13,10 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { sleep } from "../producer.js";
 
-/** The four backends of the HTTP bench. */
+/** The backends of the HTTP bench (`threadline-sqlite-worker`: `--db sqlite:PATH?worker=1`). */
 export const HTTP_BACKENDS = [
   "threadline-sqlite",
+  "threadline-sqlite-worker",
   "threadline-postgres",
   "ds-memory",
   "ds-file",
@@ -59,9 +60,10 @@ export async function startServer(
   ];
   let child: ChildProcess;
   let description: string;
-  if (backend === "threadline-sqlite" || backend === "threadline-postgres") {
-    let db = `sqlite:${join(dir, "threadline.db")}`;
-    description = `threadline serve --db sqlite:<tmp>/threadline.db`;
+  if (backend.startsWith("threadline-")) {
+    const worker = backend === "threadline-sqlite-worker" ? "?worker=1" : "";
+    let db = `sqlite:${join(dir, "threadline.db")}${worker}`;
+    description = `threadline serve --db sqlite:<tmp>/threadline.db${worker}`;
     if (backend === "threadline-postgres") {
       const schema = `bench_http_${randomBytes(4).toString("hex")}`;
       const url = new URL(databaseUrl);
