@@ -2,8 +2,10 @@
  * One benchmark step: S concurrent streams on one strategy for a warm-up plus a measurement
  * window, then finish, drain and judge whether the strategy kept up.
  */
+
 import { analyzeCommitLog } from "./commit-log.js";
 import { DeliveryTracker } from "./delivery-tracker.js";
+import { mapLimit } from "./map-limit.js";
 import { type ByteMeter, startCpu, startStalls } from "./measure.js";
 import { prepareStream, runStream, type StreamShape, sleep } from "./producer.js";
 import { judgeStep, type StepResult, WINDOW_MS, type WindowFigures } from "./step-result.js";
@@ -115,23 +117,6 @@ async function measureWindow(
     bytes,
     backlogSamples,
   };
-}
-
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 function range(n: number): number[] {

@@ -5,7 +5,9 @@
  * over IPC. Latency is matched in this process: each delta's send time is kept in memory by text
  * length (`DeliveryTracker`) and settled when the viewer receives a message state containing it.
  */
+
 import { DeliveryTracker } from "../delivery-tracker.js";
+import { mapLimit } from "../map-limit.js";
 import { Histogram } from "../measure.js";
 import { type PreparedStream, prepareStream, runStream, sleep } from "../producer.js";
 import type { BenchThread } from "../strategies/strategy.js";
@@ -146,23 +148,6 @@ process.on("message", (message: ToGenerator) => {
   );
 });
 process.on("disconnect", () => process.exit(0));
-
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 function mean(values: readonly number[]): number {
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
