@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
+import { chunkBytes, isTerminalChunk } from "../message/chunk-size.js";
 import type { EventHub } from "../observe.js";
 import type { PendingMessage } from "../writer/pending-message.js";
-import { chunkBytes, isTerminalChunk } from "./chunk-bytes.js";
 import { RateGate } from "./rate-gate.js";
 import { rateLimited, SLOT_RETRY_AFTER_MS } from "./rate-limited.js";
 import type { ResolvedLimits, ResolvedWorkspaceLimits } from "./workspace-limits.js";

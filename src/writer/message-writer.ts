@@ -1,5 +1,6 @@
 import { ThreadlineError } from "../errors.js";
 import { parseChunk } from "../message/chunk-schema.js";
+import { chunkBytes, isTerminalChunk } from "../message/chunk-size.js";
 import { classifyChunk } from "../message/finalize.js";
 import { type FoldState, foldChunk } from "../message/fold.js";
 import { assertStorable } from "../message/json-input.js";
@@ -87,9 +88,7 @@ export class MessageWriter<MESSAGE extends UIMessage = UIMessage> {
     const turn = this.gate?.(chunk, this.pending.stopSignal); // R33: wait, never refuse mid-stream
     if (turn) await turn;
     this.ensureOpen();
-    this.engine.refuseWhenUnavailable(
-      TERMINAL_TYPES.has((chunk as { type?: unknown } | null)?.type),
-    );
+    this.engine.refuseWhenUnavailable(isTerminalChunk(chunk));
     const index = this.pending.chunkCount;
     let next: FoldState;
     let parsed: UIMessageChunk;
@@ -225,22 +224,6 @@ export class MessageWriter<MESSAGE extends UIMessage = UIMessage> {
   }
 }
 
-/**
- * Serialized size of a chunk in UTF-8 bytes, what the size limits count; for the frequent deltas
- * the text's bytes plus a fixed allowance for the JSON around it (no serialization).
- */
-function chunkBytes(chunk: UIMessageChunk): number {
-  switch (chunk.type) {
-    case "text-delta":
-    case "reasoning-delta":
-      return Buffer.byteLength(chunk.delta) + 40;
-    case "tool-input-delta":
-      return Buffer.byteLength(chunk.inputTextDelta) + 60;
-    default:
-      return Buffer.byteLength(JSON.stringify(chunk));
-  }
-}
-
 function withChunkIndex(error: unknown, index: number): ThreadlineError {
   if (error instanceof ThreadlineError) {
     if (error.details?.chunkIndex === index) return error;
@@ -256,4 +239,3 @@ function withChunkIndex(error: unknown, index: number): ThreadlineError {
 }
 
 /** Chunk types that end a message: always taken, even during a database outage (R30). */
-const TERMINAL_TYPES: ReadonlySet<unknown> = new Set(["finish", "error", "abort"]);

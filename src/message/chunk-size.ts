@@ -1,7 +1,8 @@
 /**
- * A chunk's size in bytes for the byte rate (R33), read before the writer checks the chunk (it may
- * be malformed): for the frequent deltas their text's UTF-8 bytes plus the allowance the writer's
- * size limits use for the JSON around it, else its JSON's UTF-8 bytes (0 when it has none).
+ * A chunk's size in bytes, what the size limits (R2, SPEC §3 413) and the byte rate (R33) count;
+ * any value, since it may be read before the chunk is checked: for the frequent deltas their text's
+ * UTF-8 bytes plus a fixed allowance for the JSON around it (no serialization), else its JSON's
+ * UTF-8 bytes (0 when it has none).
  */
 export function chunkBytes(chunk: unknown): number {
   const fields = (typeof chunk === "object" && chunk !== null ? chunk : {}) as {
