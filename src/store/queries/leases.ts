@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { finalizeMessage } from "../../message/finalize.js";
 import type { UIMessageChunk } from "../../message/types.js";
 import type { ThreadEvent } from "../../protocol/events.js";
@@ -122,7 +122,13 @@ export async function abortOrphanedMessage(
 ): Promise<ThreadEvent | undefined> {
   const status = options.status ?? "aborted";
   if (options.lockRow) {
-    // Hold the row while reading its parts, so no delta commits between the read and the write.
+    // Hold the message's thread first, then the message, while reading its parts: a writer's tick
+    // takes the thread's row lock before it reads its guard (commit-writes.ts), so no delta commits
+    // between this read and the terminal write, and both take the locks in the same order.
+    await sql`select id from threads
+      where workspace_id = ${workspaceId}
+        and id = (select thread_id from messages where workspace_id = ${workspaceId} and id = ${messageId})
+      for update`.execute(trx);
     await trx
       .selectFrom("messages")
       .select("id")
