@@ -101,3 +101,15 @@ export function prefillForSize(
   const grownByMiddle = (charsPerSec * (warmupMs + durationMs / 2)) / 1000;
   return Math.max(0, Math.round(targetChars - grownByMiddle));
 }
+
+/**
+ * The first-message prefill of a capacity step: stream `index` of `streams` starts at its share of
+ * 0…`maxChars`, in whole deltas, so every message size is represented across the streams.
+ */
+export function spreadPrefill(shape: {
+  maxMessageChars: number;
+  deltaChars: number;
+}): (index: number, streams: number) => number {
+  return (i, n) =>
+    Math.floor((((i + 0.5) / n) * shape.maxMessageChars) / shape.deltaChars) * shape.deltaChars;
+}

@@ -10,9 +10,8 @@
 import { cpus, loadavg } from "node:os";
 import { type BenchBackend, openPostgresBackend, openSqliteBackend } from "./backends.js";
 import { type BenchOptions, parseOptions, type SoakFlags } from "./cli.js";
-import { gitState } from "./git-state.js";
 import { runHttpBench } from "./http/http-bench.js";
-import { prefillForSize, refineCapacity, searchCapacity } from "./ladder.js";
+import { prefillForSize, refineCapacity, searchCapacity, spreadPrefill } from "./ladder.js";
 import type { StreamShape } from "./producer.js";
 import {
   describeStep,
@@ -21,6 +20,7 @@ import {
   type StrategyReport,
   writeJson,
 } from "./report.js";
+import { gitState, machineInfo } from "./run-info.js";
 import { runSoak } from "./soak/soak.js";
 import { writeSoakResults } from "./soak/soak-report.js";
 import { runStep, type StepMeters, type StepPlan, type StepResult } from "./step.js";
@@ -103,13 +103,7 @@ async function main(): Promise<void> {
     generatedAt: new Date().toISOString(),
     elapsedSec,
     git,
-    machine: {
-      cores: cpus().length,
-      cpu: cpus()[0]?.model,
-      node: process.version,
-      loadAvgAtStart,
-      loadAvgAtEnd: loadavg(),
-    },
+    machine: machineInfo(loadAvgAtStart),
     options,
     workload: { ...SHAPE, charsPerSecPerStream: CHARS_PER_SEC, subscribersPerThread: 1 },
     backends,
@@ -141,13 +135,7 @@ async function soak(options: BenchOptions, settings: SoakFlags): Promise<void> {
   const written = await writeSoakResults(settings.dir, soakOptions, results, {
     elapsedSec: Math.round((performance.now() - started) / 1000),
     git,
-    machine: {
-      cores: cpus().length,
-      cpu: cpus()[0]?.model,
-      node: process.version,
-      loadAvgAtStart,
-      loadAvgAtEnd: loadavg(),
-    },
+    machine: machineInfo(loadAvgAtStart),
     workload: { ...SHAPE, charsPerSecPerStream: CHARS_PER_SEC, subscribersPerThread: 1 },
   });
   log(`\nwrote ${written.join(", ")}`);
@@ -209,8 +197,7 @@ function capacityPlan(options: BenchOptions, streams: number): StepPlan {
     warmupMs: options.warmupMs,
     durationMs: options.durationMs,
     shape: SHAPE,
-    prefillChars: (i, n) =>
-      Math.floor((((i + 0.5) / n) * SHAPE.maxMessageChars) / SHAPE.deltaChars) * SHAPE.deltaChars,
+    prefillChars: spreadPrefill(SHAPE),
     p99LimitMs: options.p99Ms,
     drainTimeoutMs: DRAIN_TIMEOUT_MS,
   };

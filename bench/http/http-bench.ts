@@ -10,9 +10,9 @@
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import type { BenchOptions } from "../cli.js";
-import { gitState } from "../git-state.js";
-import { refineCapacity, searchCapacity } from "../ladder.js";
+import { refineCapacity, searchCapacity, spreadPrefill } from "../ladder.js";
 import type { StreamShape } from "../producer.js";
+import { gitState, machineInfo } from "../run-info.js";
 import { startGenerators } from "./generators.js";
 import { type BackendReport, formatHttpTable } from "./http-report.js";
 import { type HttpStepPlan, type HttpStepResult, runHttpStep } from "./http-step.js";
@@ -90,13 +90,7 @@ export async function runHttpBench(options: BenchOptions): Promise<void> {
         generatedAt: new Date().toISOString(),
         elapsedSec,
         git: gitState(),
-        machine: {
-          cores: cpus().length,
-          cpu: cpus()[0]?.model,
-          node: process.version,
-          loadAvgAtStart,
-          loadAvgAtEnd: loadavg(),
-        },
+        machine: machineInfo(loadAvgAtStart),
         config: { ...config, generators: GENERATORS, p99Ms: options.p99Ms },
         workload: { ...SHAPE, viewersPerThread: 1, upload: "POST …/messages/stream NDJSON" },
         results: reports,
@@ -147,8 +141,7 @@ function plan(config: typeof FULL, streams: number, p99LimitMs: number): HttpSte
     warmupMs: config.warmupMs,
     durationMs: config.durationMs,
     shape: SHAPE,
-    prefillChars: (i, n) =>
-      Math.floor((((i + 0.5) / n) * SHAPE.maxMessageChars) / SHAPE.deltaChars) * SHAPE.deltaChars,
+    prefillChars: spreadPrefill(SHAPE),
     p99LimitMs,
     drainTimeoutMs: config.drainTimeoutMs,
   };

@@ -4,24 +4,15 @@
  * window; the verdict on whether the server kept up and, when it did not, what limited it.
  */
 import { Histogram } from "../measure.js";
-import { type StreamShape, sleep } from "../producer.js";
+import { sleep } from "../producer.js";
+import type { StepPlan } from "../step.js";
 import { startMachineCpu, startProcessCpu } from "./cpu.js";
 import type { Generator } from "./generators.js";
 import type { RunningServer } from "./servers.js";
 import type { GeneratorFigures, StreamSlot } from "./wire.js";
 
-/** What a step runs. */
-export interface HttpStepPlan {
-  streams: number;
-  warmupMs: number;
-  durationMs: number;
-  shape: StreamShape;
-  /** Characters stream `index` of `streams` starts its first message with. */
-  prefillChars: (index: number, streams: number) => number;
-  /** Keeping up needs p99 latency and p99 producer lag at or below this (ms). */
-  p99LimitMs: number;
-  drainTimeoutMs: number;
-}
+/** What a step runs: the in-process bench's plan, the same workload driven over HTTP. */
+export type HttpStepPlan = StepPlan;
 
 /** A generator at or above this share of one core is taken as the limit of a failing step (%). */
 export const GENERATOR_LIMIT_PCT = 80;

@@ -2,27 +2,16 @@
  * Issue 8 item 4: every `threadline serve` flag is also read from `THREADLINE_<FLAG>` (the command
  * line wins), `--help` lists each variable, and a variable takes effect in a real process.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { serveCommand } from "../../src/cli/commands/serve.js";
 import { envNameOf } from "../../src/cli/shared-options.js";
 import { API_KEYS_ENV, PATHS } from "../../src/protocol/http.js";
 import { parseServeFlags } from "../support/parse-serve.js";
 import { startServe } from "../support/serve-process.js";
 
-const saved = new Map<string, string | undefined>();
-
-/** Sets an environment variable for this test only. */
-function setEnv(name: string, value: string): void {
-  if (!saved.has(name)) saved.set(name, process.env[name]);
-  process.env[name] = value;
-}
-
+// Environment variables set by a test (vi.stubEnv) are restored after it.
 afterEach(() => {
-  for (const [name, value] of saved) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  saved.clear();
+  vi.unstubAllEnvs();
 });
 
 describe("threadline serve environment variables (issue 8 item 4)", () => {
@@ -42,16 +31,16 @@ describe("threadline serve environment variables (issue 8 item 4)", () => {
   });
 
   it("a variable sets its flag, the command line wins, and a bad value is refused naming the flag", () => {
-    setEnv("THREADLINE_WINDOW_MS", "7");
-    setEnv("THREADLINE_NODE_ID", "node-7");
-    setEnv("THREADLINE_LOG_LEVEL", "debug");
+    vi.stubEnv("THREADLINE_WINDOW_MS", "7");
+    vi.stubEnv("THREADLINE_NODE_ID", "node-7");
+    vi.stubEnv("THREADLINE_LOG_LEVEL", "debug");
     expect(parseServeFlags([])).toMatchObject({ windowMs: 7, nodeId: "node-7", logLevel: "debug" });
     expect(parseServeFlags(["--window-ms", "9"]).windowMs).toBe(9);
     expect(parseServeFlags([]).logLevel).toBe("debug");
-    setEnv("THREADLINE_LOG_LEVEL", "loud");
+    vi.stubEnv("THREADLINE_LOG_LEVEL", "loud");
     expect(() => parseServeFlags([])).toThrow(/loud/);
-    setEnv("THREADLINE_LOG_LEVEL", "info");
-    setEnv("THREADLINE_MAX_BODY_BYTES", "1MiB");
+    vi.stubEnv("THREADLINE_LOG_LEVEL", "info");
+    vi.stubEnv("THREADLINE_MAX_BODY_BYTES", "1MiB");
     expect(() => parseServeFlags([])).toThrow(/--max-body-bytes must be a positive integer/);
   });
 

@@ -3,7 +3,7 @@
  * they accept, what they refuse (naming the field or flag), and how a workspace's own limits fall
  * back on the default field by field.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { serveCommand, serverOptionsOf } from "../../src/cli/commands/serve.js";
 import { parseLimitsSpec, parseWorkspaceLimitsSpecs } from "../../src/fairness/limit-spec.js";
 import { resolveWorkspaceLimits } from "../../src/fairness/workspace-limits.js";
@@ -117,17 +117,8 @@ describe("limit specs (R33)", () => {
 });
 
 describe("threadline serve limit flags (R33)", () => {
-  const saved = new Map<string, string | undefined>();
-  function setEnv(name: string, value: string): void {
-    if (!saved.has(name)) saved.set(name, process.env[name]);
-    process.env[name] = value;
-  }
   afterEach(() => {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-    saved.clear();
+    vi.unstubAllEnvs();
   });
 
   it("become createThreadline's workspaceLimits; none given, none set", () => {
@@ -156,8 +147,8 @@ describe("threadline serve limit flags (R33)", () => {
   });
 
   it("are read from THREADLINE_DEFAULT_WORKSPACE_LIMITS and THREADLINE_WORKSPACE_LIMITS (; between workspaces)", () => {
-    setEnv("THREADLINE_DEFAULT_WORKSPACE_LIMITS", "streams=3");
-    setEnv("THREADLINE_WORKSPACE_LIMITS", "acme:streams=9;globex:chunks=10");
+    vi.stubEnv("THREADLINE_DEFAULT_WORKSPACE_LIMITS", "streams=3");
+    vi.stubEnv("THREADLINE_WORKSPACE_LIMITS", "acme:streams=9;globex:chunks=10");
     expect(serverOptionsOf(parseServeFlags([])).workspaceLimits).toEqual({
       default: { maxStreamingMessages: 3 },
       byWorkspace: { acme: { maxStreamingMessages: 9 }, globex: { chunksPerSecond: 10 } },

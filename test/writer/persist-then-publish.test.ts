@@ -1,9 +1,7 @@
-import Database from "better-sqlite3";
-import pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { SubscriptionItem } from "../../src/subscription/subscription.js";
 import { BACKENDS, openThreadline } from "../support/backends.js";
-import { DATABASE_URL } from "../support/database-url.js";
+import { execSql } from "../support/exec-sql.js";
 import { drive, logOf, take } from "../support/helpers.js";
 
 /**
@@ -12,40 +10,26 @@ import { drive, logOf, take } from "../support/helpers.js";
  * Returns a function that removes the refusal (so the retry commits).
  */
 async function failBodyWrites(database: string, marker: string): Promise<() => Promise<void>> {
-  if (database.startsWith("sqlite:")) {
-    const path = database.slice("sqlite:".length);
-    const file = new Database(path);
-    file.exec(`CREATE TRIGGER fail_body BEFORE UPDATE ON message_bodies
+  await execSql(database, {
+    sqlite: `CREATE TRIGGER fail_body BEFORE UPDATE ON message_bodies
       WHEN instr(NEW.parts, '${marker}') > 0
-      BEGIN SELECT RAISE(ABORT, 'body write failed in the test'); END;`);
-    file.close();
-    return async () => {
-      const again = new Database(path);
-      again.exec("DROP TRIGGER fail_body");
-      again.close();
-    };
-  }
-  const schema = new URL(database).searchParams.get("schema");
-  const run = async (text: string) => {
-    const client = new pg.Client({ connectionString: DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`
-    create function "${schema}".fail_body() returns trigger language plpgsql as $$
-    begin
-      if position('${marker}' in new.parts) > 0 then
-        raise exception 'body write failed in the test' using errcode = '22023';
-      end if;
-      return new;
-    end $$;
-    create trigger fail_body before update on "${schema}".message_bodies
-      for each row execute function "${schema}".fail_body();`);
-  return () => run(`drop trigger fail_body on "${schema}".message_bodies`);
+      BEGIN SELECT RAISE(ABORT, 'body write failed in the test'); END;`,
+    postgres: `
+      create function fail_body() returns trigger language plpgsql as $$
+      begin
+        if position('${marker}' in new.parts) > 0 then
+          raise exception 'body write failed in the test' using errcode = '22023';
+        end if;
+        return new;
+      end $$;
+      create trigger fail_body before update on message_bodies
+        for each row execute function fail_body();`,
+  });
+  return () =>
+    execSql(database, {
+      sqlite: "DROP TRIGGER fail_body",
+      postgres: "drop trigger fail_body on message_bodies",
+    });
 }
 
 const seqsOf = (items: readonly SubscriptionItem[]) => items.map((item) => item.seq);

@@ -1,11 +1,9 @@
-import Database from "better-sqlite3";
-import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import type { MessageWrite } from "../../src/store/store.js";
 import type { MessageWriter } from "../../src/writer/message-writer.js";
 import { BACKENDS, openThreadline } from "../support/backends.js";
-import { DATABASE_URL } from "../support/database-url.js";
+import { execSql } from "../support/exec-sql.js";
 import { logOf, take, textOf } from "../support/helpers.js";
 
 /** What the database refuses in these tests: any event whose payload holds this marker. */
@@ -18,31 +16,21 @@ const MARKER = "POISON";
  * database refuses (R30).
  */
 async function refuseMarkedEvents(database: string): Promise<void> {
-  if (database.startsWith("sqlite:")) {
-    const file = new Database(database.slice("sqlite:".length));
-    file.exec(`CREATE TRIGGER refuse_marked BEFORE INSERT ON events
+  await execSql(database, {
+    sqlite: `CREATE TRIGGER refuse_marked BEFORE INSERT ON events
       WHEN instr(NEW.payload, '${MARKER}') > 0
-      BEGIN SELECT RAISE(ABORT, 'value refused by a check of the test'); END;`);
-    file.close();
-    return;
-  }
-  const schema = new URL(database).searchParams.get("schema");
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`
-      create function "${schema}".refuse_marked() returns trigger language plpgsql as $$
+      BEGIN SELECT RAISE(ABORT, 'value refused by a check of the test'); END;`,
+    postgres: `
+      create function refuse_marked() returns trigger language plpgsql as $$
       begin
         if position('${MARKER}' in new.payload) > 0 then
           raise exception 'value refused by a check of the test' using errcode = '22023';
         end if;
         return new;
       end $$;
-      create trigger refuse_marked before insert on "${schema}".events
-        for each row execute function "${schema}".refuse_marked();`);
-  } finally {
-    await client.end();
-  }
+      create trigger refuse_marked before insert on events
+        for each row execute function refuse_marked();`,
+  });
 }
 
 for (const backend of BACKENDS) {

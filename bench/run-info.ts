@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { cpus, loadavg } from "node:os";
 
 /**
  * The commit a benchmark ran on and whether `src/` had uncommitted changes (figures of a dirty tree
@@ -14,4 +15,21 @@ export function gitState(): { head: string; srcDirty: boolean } | null {
   } catch {
     return null;
   }
+}
+
+/** The machine a benchmark ran on, for its JSON: cores, CPU model, Node, load before and after. */
+export function machineInfo(loadAvgAtStart: number[]): {
+  cores: number;
+  cpu: string | undefined;
+  node: string;
+  loadAvgAtStart: number[];
+  loadAvgAtEnd: number[];
+} {
+  return {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model,
+    node: process.version,
+    loadAvgAtStart,
+    loadAvgAtEnd: loadavg(),
+  };
 }
