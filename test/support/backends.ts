@@ -15,9 +15,10 @@ export interface Backend {
   name: "sqlite" | "postgres" | "sqlite-worker";
   /**
    * A fresh, empty database URL: a new PostgreSQL schema, or for SQLite an in-memory database —
-   * or a temporary file when `shared` (several Threadline instances, i.e. nodes, open it).
+   * or a temporary file when `shared` (several Threadline instances, i.e. nodes, open it). With
+   * `uncreated`, a PostgreSQL schema is a new name nobody created yet (not an emptied one reused).
    */
-  freshDatabase(options?: { shared?: boolean }): Promise<string>;
+  freshDatabase(options?: { shared?: boolean; uncreated?: boolean }): Promise<string>;
 }
 
 /** PostgreSQL schemas handed out during the current test. */
@@ -41,8 +42,9 @@ export const BACKENDS: readonly Backend[] = [
   },
   {
     name: "postgres",
-    freshDatabase: async () => {
-      const schema = reusable.pop() ?? `tl_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+    freshDatabase: async (options) => {
+      const reused = options?.uncreated ? undefined : reusable.pop();
+      const schema = reused ?? `tl_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
       schemas.push(schema);
       const url = new URL(DATABASE_URL);
       url.searchParams.set("schema", schema);

@@ -1,4 +1,5 @@
-import { sql } from "kysely";
+import { type Kysely, sql } from "kysely";
+import type { Database } from "../schema.js";
 import type { StoreDriver } from "../store-driver.js";
 import { openPostgresKysely, type PostgresSettings } from "./postgres-dialect.js";
 import { announceCommits, announceStop, channelFor, listenForCommits } from "./postgres-notify.js";
@@ -18,8 +19,7 @@ export async function openPostgresDriver(
   nodeId: string,
 ): Promise<StoreDriver> {
   const { db } = openPostgresKysely(settings);
-  if (settings.schema)
-    await sql`create schema if not exists ${sql.id(settings.schema)}`.execute(db);
+  if (settings.schema) await createSchema(db, settings.schema);
   const channel = channelFor(settings.schema);
   return {
     capabilities: { dialect: "postgres", crossProcessNotify: true, skipLocked: true },
@@ -31,4 +31,19 @@ export async function openPostgresDriver(
     listen: (handlers) => listenForCommits(settings, channel, nodeId, handlers),
     close: () => db.destroy(),
   };
+}
+
+/**
+ * Creates `schema` unless it exists. `create schema if not exists` alone is not safe against
+ * itself: two sessions creating the same new schema at once fail one with a unique violation
+ * (nodes started together on a new database, R26), so creators take a transaction-scoped advisory
+ * lock keyed by the schema's name first and the second one finds the schema made.
+ */
+async function createSchema(db: Kysely<Database>, schema: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`threadline create schema ${schema}`}))`.execute(
+      trx,
+    );
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(trx);
+  });
 }
