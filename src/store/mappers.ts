@@ -2,6 +2,7 @@ import type { MessageRole, MessageStatus, UIMessage } from "../message/types.js"
 import { primeThreadEventDataJson } from "../protocol/event-json.js";
 import type { ThreadEvent } from "../protocol/events.js";
 import type { StoredMessage, Thread } from "../protocol/resources.js";
+import { eventPayloadText } from "./event-payload.js";
 import type { InboundClaimRecord, RunTrigger, RunTriggerStatus } from "./inbound-records.js";
 import type { EventRow, InboundClaimRow, MessageRow, RunTriggerRow, ThreadRow } from "./schema.js";
 
@@ -53,10 +54,12 @@ export function toStoredMessage(row: MessageRow, content: Pick<UIMessage, "parts
 }
 
 /**
- * Maps an `events` row to a {@link ThreadEvent}; its payload text becomes the event's data JSON,
- * so a viewer catching up from the log gets a frame without the data serialized again.
+ * Maps an `events` row to a {@link ThreadEvent}; its payload text (inflated when compaction deflated
+ * it) becomes the event's data JSON, so a viewer catching up from the log gets a frame without the
+ * data serialized again.
  */
 export function toEvent(row: EventRow): ThreadEvent {
+  const payload = eventPayloadText(row);
   const event = {
     type: row.type,
     threadId: row.thread_id,
@@ -64,9 +67,9 @@ export function toEvent(row: EventRow): ThreadEvent {
     messageId: row.message_id,
     revision: row.revision === null ? null : Number(row.revision),
     createdAt: Number(row.created_at),
-    data: JSON.parse(row.payload),
+    data: JSON.parse(payload),
   } as ThreadEvent;
-  primeThreadEventDataJson(event, row.payload);
+  primeThreadEventDataJson(event, payload);
   return event;
 }
 

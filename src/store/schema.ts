@@ -66,7 +66,10 @@ export interface MessageRow {
 /**
  * The materialized parts of a message as of `revision` (log offset `seq`). While a message streams,
  * newer revisions are `message.delta` events in the log; `fold_state` holds the fold's open-part
- * bookkeeping so a reader can apply them (R9).
+ * bookkeeping so a reader can apply them (R9). Once log compaction (R32) finished with a message,
+ * `parts` is {@link PARTS_IN_LOG} and `metadata` null: the event at `seq` (its `message.finished`,
+ * or the `message.created` of a message appended complete) holds them, so the final text is
+ * stored once (issue 8 item 3).
  */
 export interface MessageBodyRow {
   workspace_id: string;
@@ -78,7 +81,11 @@ export interface MessageBodyRow {
   seq: number;
 }
 
-/** One entry of a thread's append-only event log; `seq` is dense per thread (SPEC §1). */
+/**
+ * One entry of a thread's append-only event log; `seq` is dense per thread (SPEC §1). `payload` is
+ * the event's data JSON — or, once log compaction deflated it (migration 5, R32), the empty string
+ * with the JSON in `payload_deflated` (raw DEFLATE); read both through `eventPayloadText`.
+ */
 export interface EventRow {
   workspace_id: string;
   thread_id: string;
@@ -87,6 +94,7 @@ export interface EventRow {
   message_id: string | null;
   revision: number | null;
   payload: string;
+  payload_deflated: Uint8Array | null;
   created_at: number;
 }
 
@@ -155,3 +163,9 @@ export interface ThreadDeletionRow {
   thread_id: string;
   started_at: number;
 }
+
+/**
+ * The `message_bodies.parts` of a compacted message: the JSON `null`, never a message's parts (an
+ * array). Its parts and metadata are read from the event at the body's `seq` (R32).
+ */
+export const PARTS_IN_LOG = "null";

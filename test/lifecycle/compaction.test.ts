@@ -10,12 +10,14 @@ import { createClient } from "../../src/client/index.js";
 import type { ThreadEvent } from "../../src/protocol/events.js";
 import { PATHS } from "../../src/protocol/http.js";
 import { applyThreadEvent, createThreadView } from "../../src/protocol/thread-view.js";
+import { PARTS_IN_LOG } from "../../src/store/schema.js";
 import type { Store } from "../../src/store/store.js";
 import type { SubscriptionItem } from "../../src/subscription/subscription.js";
 import type { Threadline } from "../../src/threadline.js";
 import { listen, openApp, SseReader } from "../http/support.js";
 import { BACKENDS, openThreadline } from "../support/backends.js";
 import { drive, gate, logOf, take, textOf } from "../support/helpers.js";
+import { databaseOf } from "../support/inspect-store.js";
 
 const HORIZON_MS = 60_000;
 
@@ -178,6 +180,81 @@ for (const backend of BACKENDS) {
         ["message.created", 13],
       ]);
       await outside.return?.();
+    });
+
+    it("issue 8 item 3, R32: a compacted message's final text is stored once, deflated; reads, snapshots, forks and deletes are unchanged", async () => {
+      const { threadline, clock } = await open();
+      const threadId = await conversation(threadline);
+      const long = "The quick brown fox jumps over the lazy dog. ".repeat(30);
+      await threadline.messages.append(threadId, { ...user(long), metadata: { source: "mail" } });
+      const writer = await threadline.writers.open(threadId, { messageId: "a2" });
+      await writer.write({ type: "message-metadata", messageMetadata: { model: "m-1" } });
+      await writer.write({ type: "text-start", id: "t" });
+      for (const word of long.split(" "))
+        await writer.write({ type: "text-delta", id: "t", delta: `${word} ` });
+      await writer.write({ type: "text-end", id: "t" });
+      await writer.finish();
+      const content = (m: {
+        role: string;
+        parts: unknown;
+        status: string;
+        metadata?: unknown;
+      }) => ({
+        role: m.role,
+        parts: m.parts,
+        status: m.status,
+        metadata: m.metadata,
+      });
+      const before = await threadline.messages.list(threadId);
+      const forkBefore = await threadline.threads.fork(threadId);
+      const forkedBefore = (await threadline.messages.list(forkBefore.id)).messages.map(content);
+
+      clock.advance(HORIZON_MS + 1);
+      await threadline.log.compact();
+      const db = databaseOf(threadline.store);
+      const bodies = await db
+        .selectFrom("message_bodies")
+        .select(["message_id", "parts", "metadata"])
+        .where("message_id", "in", ["a1", "a2"])
+        .orderBy("message_id")
+        .execute();
+      expect(bodies).toEqual([
+        { message_id: "a1", parts: PARTS_IN_LOG, metadata: null },
+        { message_id: "a2", parts: PARTS_IN_LOG, metadata: null },
+      ]);
+      const stored = await db
+        .selectFrom("events")
+        .select(["type", "message_id", "payload", "payload_deflated"])
+        .where("thread_id", "=", threadId)
+        .where("type", "in", ["message.created", "message.finished"])
+        .orderBy("seq")
+        .execute();
+      // Only the long payloads are deflated: a1's and q1's are short.
+      expect(stored.map((e) => [e.type, e.payload === "", e.payload_deflated !== null])).toEqual([
+        ["message.created", false, false], // q1
+        ["message.created", false, false], // a1
+        ["message.finished", false, false], // a1: "Hello there!"
+        ["message.created", false, false], // q2
+        ["message.created", true, true], // the long user message, appended complete
+        ["message.created", false, false], // a2
+        ["message.finished", true, true], // a2's final text
+      ]);
+
+      expect(await threadline.messages.list(threadId)).toEqual(before);
+      const [snapshot] = await take(threadline.subscribe(threadId)[Symbol.asyncIterator](), 1);
+      expect(snapshot).toMatchObject({ type: "snapshot", messages: before.messages });
+      const finished = (await logOf(threadline.store, "default", threadId)).at(-1);
+      expect(finished?.type === "message.finished" && finished.data.message).toMatchObject(
+        content(before.messages.at(-1) as (typeof before.messages)[0]),
+      );
+      const forkAfter = await threadline.threads.fork(threadId);
+      expect((await threadline.messages.list(forkAfter.id)).messages.map(content)).toEqual(
+        forkedBefore,
+      );
+      await threadline.messages.delete("a2");
+      expect((await threadline.messages.list(threadId)).messages.map((m) => m.id)).toEqual(
+        before.messages.slice(0, -1).map((m) => m.id),
+      );
     });
 
     it("R19/R32: forks of compacted history equal the source; a fork inside a compacted stream is refused", async () => {

@@ -15,6 +15,7 @@ for (const backend of BACKENDS) {
         "0002-inbound-runs",
         "0003-node-heartbeats",
         "0004-compaction-retention",
+        "0005-deflated-payloads",
       ]);
       expect(await store.migrate()).toEqual([]);
       const db = (store as unknown as { driver: { db: import("kysely").Kysely<unknown> } }).driver
@@ -27,6 +28,23 @@ for (const backend of BACKENDS) {
         code: "schema_too_new",
         message: expect.stringContaining("9999-from-the-future"),
       });
+    });
+
+    it("R26, R27: nodes opening a new database at the same moment all start, on one migrated schema", async () => {
+      // On PostgreSQL, `create schema if not exists` from two sessions at once fails one of them
+      // with a unique violation (found when three `threadline serve` nodes started together).
+      for (let round = 0; round < 3; round++) {
+        const database = await backend.freshDatabase({ shared: true, uncreated: true });
+        const nodes = await Promise.all(
+          Array.from({ length: 4 }, () => createThreadline({ database, compaction: false })),
+        );
+        try {
+          const thread = await nodes[0]!.threads.create();
+          for (const node of nodes) expect((await node.threads.get(thread.id))?.id).toBe(thread.id);
+        } finally {
+          await Promise.all(nodes.map((node) => node.close()));
+        }
+      }
     });
 
     it("SPEC §1: every thread's log starts with thread.created at seq 1 and seqs are dense", async () => {

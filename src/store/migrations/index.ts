@@ -3,6 +3,7 @@ import * as initialSchema from "./0001-initial-schema.js";
 import * as inboundRuns from "./0002-inbound-runs.js";
 import * as nodeHeartbeats from "./0003-node-heartbeats.js";
 import * as compactionRetention from "./0004-compaction-retention.js";
+import * as deflatedPayloads from "./0005-deflated-payloads.js";
 
 /**
  * Every migration this code knows, keyed by a name that sorts in application order (R27). Add new
@@ -13,4 +14,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0002-inbound-runs": inboundRuns,
   "0003-node-heartbeats": nodeHeartbeats,
   "0004-compaction-retention": compactionRetention,
+  "0005-deflated-payloads": deflatedPayloads,
 };

@@ -198,7 +198,7 @@ export async function insertEvents(
   trx: Kysely<Database>,
   events: readonly { workspaceId: string; event: ThreadEvent }[],
 ): Promise<void> {
-  const rows: EventRow[] = events.map(({ workspaceId, event }) => {
+  const rows: Omit<EventRow, "payload_deflated">[] = events.map(({ workspaceId, event }) => {
     const payload = JSON.stringify(event.data);
     // Serialized once: every viewer's SSE frame is built around this payload (issue 9).
     primeThreadEventDataJson(event, payload);

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
-import type { Database } from "../schema.js";
+import { deflatePayload } from "../event-payload.js";
+import { type Database, PARTS_IN_LOG } from "../schema.js";
 import type { CompactionStep } from "../store.js";
 
 /**
@@ -11,11 +12,15 @@ import type { CompactionStep } from "../store.js";
  *    that thread, oldest first. With `skipLocked` (PostgreSQL) the rows are locked `FOR UPDATE SKIP
  *    LOCKED`, so nodes compacting at once share the work instead of repeating it.
  * 2. Deletes up to `maxRows` of their `message.delta` events, lowest seq first. Only a finished
- *    message's deltas ever go: its body row already holds its final parts (every terminal write
- *    rewrites it), and its `message.created` / `message.finished` events stay, so reads, snapshots
- *    and the log's fold still rebuild it exactly; a streaming message is never touched, so
- *    `GET …/stream` is unaffected.
- * 3. Marks `compacted_at = now` on each message none of whose deltas is left, and raises the
+ *    message's deltas ever go: its `message.finished` event holds its final message (as did its
+ *    body row, every terminal write rewrites it), and its `message.created` / `message.finished`
+ *    events stay, so reads, snapshots and the log's fold still rebuild it exactly; a streaming
+ *    message is never touched, so `GET …/stream` is unaffected.
+ * 3. Marks `compacted_at = now` on each message none of whose deltas is left, and hands its final
+ *    parts to the log (`handBodiesToLog`): its body's `parts` becomes {@link PARTS_IN_LOG} (and
+ *    `metadata` null) when the event at the body's seq is its `message.finished` (or the
+ *    `message.created` of a message appended complete), which holds the same final message and is
+ *    stored deflated from then on, so the final text is stored once, compressed. Then raises the
  *    thread's `compacted_seq` to the highest seq deleted (never lowers it, never touches
  *    `updated_at`: compaction is not an update of the thread for retention, R25).
  *
@@ -108,6 +113,12 @@ export async function compactDeltas(
       .where("workspace_id", "=", workspaceId)
       .where("id", "in", done)
       .execute();
+    await handBodiesToLog(
+      trx,
+      workspaceId,
+      threadId,
+      waiting.filter((m) => done.includes(m.id)).map((m) => Number(m.finished_seq)),
+    );
   }
   if (highestSeq > 0) {
     await trx
@@ -119,4 +130,48 @@ export async function compactDeltas(
       .execute();
   }
   return { workspaceId, threadId, rows: seqs.length, messages: done.length, highestSeq };
+}
+
+/**
+ * Stores the final parts of compacted messages once, compressed (issue 8 item 3): the events at
+ * `bodySeqs` (each message's body seq) that hold a final message — its `message.finished`, or the
+ * `message.created` of a message appended complete — get their payload deflated (when that
+ * shrinks it), and those messages' bodies give their parts and metadata to the log
+ * ({@link PARTS_IN_LOG}). A body whose seq holds no such event (none is known to exist) is kept.
+ */
+async function handBodiesToLog(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  threadId: string,
+  bodySeqs: readonly number[],
+): Promise<void> {
+  if (bodySeqs.length === 0) return;
+  const holders = await trx
+    .selectFrom("events")
+    .select(["seq", "message_id", "payload", "payload_deflated"])
+    .where("workspace_id", "=", workspaceId)
+    .where("thread_id", "=", threadId)
+    .where("seq", "in", bodySeqs)
+    .where("type", "in", ["message.finished", "message.created"])
+    .execute();
+  for (const event of holders) {
+    const deflated = event.payload_deflated ? undefined : deflatePayload(event.payload);
+    if (!deflated) continue;
+    await trx
+      .updateTable("events")
+      .set({ payload: "", payload_deflated: deflated })
+      .where("workspace_id", "=", workspaceId)
+      .where("thread_id", "=", threadId)
+      .where("seq", "=", event.seq)
+      .execute();
+  }
+  const messageIds = holders.flatMap((e) => (e.message_id === null ? [] : [e.message_id]));
+  if (messageIds.length === 0) return;
+  await trx
+    .updateTable("message_bodies")
+    .set({ parts: PARTS_IN_LOG, metadata: null })
+    .where("workspace_id", "=", workspaceId)
+    .where("message_id", "in", messageIds)
+    .where("seq", "in", bodySeqs)
+    .execute();
 }

@@ -2,8 +2,9 @@ import type { Kysely, Selectable } from "kysely";
 import { createFoldState, type FoldState, foldChunks } from "../../message/fold.js";
 import type { MessageRole, UIMessage } from "../../message/types.js";
 import type { MessageDelta, StoredMessage } from "../../protocol/resources.js";
+import { eventPayloadText } from "../event-payload.js";
 import { parseJson, toStoredMessage } from "../mappers.js";
-import type { Database, MessageBodyRow, MessageRow } from "../schema.js";
+import { type Database, type MessageBodyRow, type MessageRow, PARTS_IN_LOG } from "../schema.js";
 
 type MessageWithBody = MessageRow &
   Pick<MessageBodyRow, "parts" | "metadata" | "fold_state"> & {
@@ -104,8 +105,9 @@ async function materialize(
       deltas.set(event.message_id ?? "", list);
     }
   }
+  const inLog = await readPartsInLog(db, workspaceId, threadId, rows);
   return rows.map((row) => {
-    const base = bodyFoldState(row);
+    const base = bodyFoldState(row, inLog.get(row.id));
     // Deltas at or below the body's revision are already in it.
     const pending = (deltas.get(row.id) ?? []).filter(
       (d) => d.revision > Number(row.body_revision),
@@ -126,12 +128,51 @@ async function materialize(
   });
 }
 
-function bodyFoldState(row: Selectable<MessageWithBody>): FoldState {
+/**
+ * The final parts and metadata of the compacted messages among `rows` (body `parts` is
+ * {@link PARTS_IN_LOG}), from the events at their bodies' seqs (their `message.finished`, or the
+ * `message.created` of a message appended complete), by message id. One query for all of them.
+ */
+async function readPartsInLog(
+  db: Kysely<Database>,
+  workspaceId: string,
+  threadId: string,
+  rows: readonly MessageWithBody[],
+): Promise<Map<string, Pick<UIMessage, "parts" | "metadata">>> {
+  const held = new Map<string, Pick<UIMessage, "parts" | "metadata">>();
+  const seqs = rows.filter((r) => r.parts === PARTS_IN_LOG).map((r) => Number(r.body_seq));
+  if (seqs.length === 0) return held;
+  const events = await db
+    .selectFrom("events")
+    .select(["message_id", "payload", "payload_deflated"])
+    .where("workspace_id", "=", workspaceId)
+    .where("thread_id", "=", threadId)
+    .where("seq", "in", seqs)
+    .execute();
+  for (const event of events) {
+    const { message } = JSON.parse(eventPayloadText(event)) as { message: UIMessage };
+    held.set(event.message_id ?? "", { parts: message.parts, metadata: message.metadata });
+  }
+  return held;
+}
+
+function bodyFoldState(
+  row: Selectable<MessageWithBody>,
+  inLog: Pick<UIMessage, "parts" | "metadata"> | undefined,
+): FoldState {
+  if (!inLog && row.parts === PARTS_IN_LOG) {
+    // Compaction hands a body to the log only while that event exists; only a corrupted database
+    // gets here.
+    throw new Error(
+      `message ${row.id}: its final parts are missing from the log (seq ${row.body_seq})`,
+    );
+  }
+  const metadata = inLog ? inLog.metadata : parseJson(row.metadata);
   const message: UIMessage = {
     id: row.id,
     role: row.role as UIMessage["role"],
-    parts: JSON.parse(row.parts),
-    ...(row.metadata === null ? {} : { metadata: parseJson(row.metadata) }),
+    parts: inLog ? inLog.parts : JSON.parse(row.parts),
+    ...(metadata === null || metadata === undefined ? {} : { metadata }),
   };
   const open = parseJson<FoldState["open"]>(row.fold_state);
   return open ? { ...createFoldState(message), open } : createFoldState(message);
