@@ -27,3 +27,39 @@ export function parseDuration(name: string) {
     return ms;
   };
 }
+
+/**
+ * Parses a repeatable `WORKSPACE:AGE` flag (several may be joined by `;`) into ms by workspace id,
+ * adding to what earlier occurrences gave (`previous`). `AGE` is a duration as
+ * {@link parseDuration} takes it, or `never` (null: that workspace's threads are kept).
+ *
+ * @throws InvalidArgumentError naming `name` for a missing workspace or colon, a bad age, or a
+ *   workspace given twice.
+ * @example
+ * ```ts
+ * parseWorkspaceDurations("--workspace-thread-ttl")("acme:365d;audit:never", {});
+ * // { acme: 31_536_000_000, audit: null }
+ * ```
+ */
+export function parseWorkspaceDurations(name: string) {
+  const age = parseDuration(name);
+  return (text: string, previous: Record<string, number | null> = {}) => {
+    const parsed = { ...previous };
+    for (const spec of text.split(";")) {
+      if (spec.trim() === "") continue;
+      const colon = spec.indexOf(":");
+      const workspaceId = colon < 0 ? "" : spec.slice(0, colon).trim();
+      if (workspaceId === "") {
+        throw new InvalidArgumentError(
+          `${name} takes WORKSPACE:AGE, e.g. acme:365d or audit:never, got ${JSON.stringify(spec)}`,
+        );
+      }
+      if (Object.hasOwn(parsed, workspaceId)) {
+        throw new InvalidArgumentError(`${name} repeats workspace ${workspaceId}`);
+      }
+      const value = spec.slice(colon + 1).trim();
+      parsed[workspaceId] = value === "never" ? null : age(value);
+    }
+    return parsed;
+  };
+}

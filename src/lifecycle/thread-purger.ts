@@ -8,14 +8,18 @@ import { PeriodicTask } from "./periodic-task.js";
 import { checkInteger, definedOnly } from "./task-options.js";
 
 /**
- * Thread retention (R25, issue 8 item 2), `retention` in `createThreadline`: one time-to-live for
- * the threads of every workspace. Off by default: threads are kept until deleted.
+ * Thread retention (R25, issue 8 item 2), `retention` in `createThreadline`: a time-to-live for
+ * the threads of every workspace, and per workspace where one differs. Off by default: threads are
+ * kept until deleted.
  *
  * @example
  * ```ts
  * const threadline = await createThreadline({
  *   database: "postgres://app@db/threadline",
- *   retention: { threadTtlMs: 90 * 24 * 3_600_000 }, // threads idle for 90 days go
+ *   retention: {
+ *     threadTtlMs: 90 * 24 * 3_600_000, // threads idle for 90 days go…
+ *     workspaceThreadTtlMs: { acme: 365 * 24 * 3_600_000, audit: null }, // …acme's after a year, audit's never
+ *   },
  * });
  * ```
  */
@@ -26,6 +30,12 @@ export interface ThreadRetentionOptions {
    * `thread.deleted`, streaming writers `message_finalized`.
    */
   threadTtlMs?: number;
+  /**
+   * Per-workspace time-to-live, in ms, by workspace id (default: none): a workspace listed here has
+   * its threads deleted after its own TTL instead of `threadTtlMs`, or, with `null`, kept however
+   * old they are.
+   */
+  workspaceThreadTtlMs?: Readonly<Record<string, number | null>>;
   /**
    * Time between retention runs, in ms (default 1 h). Each run also finishes any deletion a crash
    * interrupted, with or without a TTL.
@@ -38,14 +48,16 @@ export interface ThreadRetentionOptions {
 /** {@link ThreadRetentionOptions} with defaults applied. */
 export interface ResolvedThreadRetention {
   threadTtlMs: number | undefined;
+  workspaceThreadTtlMs: Readonly<Record<string, number | null>>;
   intervalMs: number;
   batchRows: number;
 }
 
 /**
  * Applies the defaults of {@link ThreadRetentionOptions} and checks them.
- * @throws ThreadlineError `bad_request` naming the field (`retention.threadTtlMs` …) when it is not
- *   a positive integer.
+ * @throws ThreadlineError `bad_request` naming the field (`retention.threadTtlMs`,
+ *   `retention.workspaceThreadTtlMs.<workspace>` …) when it is not a positive integer (or, per
+ *   workspace, `null`).
  */
 export function resolveThreadRetention(
   options: ThreadRetentionOptions = {},
@@ -55,8 +67,19 @@ export function resolveThreadRetention(
     checkInteger("retention.threadTtlMs", resolved.threadTtlMs, 1);
   checkInteger("retention.intervalMs", resolved.intervalMs, 1);
   checkInteger("retention.batchRows", resolved.batchRows, 2);
+  const perWorkspace = resolved.workspaceThreadTtlMs ?? {};
+  if (typeof perWorkspace !== "object" || Array.isArray(perWorkspace)) {
+    throw new ThreadlineError(
+      "bad_request",
+      "retention.workspaceThreadTtlMs must be an object of TTLs by workspace id",
+    );
+  }
+  for (const [workspaceId, ttl] of Object.entries(perWorkspace)) {
+    if (ttl !== null) checkInteger(`retention.workspaceThreadTtlMs.${workspaceId}`, ttl, 1);
+  }
   return {
     threadTtlMs: resolved.threadTtlMs,
+    workspaceThreadTtlMs: { ...perWorkspace },
     intervalMs: resolved.intervalMs,
     batchRows: resolved.batchRows,
   };
@@ -65,8 +88,9 @@ export function resolveThreadRetention(
 /** Options of one purge ({@link ThreadPurger.purge}, `threadline purge`). */
 export interface ThreadPurgeOptions {
   /**
-   * Delete threads whose last update is older than this many ms before now (default the
-   * configured `retention.threadTtlMs`).
+   * Delete threads whose last update is older than this many ms before now, in every workspace
+   * (or `workspaceId`) whatever its own TTL. Default: the configured TTLs — a workspace's own
+   * (`retention.workspaceThreadTtlMs`) where it has one, else `retention.threadTtlMs`.
    */
   olderThanMs?: number;
   /** Only this workspace's threads (default every workspace's). */
@@ -86,7 +110,10 @@ export interface PurgedThread {
 
 /** What one purge did (R25). */
 export interface ThreadPurgeReport {
-  /** Threads last updated before this time (ms) were purged. */
+  /**
+   * Threads last updated before this time (ms) were purged — with per-workspace TTLs, those of the
+   * workspaces without one (each other workspace had its own cutoff).
+   */
   cutoff: number;
   dryRun: boolean;
   /** The threads deleted (dry run: that would be), oldest first. */
@@ -98,12 +125,20 @@ export interface ThreadPurgeReport {
   rows: number;
 }
 
+/** One purge by age: in one workspace, or in all but some (each with a TTL of its own). */
+interface PolicyPurge {
+  olderThanMs: number;
+  workspaceId?: string;
+  exceptWorkspaceIds?: readonly string[];
+}
+
 /** Threads read per look-up of a purge. */
 const PAGE = 100;
 
 /**
  * Deletes threads in bounded batches (R20, R25): `threads.delete`, the retention purge of threads
- * idle past `retention.threadTtlMs` (every `intervalMs`), and `threadline purge`.
+ * idle past their workspace's TTL (`retention.workspaceThreadTtlMs`, else `threadTtlMs`; every
+ * `intervalMs`), and `threadline purge`.
  *
  * Deleting a thread is one short transaction that takes the thread away — its row, run triggers,
  * and a deletion record ({@link ThreadStore.beginThreadDeletion}) — after which viewers get
@@ -148,29 +183,38 @@ export class ThreadPurger {
   }
 
   /**
-   * Purges now (after a run in progress): deletes every thread not updated for `olderThanMs`
-   * (default the TTL), one at a time, each guarded by its age (a thread written to meanwhile is
-   * kept).
-   * @throws ThreadlineError `bad_request` when no age is given and no TTL is configured, or the
-   *   age is not a positive integer.
+   * Purges now (after a run in progress), one thread at a time, each guarded by its age (a thread
+   * written to meanwhile is kept): with `olderThanMs`, every thread (of `workspaceId`) not updated
+   * for that long; without, what the configured TTLs delete — each workspace's own, else
+   * `threadTtlMs` (see {@link ThreadPurgeOptions.olderThanMs}).
+   * @throws ThreadlineError `bad_request` when no age is given and no TTL applies, or the age is
+   *   not a positive integer.
    */
   purge(options: ThreadPurgeOptions = {}): Promise<ThreadPurgeReport> {
-    const olderThanMs = options.olderThanMs ?? this.options.threadTtlMs;
-    if (olderThanMs === undefined) {
+    const { olderThanMs, ...rest } = options;
+    if (olderThanMs !== undefined) {
+      try {
+        checkInteger("olderThanMs", olderThanMs, 1);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return this.task.runNow(() =>
+        this.purgeOlderThan({ ...rest, olderThanMs }),
+      ) as Promise<ThreadPurgeReport>;
+    }
+    const policy = this.policyOf(options.workspaceId);
+    if (policy.length === 0) {
+      const which =
+        options.workspaceId === undefined
+          ? "no retention TTL is set"
+          : `no TTL applies to workspace ${options.workspaceId}`;
       return Promise.reject(
-        new ThreadlineError(
-          "bad_request",
-          "olderThanMs is required: no retention.threadTtlMs is set",
-        ),
+        new ThreadlineError("bad_request", `olderThanMs is required: ${which}`),
       );
     }
-    try {
-      checkInteger("olderThanMs", olderThanMs, 1);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const purge = () => this.purgeOlderThan({ ...options, olderThanMs });
-    return this.task.runNow(purge) as Promise<ThreadPurgeReport>;
+    return this.task.runNow(() =>
+      this.purgeByPolicy(policy, options.dryRun ?? false),
+    ) as Promise<ThreadPurgeReport>;
   }
 
   /** Runs every interval until {@link stop}. */
@@ -184,19 +228,65 @@ export class ThreadPurger {
     await this.task.stop();
   }
 
+  /**
+   * What the configured TTLs purge, as one purge per TTL: in `workspaceId` only, its own TTL (or
+   * `threadTtlMs`); else each workspace with a TTL of its own, then every other past
+   * `threadTtlMs`. Empty when no TTL applies.
+   */
+  private policyOf(workspaceId: string | undefined): PolicyPurge[] {
+    const { threadTtlMs, workspaceThreadTtlMs } = this.options;
+    if (workspaceId !== undefined) {
+      const ttl = Object.hasOwn(workspaceThreadTtlMs, workspaceId)
+        ? workspaceThreadTtlMs[workspaceId]
+        : threadTtlMs;
+      return ttl === null || ttl === undefined ? [] : [{ olderThanMs: ttl, workspaceId }];
+    }
+    const policy: PolicyPurge[] = [];
+    for (const [id, ttl] of Object.entries(workspaceThreadTtlMs)) {
+      if (ttl !== null) policy.push({ olderThanMs: ttl, workspaceId: id });
+    }
+    if (threadTtlMs !== undefined) {
+      policy.push({
+        olderThanMs: threadTtlMs,
+        exceptWorkspaceIds: Object.keys(workspaceThreadTtlMs),
+      });
+    }
+    return policy;
+  }
+
+  /** Runs each purge of `policy` in turn; one report for all (cutoff: the last one's). */
+  private async purgeByPolicy(
+    policy: readonly PolicyPurge[],
+    dryRun: boolean,
+  ): Promise<ThreadPurgeReport> {
+    const reports: ThreadPurgeReport[] = [];
+    for (const purge of policy) reports.push(await this.purgeOlderThan({ ...purge, dryRun }));
+    return {
+      cutoff: reports.at(-1)?.cutoff ?? this.deps.clock.now(),
+      dryRun,
+      threads: reports.flatMap((r) => r.threads).sort((x, y) => x.updatedAt - y.updatedAt),
+      kept: reports.reduce((sum, r) => sum + r.kept, 0),
+      batches: reports.reduce((sum, r) => sum + r.batches, 0),
+      rows: reports.reduce((sum, r) => sum + r.rows, 0),
+    };
+  }
+
+  /**
+   * A periodic run: finishes interrupted deletions, then purges what the configured TTLs delete
+   * ({@link policyOf}). Each deletion reaches the log as `lifecycle:thread-purged` and
+   * `lifecycle:thread-batch` events.
+   */
   private async runOnce(): Promise<ThreadPurgeReport | undefined> {
     for (const pending of await this.deps.store.listThreadDeletions(PAGE)) {
       if (this.stopping) return undefined;
       await this.deleteRows(pending.workspaceId, pending.threadId);
     }
-    const { threadTtlMs } = this.options;
-    return threadTtlMs === undefined
-      ? undefined
-      : this.purgeOlderThan({ olderThanMs: threadTtlMs });
+    const policy = this.policyOf(undefined);
+    return policy.length === 0 ? undefined : this.purgeByPolicy(policy, false);
   }
 
   private async purgeOlderThan(
-    options: ThreadPurgeOptions & { olderThanMs: number },
+    options: ThreadPurgeOptions & PolicyPurge,
   ): Promise<ThreadPurgeReport> {
     const cutoff = this.deps.clock.now() - options.olderThanMs;
     const report: ThreadPurgeReport = {
@@ -213,6 +303,9 @@ export class ThreadPurger {
         updatedBefore: cutoff,
         limit: PAGE,
         ...(options.workspaceId === undefined ? {} : { workspaceId: options.workspaceId }),
+        ...(options.exceptWorkspaceIds === undefined
+          ? {}
+          : { exceptWorkspaceIds: options.exceptWorkspaceIds }),
         ...(after === undefined
           ? {}
           : {

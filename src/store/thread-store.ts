@@ -21,6 +21,8 @@ export interface ExpiredThreadQuery {
   updatedBefore: number;
   /** Only this workspace's threads (default every workspace's). */
   workspaceId?: string;
+  /** Not these workspaces' threads (each has a TTL of its own). */
+  exceptWorkspaceIds?: readonly string[];
   limit: number;
   /** Keyset: continue after this thread (ordered by updated time, workspace, id). */
   after?: { updatedAt: number; workspaceId: string; threadId: string };

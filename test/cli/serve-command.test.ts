@@ -65,7 +65,7 @@ describe("threadline serve flags (SPEC §4)", () => {
     });
   }
 
-  it("R32/R25: --resume-horizon-ms sets the compaction horizon (default 24 h), --thread-ttl a thread TTL (default none)", () => {
+  it("R32/R25: --resume-horizon-ms sets the compaction horizon (default 24 h), --thread-ttl a thread TTL (default none), --workspace-thread-ttl one per workspace", () => {
     const defaults = parseServe(["--api-key", "ws:key"]);
     expect(defaults.compaction).toEqual({ resumeHorizonMs: 86_400_000 });
     expect(defaults.retention).toBeUndefined();
@@ -79,6 +79,31 @@ describe("threadline serve flags (SPEC §4)", () => {
     ]);
     expect(set.compaction).toEqual({ resumeHorizonMs: 0 });
     expect(set.retention).toEqual({ threadTtlMs: 90 * 86_400_000 });
+    expect(
+      parseServe([
+        "--api-key",
+        "ws:key",
+        "--workspace-thread-ttl",
+        "acme:365d;audit:never",
+        "--workspace-thread-ttl",
+        "beta:12h",
+      ]).retention,
+    ).toEqual({
+      workspaceThreadTtlMs: { acme: 365 * 86_400_000, audit: null, beta: 12 * 3_600_000 },
+    });
+    for (const [value, message] of [
+      ["acme", "--workspace-thread-ttl takes WORKSPACE:AGE"],
+      [":90d", "--workspace-thread-ttl takes WORKSPACE:AGE"],
+      ["acme:90", "--workspace-thread-ttl must be a positive duration"],
+      ["acme:1d;acme:2d", "--workspace-thread-ttl repeats workspace acme"],
+    ] as const) {
+      expect(() => parseServe(["--api-key", "ws:key", "--workspace-thread-ttl", value])).toThrow(
+        expect.objectContaining({
+          code: "commander.invalidArgument",
+          message: expect.stringContaining(message),
+        }),
+      );
+    }
     expect(() => parseServe(["--api-key", "ws:key", "--thread-ttl", "90"])).toThrow(
       expect.objectContaining({
         code: "commander.invalidArgument",

@@ -1,6 +1,7 @@
 /**
  * Thread retention and deletion in bounded batches (R20, R25, issue 8 item 2): the periodic purge
- * of threads idle past `retention.threadTtlMs`, `threadline.retention.purge` (dry run included),
+ * of threads idle past `retention.threadTtlMs` or their workspace's own TTL,
+ * `threadline.retention.purge` (dry run included),
  * `threads.delete` in batches, a deletion a crash interrupted, and a purge racing a stream into
  * the same thread (both orderings) never leaving a half-deleted thread that takes writes.
  */
@@ -100,6 +101,76 @@ for (const backend of BACKENDS) {
       const [deleted] = await take(viewer, 1);
       expect(deleted?.type).toBe("thread.deleted");
       expect((await threadline.messages.list("fresh")).messages).toHaveLength(2);
+    });
+
+    it("R25: a workspace's own TTL replaces threadTtlMs for its threads, null keeps them; purge() without an age applies the same TTLs", async () => {
+      const { threadline, clock } = await openThreadline(backend, {
+        windowMs: 0,
+        retention: {
+          threadTtlMs: HOUR_MS,
+          workspaceThreadTtlMs: { long: 10 * HOUR_MS, keep: null, short: HOUR_MS / 4 },
+          intervalMs: 2 ** 31 - 1, // only the purges the test runs
+        },
+      });
+      const ids = ["default", "long", "keep", "short", "other"];
+      for (const id of ids) await threadline.workspace(id).threads.create({ id: `t-${id}` });
+      const remaining = async () => {
+        const left: string[] = [];
+        for (const id of ids) {
+          const { threads } = await threadline.workspace(id).threads.list();
+          left.push(...threads.map((t) => t.id));
+        }
+        return left;
+      };
+
+      clock.advance(HOUR_MS / 2); // past short's 15 min only
+      expect(await threadline.retention.purge({ dryRun: true })).toMatchObject({
+        threads: [{ workspaceId: "short", threadId: "t-short" }],
+      });
+      await threadline.retention.purge();
+      expect(await remaining()).toEqual(["t-default", "t-long", "t-keep", "t-other"]);
+
+      clock.advance(HOUR_MS); // 1.5 h: past threadTtlMs, not past long's 10 h
+      const report = await threadline.retention.purge();
+      expect(report.threads.map((t) => t.threadId).sort()).toEqual(["t-default", "t-other"]);
+      expect(await remaining()).toEqual(["t-long", "t-keep"]);
+      await expect(threadline.retention.purge({ workspaceId: "keep" })).rejects.toMatchObject({
+        code: "bad_request",
+        message: expect.stringContaining("no TTL applies to workspace keep"),
+      });
+
+      clock.advance(10 * HOUR_MS);
+      await threadline.retention.purge();
+      expect(await remaining()).toEqual(["t-keep"]);
+      // An explicit age is the operator's: it applies whatever the workspace's own TTL.
+      await threadline.retention.purge({ olderThanMs: HOUR_MS, workspaceId: "keep" });
+      expect(await remaining()).toEqual([]);
+    });
+
+    it("R25: the periodic run applies each workspace's own TTL", async () => {
+      const { threadline, clock } = await openThreadline(backend, {
+        windowMs: 0,
+        retention: { workspaceThreadTtlMs: { short: HOUR_MS }, intervalMs: 60_000 },
+      });
+      await threadline.workspace("short").threads.create({ id: "s" });
+      await threadline.threads.create({ id: "d" }); // no TTL for the default workspace
+      clock.advance(HOUR_MS + 60_000);
+      await threadline.retention.purge({ dryRun: true, olderThanMs: 1 }); // after the run
+      expect((await threadline.workspace("short").threads.list()).threads).toEqual([]);
+      expect((await threadline.threads.list()).threads.map((t) => t.id)).toEqual(["d"]);
+    });
+
+    it("R25: bad per-workspace TTLs are refused naming the workspace", async () => {
+      for (const ttl of [0, -1, 1.5, "1h", Number.NaN]) {
+        await expect(
+          openThreadline(backend, {
+            retention: { workspaceThreadTtlMs: { acme: ttl as number } },
+          }),
+        ).rejects.toMatchObject({
+          code: "bad_request",
+          message: expect.stringContaining("retention.workspaceThreadTtlMs.acme"),
+        });
+      }
     });
 
     it("R25: a dry run lists the threads past the age, oldest first, and deletes nothing; one workspace at a time", async () => {

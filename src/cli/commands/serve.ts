@@ -11,7 +11,7 @@ import {
   DEFAULT_MAX_CHUNK_BYTES,
   DEFAULT_MAX_MESSAGE_BYTES,
 } from "../../protocol/limits.js";
-import { parseDuration } from "../parse-duration.js";
+import { parseDuration, parseWorkspaceDurations } from "../parse-duration.js";
 import {
   createServeLogger,
   DEFAULT_LOG_LEVEL,
@@ -51,6 +51,11 @@ export interface ServeOptions {
   resumeHorizonMs: number;
   /** `--thread-ttl`: delete threads idle longer than this, ms (R25; default: none, keep them). */
   threadTtl?: number;
+  /**
+   * `--workspace-thread-ttl` (repeatable): named workspaces' own TTLs, ms, `null` for `never`
+   * (R25; over `--thread-ttl`).
+   */
+  workspaceThreadTtl?: Record<string, number | null>;
   /** `--default-workspace-limits`: every workspace's limits (R33; default none). */
   defaultWorkspaceLimits?: WorkspaceLimits;
   /** `--workspace-limits` (repeatable): named workspaces' limits over the default (R33). */
@@ -154,6 +159,12 @@ export function serveCommand(): Command {
     )
     .addOption(
       envOption(
+        "--workspace-thread-ttl <workspace:age>",
+        "one workspace's thread TTL over --thread-ttl, e.g. acme:365d, or audit:never to keep its threads; repeatable, or several separated by ;",
+      ).argParser(parseWorkspaceDurations("--workspace-thread-ttl")),
+    )
+    .addOption(
+      envOption(
         "--default-workspace-limits <limits>",
         "limits of every workspace (per API key's workspace, per node), e.g. streams=20,chunks=2000,bytes=1mb,subscribers=100: past streams or subscribers 429 + Retry-After; past chunks or bytes per second a stream's writes wait their turn",
       ).argParser(cliParser((value) => parseLimitsSpec(value, "--default-workspace-limits"))),
@@ -240,12 +251,24 @@ export function serverOptionsOf(options: ServeOptions): ServerOptions {
     heartbeatMs: options.heartbeatMs,
     nodeTimeoutMs: options.nodeTimeoutMs,
     compaction: { resumeHorizonMs: options.resumeHorizonMs },
-    ...(options.threadTtl === undefined ? {} : { retention: { threadTtlMs: options.threadTtl } }),
+    ...retentionOf(options),
     ...workspaceLimitsOf(options),
     limits: {
       maxChunkBytes: options.maxChunkBytes,
       maxMessageBytes: options.maxMessageBytes,
       maxBodyBytes: options.maxBodyBytes,
+    },
+  };
+}
+
+/** The `retention` option of `--thread-ttl` and `--workspace-thread-ttl`, none without them (R25). */
+function retentionOf(options: ServeOptions): Pick<ServerOptions, "retention"> {
+  const { threadTtl, workspaceThreadTtl } = options;
+  if (threadTtl === undefined && workspaceThreadTtl === undefined) return {};
+  return {
+    retention: {
+      ...(threadTtl === undefined ? {} : { threadTtlMs: threadTtl }),
+      ...(workspaceThreadTtl === undefined ? {} : { workspaceThreadTtlMs: workspaceThreadTtl }),
     },
   };
 }

@@ -5,9 +5,10 @@ import type { ExpiredThread, ExpiredThreadQuery } from "../store.js";
 
 /**
  * Threads whose last update (`updated_at`: their newest event, R25) is older than
- * `query.updatedBefore` (ms), oldest first, in one workspace or all, `query.limit` at a time from
- * after `query.after` (keyset: updated time, workspace, id). A plain read: the deletion re-checks
- * the age under its guard ({@link beginThreadDeletion}).
+ * `query.updatedBefore` (ms), oldest first, in one workspace or all (but those of
+ * `query.exceptWorkspaceIds`), `query.limit` at a time from after `query.after` (keyset: updated
+ * time, workspace, id). A plain read: the deletion re-checks the age under its guard
+ * ({@link beginThreadDeletion}).
  */
 export async function findExpiredThreads(
   db: Kysely<Database>,
@@ -20,6 +21,9 @@ export async function findExpiredThreads(
     .where("updated_at", "<", query.updatedBefore)
     .$if(query.workspaceId !== undefined, (qb) =>
       qb.where("workspace_id", "=", query.workspaceId ?? ""),
+    )
+    .$if((query.exceptWorkspaceIds?.length ?? 0) > 0, (qb) =>
+      qb.where("workspace_id", "not in", query.exceptWorkspaceIds ?? []),
     )
     .$if(after !== undefined, (qb) =>
       qb.where((eb) =>
