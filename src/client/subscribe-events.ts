@@ -42,6 +42,12 @@ export interface ClientSubscribeOptions {
   /** First reconnect delay (default 250 ms), doubling up to `maxReconnectDelayMs` (default 5 s). */
   reconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
+  /**
+   * On a 429 (the workspace is at its subscriber limit, R33) wait what the server's `Retry-After`
+   * says and try again, until a slot frees or `signal` aborts (default true); false: throw the
+   * `rate_limited` error.
+   */
+  retryRateLimited?: boolean;
 }
 
 /**
@@ -55,8 +61,12 @@ export interface ClientSubscribeOptions {
  * yields it as a {@link ClientSnapshot}: an app that replaces its view on every snapshot (as it
  * does for the first) goes on with every message exactly once, without noticing.
  *
+ * A 429 (`rate_limited`, R33) is retried after its `Retry-After` (see `retryRateLimited`), as are
+ * network errors and 5xx answers (after `Retry-After` when the answer has one, else the reconnect
+ * delay).
+ *
  * @throws ThreadlineError from the server's error answer (`not_found`, `bad_offset`,
- *   `unauthorized`, …) — 4xx answers are not retried; network errors and 5xx are.
+ *   `unauthorized`, …) — other 4xx answers are not retried.
  */
 export async function* subscribeEvents<MESSAGE extends UIMessage = UIMessage>(
   transport: Transport,
@@ -90,10 +100,12 @@ export async function* subscribeEvents<MESSAGE extends UIMessage = UIMessage>(
         continue;
       }
       if (!response.ok) {
+        const retryAfterMs = retryAfterOf(response);
         const error = await errorFromResponse(response);
-        if (response.status < 500) throw error;
-        await sleep(delayMs, signal);
-        delayMs = Math.min(maxDelayMs, delayMs * 2);
+        const rateLimited = response.status === 429 && options.retryRateLimited !== false;
+        if (response.status < 500 && !rateLimited) throw error;
+        await sleep(retryAfterMs ?? delayMs, signal);
+        if (retryAfterMs === undefined) delayMs = Math.min(maxDelayMs, delayMs * 2);
         continue;
       }
       if (!response.body) throw new ThreadlineError("internal", "the events response has no body");
@@ -146,6 +158,18 @@ async function* iterate<T>(stream: ReadableStream<T>): AsyncGenerator<T> {
   } finally {
     await reader.cancel().catch(() => {});
   }
+}
+
+/**
+ * The wait a `Retry-After` header asks for, in ms: delay-seconds or an HTTP date (RFC 9110
+ * §10.2.3); undefined when the answer has none or it is neither.
+ */
+function retryAfterOf(response: Response): number | undefined {
+  const value = response.headers.get("retry-after")?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1_000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * R33 over HTTP (issue 8 item 6): a workspace past its limits — an API key's workspace — is
  * answered 429 `rate_limited` with `Retry-After` (never a dropped connection, never a byte of SSE
- * first), `threadline/client` surfaces the same error, another key's workspace is served as
- * usual, and `/metrics` counts the throttling per workspace.
+ * first), `threadline/client` surfaces the same error (its subscribe waits and retries), another
+ * key's workspace is served as usual, and `/metrics` counts the throttling per workspace.
  */
 import { describe, expect, it, vi } from "vitest";
 import { createClient } from "../../src/client/index.js";
@@ -104,6 +104,33 @@ for (const backend of BACKENDS) {
       const other = await app.request(`/v1/threads/${globexThread.id}/events`, { headers: GLOBEX });
       expect(other.status).toBe(200);
       await other.body?.cancel();
+    });
+
+    it("threadline/client's subscribe waits Retry-After on a 429 and subscribes once a slot frees; retryRateLimited: false throws", async () => {
+      const { app, threadline, acme, acmeThread } = await setUp();
+      const client = createClient({
+        baseUrl: "http://threadline.test",
+        apiKey: "k-acme",
+        fetch: (input, init) => Promise.resolve(app.request(String(input), init)),
+      });
+      let refused = 0;
+      threadline.events.on("workspace:refused", () => {
+        refused += 1;
+      });
+      const held = acme.subscribe(acmeThread.id); // the one slot
+      const strict = client.subscribe(acmeThread.id, { retryRateLimited: false });
+      await expect(strict[Symbol.asyncIterator]().next()).rejects.toMatchObject({
+        code: "rate_limited",
+        status: 429,
+      });
+      const patient = client.subscribe(acmeThread.id)[Symbol.asyncIterator]();
+      const first = patient.next();
+      await vi.waitFor(() => expect(refused).toBe(2)); // refused, now waiting Retry-After: 1
+      held.close();
+      const { value } = await first; // retried after ~1 s
+      expect(value).toMatchObject({ type: "snapshot", thread: { id: acmeThread.id } });
+      expect(refused).toBe(2);
+      await patient.return?.(undefined);
     });
 
     it("complete messages past the chunk rate are 429 at once; the client throws the same error", async () => {
