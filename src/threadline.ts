@@ -392,15 +392,16 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
     await store.migrate();
     const events = options.events ?? new EventHub();
     const broker = new Broker(clock, events, options);
-    const writer = new CoalescingWriter(store, broker, clock, events, nodeId, {
+    store.attachSink(broker); // persist, then publish: every committed event reaches it (R10)
+    const writer = new CoalescingWriter(store, clock, events, nodeId, {
       ...options,
       limits,
     });
-    const sweeper = new LeaseSweeper(store, broker, clock, events, {
+    const sweeper = new LeaseSweeper(store, clock, events, {
       ...(options.sweepIntervalMs === undefined ? {} : { intervalMs: options.sweepIntervalMs }),
       orphansAtStart: options.orphansAtStart ?? true,
     });
-    heartbeat = new NodeHeartbeat(store, broker, clock, events, nodeId, nodeTiming);
+    heartbeat = new NodeHeartbeat(store, clock, events, nodeId, nodeTiming);
     const stopListening = await store.listen({
       onCommit: (commit) => {
         if (commit.deleted) {
@@ -429,7 +430,6 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
     const generateId = options.generateId ?? randomId;
     const fire: FireContext = {
       store,
-      broker,
       clock,
       events,
       generateId,
@@ -449,7 +449,7 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
     });
     const inbound = inboundDeps(fire, nodeId, inboundOptions, scheduler);
     const compactor = new LogCompactor(store, clock, events, compaction);
-    const threads = new ThreadPurger({ store, broker, writer, clock, hub: events }, retention);
+    const threads = new ThreadPurger({ store, writer, clock, hub: events }, retention);
     const stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
     const lifetime = new Lifetime();
     const quotas = new WorkspaceQuotas(workspaceLimits, clock, events);
@@ -505,7 +505,6 @@ function inboundDeps(
 ): InboundDeps {
   return {
     store: fire.store,
-    broker: fire.broker,
     clock: fire.clock,
     generateId: fire.generateId,
     events: fire.events,

@@ -84,12 +84,11 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
       this.deps.lifetime.ensureOpen();
       const id = options.id ?? this.deps.generateId();
       checkThreadInput({ ...options, id });
-      const { thread, event } = await this.deps.store.createThread(
+      const { thread } = await this.deps.store.createThread(
         this.workspaceId,
         { id, title: options.title ?? null, metadata: options.metadata ?? null },
         this.deps.clock.now(),
       );
-      await this.deps.broker.publish(this.workspaceId, event);
       return thread;
     },
     /** Reads a thread. @throws ThreadlineError `not_found`, `bad_request` (a NUL in the id, R30). */
@@ -129,7 +128,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
       assertStorable("atMessageId", options.atMessageId);
       const id = options.id ?? this.deps.generateId();
       checkThreadInput({ ...options, id });
-      const { thread, events } = await this.deps.store.forkThread(
+      const { thread } = await this.deps.store.forkThread(
         this.workspaceId,
         threadId,
         {
@@ -140,7 +139,6 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
         this.deps.generateId,
         this.deps.clock.now(),
       );
-      for (const event of events) await this.deps.broker.publish(this.workspaceId, event);
       return thread;
     },
     /**
@@ -214,7 +212,6 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
         this.deps.clock.now(),
       );
       if (!deleted) throw new ThreadlineError("not_found", `message ${messageId} not found`);
-      await this.deps.broker.publish(this.workspaceId, deleted.event);
     },
   };
 
@@ -250,7 +247,6 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
       }
       const pending = writer.track(created.message, this.workspaceId);
       slot?.bind(pending); // free again once the writer's own state says the message ended
-      await this.deps.broker.publish(this.workspaceId, created.event);
       return new MessageWriter<MESSAGE>(writer, pending, quotas.chunkGate(this.workspaceId));
     },
   };
@@ -311,7 +307,6 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
         {
           store: this.deps.store,
           writer: this.deps.writer,
-          broker: this.deps.broker,
           clock: this.deps.clock,
           hub: this.deps.events,
           stopTimeoutMs: this.deps.stopTimeoutMs,
@@ -349,7 +344,7 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
         "an imported message must be finished, not streaming",
       );
     }
-    const { message: stored, event } = await this.deps.store.createMessage(
+    const { message: stored } = await this.deps.store.createMessage(
       this.workspaceId,
       {
         threadId,
@@ -362,7 +357,6 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
       },
       now,
     );
-    await this.deps.broker.publish(this.workspaceId, event);
     return stored as StoredMessage<MESSAGE>;
   }
 

@@ -1,4 +1,3 @@
-import type { Broker } from "../broker/broker.js";
 import type { Clock, IdGenerator } from "../clock.js";
 import type { EventHub } from "../observe.js";
 import type { RunRequest } from "../protocol/runs.js";
@@ -11,7 +10,6 @@ import type { RunDeliveryOutcome, RunTarget } from "./run-targets.js";
 /** What firing a claimed trigger needs. */
 export interface FireContext {
   store: Store;
-  broker: Broker;
   clock: Clock;
   events: EventHub;
   generateId: IdGenerator;
@@ -57,11 +55,7 @@ export async function fireTrigger(ctx: FireContext, trigger: RunTrigger): Promis
       retryInMs: completion.kind === "retry" ? completion.dueAt - ctx.clock.now() : null,
     });
   }
-  const { applied, events } = await ctx.store.completeRunTrigger(
-    trigger,
-    completion,
-    ctx.clock.now(),
-  );
+  const { applied } = await ctx.store.completeRunTrigger(trigger, completion, ctx.clock.now());
   if (!applied) {
     ctx.events.emit("run:fenced", {
       ...ids,
@@ -70,7 +64,6 @@ export async function fireTrigger(ctx: FireContext, trigger: RunTrigger): Promis
     });
     return;
   }
-  for (const event of events) await ctx.broker.publish(trigger.workspaceId, event);
   if (completion.kind === "fired") {
     ctx.events.emit("run:fired", {
       ...ids,

@@ -1,4 +1,3 @@
-import type { Broker } from "../broker/broker.js";
 import type { Clock, IdGenerator } from "../clock.js";
 import { isThreadlineError, ThreadlineError } from "../errors.js";
 import type { UIMessage } from "../message/types.js";
@@ -12,7 +11,6 @@ import { checkIdempotencyKey, splitRunOptions } from "./inbound-input.js";
 /** What {@link receiveMessage} needs from the running Threadline. */
 export interface InboundDeps {
   store: Store;
-  broker: Broker;
   clock: Clock;
   generateId: IdGenerator;
   events: EventHub;
@@ -58,7 +56,7 @@ export interface AppendResult<MESSAGE extends UIMessage = UIMessage> {
  *    for a user message its thread's run trigger (re)armed `runDebounceMs` from now (R22);
  * 3. a failure before the message is stored releases the claim, so the key can be retried.
  *
- * Events are published after the commit (R10).
+ * The store publishes its events once they committed (R10).
  *
  * @throws ThreadlineError `bad_request` (key, run options), `not_found` (thread), `conflict` (key in
  *   flight, taken over, used for another thread, its message deleted; message id taken).
@@ -124,12 +122,7 @@ async function store(
   workspaceId: string,
   input: Parameters<Store["appendInbound"]>[1],
 ): Promise<AppendResult> {
-  const { message, event, trigger } = await deps.store.appendInbound(
-    workspaceId,
-    input,
-    deps.clock.now(),
-  );
-  await deps.broker.publish(workspaceId, event);
+  const { message, trigger } = await deps.store.appendInbound(workspaceId, input, deps.clock.now());
   if (trigger) {
     deps.events.emit("run:armed", { workspaceId, threadId: message.threadId, ...trigger });
     deps.onArmed(workspaceId, message.threadId, trigger);

@@ -1,4 +1,3 @@
-import type { Broker } from "../broker/broker.js";
 import type { Clock } from "../clock.js";
 import type { EventHub } from "../observe.js";
 import { RESTART_REASON } from "../protocol/events.js";
@@ -36,7 +35,6 @@ export class LeaseSweeper {
 
   constructor(
     private readonly store: Store,
-    private readonly broker: Broker,
     private readonly clock: Clock,
     private readonly hub: EventHub,
     options: SweeperOptions = {},
@@ -86,10 +84,8 @@ export class LeaseSweeper {
   private async sweepAll(scope?: SweepScope): Promise<number> {
     let total = 0;
     for (;;) {
+      // Each finalized message reached the subscribers as its transaction committed (R10).
       const swept = await this.store.sweepExpiredLeases(this.clock.now(), this.batchSize, scope);
-      await Promise.all(
-        swept.map(({ workspaceId, event }) => this.broker.publish(workspaceId, event)),
-      );
       total += swept.length;
       if (swept.length < this.batchSize) break;
     }

@@ -1,4 +1,3 @@
-import type { Broker } from "../broker/broker.js";
 import { type Clock, randomId } from "../clock.js";
 import { ThreadlineError } from "../errors.js";
 import type { EventHub } from "../observe.js";
@@ -111,7 +110,6 @@ export class NodeHeartbeat {
 
   constructor(
     private readonly store: Store,
-    private readonly broker: Broker,
     private readonly clock: Clock,
     private readonly hub: EventHub,
     nodeId: string,
@@ -245,7 +243,6 @@ export class NodeHeartbeat {
         this.batchSize,
       );
       if (!step) return total;
-      await this.publish(step.finalized);
       total = (total ?? 0) + step.finalized.length;
       if (step.removed || step.finalized.length === 0) return total;
     }
@@ -255,15 +252,8 @@ export class NodeHeartbeat {
     let total = 0;
     for (;;) {
       const finalized = await batch();
-      await this.publish(finalized);
       total += finalized.length;
       if (finalized.length < this.batchSize) return total;
     }
-  }
-
-  private async publish(finalized: readonly WorkspaceEvent[]): Promise<void> {
-    await Promise.all(
-      finalized.map(({ workspaceId, event }) => this.broker.publish(workspaceId, event)),
-    );
   }
 }

@@ -1,4 +1,3 @@
-import type { Broker } from "../broker/broker.js";
 import type { Clock, TimerHandle } from "../clock.js";
 import { isThreadlineError, ThreadlineError } from "../errors.js";
 import type { EventHub } from "../observe.js";
@@ -13,7 +12,6 @@ import { MessageWriter } from "../writer/message-writer.js";
 export interface StopDeps {
   store: Store;
   writer: CoalescingWriter;
-  broker: Broker;
   clock: Clock;
   hub: EventHub;
   /** How long to wait for another node to end a message it writes (ms). */
@@ -159,7 +157,6 @@ async function abortOrphan(
     leaseExpiredBefore: deps.store.capabilities.crossProcessNotify ? now : Number.MAX_SAFE_INTEGER,
     chunk: { type: "abort", reason: STOP_REASON },
   });
-  if (event) await deps.broker.publishReliable(workspaceId, event);
   const final = await deps.store.getMessage(workspaceId, target.id);
   return { stopped: event !== undefined, message: final ?? null };
 }

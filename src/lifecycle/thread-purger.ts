@@ -1,4 +1,3 @@
-import type { Broker } from "../broker/broker.js";
 import type { Clock } from "../clock.js";
 import { ThreadlineError } from "../errors.js";
 import type { EventHub } from "../observe.js";
@@ -155,7 +154,6 @@ export class ThreadPurger {
   constructor(
     private readonly deps: {
       store: ThreadStore;
-      broker: Broker;
       writer: CoalescingWriter;
       clock: Clock;
       hub: EventHub;
@@ -363,12 +361,11 @@ export class ThreadPurger {
     threadId: string,
     guard: { updatedBefore?: number },
   ): Promise<{ batches: number; rows: number } | undefined> {
-    const { store, writer, broker, clock } = this.deps;
+    const { store, writer, clock } = this.deps;
     if (!(await store.beginThreadDeletion(workspaceId, threadId, clock.now(), guard))) {
       return undefined;
     }
-    writer.dropThread(workspaceId, threadId);
-    broker.closeThread(workspaceId, threadId);
+    writer.dropThread(workspaceId, threadId); // its viewers were closed as the deletion committed
     return this.deleteRows(workspaceId, threadId);
   }
 

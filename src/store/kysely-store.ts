@@ -50,6 +50,7 @@ import { takeOverNode } from "./queries/take-over-node.js";
 import { createThread, getThread, listThreads, readLogBounds } from "./queries/threads.js";
 import type { Database } from "./schema.js";
 import type {
+  CommitSink,
   CreateMessageInput,
   CreateThreadInput,
   ExpiredThreadQuery,
@@ -61,6 +62,7 @@ import type {
   SweepScope,
   ThreadSnapshot,
   WorkspaceEvent,
+  WriteOutcome,
 } from "./store.js";
 import type { StoreDriver } from "./store-driver.js";
 
@@ -87,6 +89,8 @@ export class KyselyStore implements Store {
    * @param driver what differs between backends; read-only here, and open to test support, which
    *   inspects tables no {@link Store} method reads (`test/support/inspect-store.ts`).
    */
+  private sink: CommitSink | undefined;
+
   constructor(readonly driver: StoreDriver) {
     this.capabilities = driver.capabilities;
   }
@@ -108,9 +112,9 @@ export class KyselyStore implements Store {
   // ThreadStore: threads, forks (R19), deletion in batches (R20, R25).
 
   createThread(workspaceId: string, input: CreateThreadInput, now: number) {
-    return this.write(async (trx) => {
+    return this.write(async (trx, appended) => {
       const created = await createThread(trx, workspaceId, input, now);
-      await this.announceEvents(trx, workspaceId, [created.event]);
+      await appended.announce(inWorkspace(workspaceId, [created.event]));
       return created;
     });
   }
@@ -131,25 +135,27 @@ export class KyselyStore implements Store {
     newMessageId: () => string,
     now: number,
   ) {
-    return this.write(async (trx) => {
+    return this.write(async (trx, appended) => {
       const forked = await forkThread(trx, workspaceId, sourceId, point, input, newMessageId, now);
-      await this.announceEvents(trx, workspaceId, forked.events);
+      await appended.announce(inWorkspace(workspaceId, forked.events));
       return forked;
     });
   }
 
-  beginThreadDeletion(
+  async beginThreadDeletion(
     workspaceId: string,
     threadId: string,
     now: number,
     guard: { updatedBefore?: number } = {},
   ) {
-    return this.write(async (trx) => {
+    const begun = await this.write(async (trx) => {
       const begun = await beginThreadDeletion(trx, workspaceId, threadId, now, guard);
       if (begun)
         await this.driver.announce(trx, [{ workspaceId, threadId, seq: 0, deleted: true }]);
       return begun;
     });
+    if (begun) this.sink?.closeThread(workspaceId, threadId);
+    return begun;
   }
 
   deleteThreadRows(workspaceId: string, threadId: string, maxRows: number) {
@@ -167,26 +173,36 @@ export class KyselyStore implements Store {
   // MessageStore: messages and the writer's commits (R5–R9, R14, R15, R30).
 
   createMessage(workspaceId: string, input: CreateMessageInput, now: number) {
-    return this.write(async (trx) => {
+    return this.write(async (trx, appended) => {
       const created = await createMessage(trx, workspaceId, input, now);
-      await this.announceEvents(trx, workspaceId, [created.event]);
+      await appended.announce(inWorkspace(workspaceId, [created.event]));
       return created;
     });
   }
 
-  commitWrites(writes: readonly MessageWrite[], now: number) {
-    if (writes.length === 0) return Promise.resolve([]);
-    return this.write(async (trx) => {
-      const outcomes = await commitWrites(trx, writes, now);
-      await this.driver.announce(
-        trx,
-        latestPerThread(
-          outcomes.flatMap((o) =>
-            o.applied ? [{ workspaceId: o.workspaceId, event: o.event }] : [],
-          ),
+  async commitWrites(writes: readonly MessageWrite[], now: number): Promise<WriteOutcome[]> {
+    if (writes.length === 0) return [];
+    const decisions = await this.writeUnpublished(async (trx, appended) => {
+      const decisions = await commitWrites(trx, writes, now);
+      await appended.announce(
+        decisions.flatMap((d) =>
+          d.applied ? [{ workspaceId: d.workspaceId, event: d.event }] : [],
         ),
       );
-      return outcomes;
+      return decisions;
+    });
+    // Not awaited here: a slow subscriber must not hold up the writer's next commit (R12, R30).
+    const sink = this.sink;
+    return decisions.map((decision, i) => {
+      if (!decision.applied) return decision;
+      const { workspaceId, event } = decision;
+      const reliable = writes[i]?.kind === "stream" && writes[i]?.reliable === true;
+      const published = !sink
+        ? Promise.resolve()
+        : reliable
+          ? sink.publishReliable(workspaceId, event)
+          : sink.publish(workspaceId, event);
+      return { ...decision, published };
     });
   }
 
@@ -195,16 +211,16 @@ export class KyselyStore implements Store {
   }
 
   deleteMessage(workspaceId: string, messageId: string, now: number) {
-    return this.write(async (trx) => {
+    return this.write(async (trx, appended) => {
       const event = await deleteMessage(trx, workspaceId, messageId, now);
       if (!event) return undefined;
-      await this.announceEvents(trx, workspaceId, [event]);
+      await appended.announce(inWorkspace(workspaceId, [event]));
       return { event };
     });
   }
 
   failMessage(workspaceId: string, messageId: string, now: number, errorText: string) {
-    return this.write(async (trx) => {
+    return this.write(async (trx, appended) => {
       const finished = await abortOrphanedMessage(trx, workspaceId, messageId, now, {
         lockRow: this.capabilities.skipLocked,
         leaseExpiredBefore: Number.MAX_SAFE_INTEGER,
@@ -212,7 +228,7 @@ export class KyselyStore implements Store {
         errorText,
         chunk: { type: "error", errorText },
       });
-      if (finished) await this.announceEvents(trx, workspaceId, [finished]);
+      if (finished) await appended.announce(inWorkspace(workspaceId, [finished]));
       return finished;
     });
   }
@@ -261,12 +277,12 @@ export class KyselyStore implements Store {
     now: number,
     guard: { leaseExpiredBefore: number; chunk: UIMessageChunk },
   ) {
-    return this.write(async (trx) => {
+    return this.write(async (trx, appended) => {
       const finished = await abortOrphanedMessage(trx, workspaceId, messageId, now, {
         lockRow: this.capabilities.skipLocked,
         ...guard,
       });
-      if (finished) await this.announceEvents(trx, workspaceId, [finished]);
+      if (finished) await appended.announce(inWorkspace(workspaceId, [finished]));
       return finished;
     });
   }
@@ -280,12 +296,12 @@ export class KyselyStore implements Store {
     const candidates = await findExpiredLeases(this.driver.db, expiredBefore, limit);
     const swept: WorkspaceEvent[] = [];
     for (const { workspaceId, id } of candidates) {
-      const event = await this.write(async (trx) => {
+      const event = await this.write(async (trx, appended) => {
         const finished = await sweepExpiredLease(trx, workspaceId, id, now, {
           lockRow: this.capabilities.skipLocked,
           ...(scope === undefined ? {} : { scope }),
         });
-        if (finished) await this.announceEvents(trx, workspaceId, [finished]);
+        if (finished) await appended.announce(inWorkspace(workspaceId, [finished]));
         return finished;
       });
       if (event) swept.push({ workspaceId, event });
@@ -304,7 +320,7 @@ export class KyselyStore implements Store {
   }
 
   appendInbound(workspaceId: string, input: InboundMessageInput, now: number) {
-    return this.write(async (trx) => {
+    return this.write(async (trx, appended) => {
       const created = await createMessage(trx, workspaceId, input.message, now);
       if (
         input.claim &&
@@ -320,7 +336,7 @@ export class KyselyStore implements Store {
       const trigger = input.arm
         ? await armRunTrigger(trx, workspaceId, input.message.threadId, input.arm, now)
         : undefined;
-      await this.announceEvents(trx, workspaceId, [created.event]);
+      await appended.announce(inWorkspace(workspaceId, [created.event]));
       return trigger ? { ...created, trigger } : created;
     });
   }
@@ -336,9 +352,9 @@ export class KyselyStore implements Store {
   }
 
   completeRunTrigger(trigger: RunTrigger, completion: RunCompletion, now: number) {
-    return this.write(async (trx) => {
+    return this.write(async (trx, appended) => {
       const completed = await completeRunTrigger(trx, trigger, completion, now);
-      await this.announceEvents(trx, trigger.workspaceId, completed.events);
+      await appended.announce(inWorkspace(trigger.workspaceId, completed.events));
       return completed;
     });
   }
@@ -372,25 +388,25 @@ export class KyselyStore implements Store {
   }
 
   takeOverNode(node: NodeIncarnation, staleBefore: number, now: number, limit: number) {
-    return this.write(async (trx) => {
+    return this.write(async (trx, appended) => {
       const step = await takeOverNode(trx, node, staleBefore, now, {
         limit,
         skipLocked: this.capabilities.skipLocked,
       });
-      if (step) await this.driver.announce(trx, latestPerThread(step.finalized));
+      if (step) await appended.announce(step.finalized);
       return step;
     });
   }
 
   abortNodeOrphans(nodeId: string, now: number, limit: number) {
-    return this.write(async (trx) => {
+    return this.write(async (trx, appended) => {
       const finalized = await abortNodeOrphans(trx, nodeId, now, {
         limit,
         lockRows: this.capabilities.skipLocked,
         errorText: RESTART_REASON,
         reason: RESTART_REASON,
       });
-      await this.driver.announce(trx, latestPerThread(finalized));
+      await appended.announce(finalized);
       return finalized;
     });
   }
@@ -405,6 +421,10 @@ export class KyselyStore implements Store {
 
   // NotificationStore: commits and stop requests across nodes (R26, R28).
 
+  attachSink(sink: CommitSink): void {
+    this.sink = sink;
+  }
+
   listen(handlers: RemoteHandlers) {
     return this.driver.listen(handlers);
   }
@@ -413,16 +433,62 @@ export class KyselyStore implements Store {
     return this.driver.announceStop(request);
   }
 
-  private write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.driver.db.transaction().execute(fn);
+  /**
+   * Runs `fn` in a write transaction; the events it appended through `appended.announce` go to
+   * the sink once the transaction committed (R10), in order, before this resolves — or, with
+   * `detached`, without waiting for them (the writer's commit loop: a slow subscriber must not hold
+   * it up, R30). A transaction that fails publishes nothing.
+   */
+  private async write<T>(
+    fn: (trx: Transaction<Database>, appended: AppendedEvents) => Promise<T>,
+    publication: "awaited" | "detached" = "awaited",
+  ): Promise<T> {
+    let committed: WorkspaceEvent[] = [];
+    const result = await this.writeUnpublished(async (trx, appended) => {
+      const value = await fn(trx, appended);
+      committed = appended.events;
+      return value;
+    });
+    const published = this.publishInOrder(committed);
+    if (publication === "awaited") await published;
+    return result;
   }
 
-  private announceEvents(trx: Transaction<Database>, workspaceId: string, events: ThreadEvent[]) {
-    return this.driver.announce(
-      trx,
-      latestPerThread(events.map((event) => ({ workspaceId, event }))),
-    );
+  /** Hands committed events to the sink one after the other (R10, R12). */
+  private async publishInOrder(events: readonly WorkspaceEvent[]): Promise<void> {
+    const sink = this.sink;
+    if (sink) for (const { workspaceId, event } of events) await sink.publish(workspaceId, event);
   }
+
+  /** {@link write} without the publication: the caller hands the events to the sink itself. */
+  private writeUnpublished<T>(
+    fn: (trx: Transaction<Database>, appended: AppendedEvents) => Promise<T>,
+  ): Promise<T> {
+    return this.driver.db.transaction().execute((trx) => {
+      const events: WorkspaceEvent[] = [];
+      return fn(trx, {
+        events,
+        announce: async (appended) => {
+          events.push(...appended);
+          await this.driver.announce(trx, latestPerThread(appended));
+        },
+      });
+    });
+  }
+}
+
+/**
+ * The events a write transaction appended: `announce` records them for the sink and announces them
+ * to other nodes in the same transaction (R10, R26).
+ */
+interface AppendedEvents {
+  readonly events: WorkspaceEvent[];
+  announce(events: readonly WorkspaceEvent[]): Promise<void>;
+}
+
+/** Pairs each event with its workspace. */
+function inWorkspace(workspaceId: string, events: readonly ThreadEvent[]): WorkspaceEvent[] {
+  return events.map((event) => ({ workspaceId, event }));
 }
 
 function latestPerThread(

@@ -40,6 +40,8 @@ export type MessageWrite =
       delta: MessageDelta;
       /** Present when the full parts are due to be rewritten (R9). */
       body?: BodySnapshot;
+      /** Its event is delivered reliably: the delta carries a structural change (R4, R12). */
+      reliable?: boolean;
     }
   | {
       kind: "finish";
@@ -65,15 +67,30 @@ export type MessageWrite =
  * `finalized` (a stream write after a terminal state, R15) or `missing` (deleted, R8).
  */
 export type WriteOutcome =
-  | { workspaceId: string; messageId: string; applied: true; event: ThreadEvent }
+  | {
+      workspaceId: string;
+      messageId: string;
+      applied: true;
+      event: ThreadEvent;
+      /**
+       * Resolves once the event was handed to the store's sink, queued for every local subscriber
+       * (a reliable one may wait, bounded, for room in a slow subscriber's queue; R10, R12).
+       */
+      published: Promise<void>;
+    }
   | { workspaceId: string; messageId: string; applied: false; reason: "finalized" | "missing" };
+
+/** What the commit decided for one {@link MessageWrite}, before its event was published. */
+export type WriteDecision =
+  | { workspaceId: string; messageId: string; applied: true; event: ThreadEvent }
+  | Extract<WriteOutcome, { applied: false }>;
 
 /**
  * The messages area of the `Store`: creating a message (R14), the writer's commits — one
  * transaction per tick for every dirty message (R5), stream writes guarded by `status =
  * 'streaming'` (R15), deltas to the log and bodies rewritten at most every 16 KiB / 1 s (R9) — and
- * reading, deleting (R8) and failing one (R30). Every write returns its committed events for the
- * caller to publish (persist, then publish: R10).
+ * reading, deleting (R8) and failing one (R30). Every write hands its committed events to the
+ * store's sink (persist, then publish: R10) and returns them.
  *
  * @example
  * ```ts
@@ -116,7 +133,8 @@ export interface MessageStore {
    * permanent), from what is already committed (R16: partial parts kept, unpaired tool calls get
    * an `output-error`), with a `message.finished` event whose chunks are `[{ type: "error",
    * errorText }]`. Guarded by `status = 'streaming'` only (the caller holds the lease); a message
-   * already finished or deleted returns undefined and changes nothing.
+   * already finished or deleted returns undefined and changes nothing. Resolves without waiting
+   * for the event's publication (the writer's commit loop calls it, R30).
    */
   failMessage(
     workspaceId: string,

@@ -1,3 +1,5 @@
+import type { ThreadEvent } from "../protocol/events.js";
+
 /** A commit announced by another process: thread `threadId` has events up to `seq` (R26). */
 export interface RemoteCommit {
   workspaceId: string;
@@ -36,7 +38,24 @@ export interface RemoteHandlers {
 }
 
 /**
- * The cross-node notification area of the `Store` (R26, R28): on PostgreSQL every write announces
+ * Where a `Store` hands what this process committed (persist, then publish: R10): every event a
+ * write appended, right after its transaction committed — never before, never for a transaction
+ * that failed or rolled back — in commit order, and each thread whose deletion began (R20). One
+ * sink for every write; the `Broker` is it. Commits of other nodes reach the same broker through
+ * {@link RemoteHandlers.onCommit}.
+ */
+export interface CommitSink {
+  /** Publishes with the delivery its type calls for (`message.delta` lossy, the rest reliable, R12). */
+  publish(workspaceId: string, event: ThreadEvent): Promise<void>;
+  /** Publishes reliably whatever its type: a delta carrying a structural change (R4, R12). */
+  publishReliable(workspaceId: string, event: ThreadEvent): Promise<void>;
+  /** The thread's deletion began: its subscribers get `thread.deleted` and close (R20). */
+  closeThread(workspaceId: string, threadId: string): void;
+}
+
+/**
+ * The notification area of the `Store` (R10, R26, R28): every committed event goes to the local
+ * {@link CommitSink}; on PostgreSQL every write also announces
  * its commits to the other nodes in the same transaction (`LISTEN/NOTIFY` carrying only thread and
  * seq, so an announcement is only ever seen for a committed event, R10), and a stop request reaches
  * the node holding a message's writer lease. Where `capabilities.crossProcessNotify` is false
@@ -59,6 +78,13 @@ export interface NotificationStore {
    * @returns a function that stops listening.
    */
   listen(handlers: RemoteHandlers): Promise<() => Promise<void>>;
+  /**
+   * Sets where committed events go from now on ({@link CommitSink}; none before: nothing is
+   * published). Each write method resolves once its events were handed over — queued for every
+   * local subscriber — except {@link MessageStore.commitWrites}, whose outcomes carry that promise
+   * so a slow subscriber never holds up the writer's next commit.
+   */
+  attachSink(sink: CommitSink): void;
   /**
    * Sends a stop request to every other node (R28); the one holding the message's writer lease
    * acts on it. A no-op where `capabilities.crossProcessNotify` is false.

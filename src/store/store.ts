@@ -21,10 +21,12 @@ export type {
   CreateMessageInput,
   MessageStore,
   MessageWrite,
+  WriteDecision,
   WriteOutcome,
 } from "./message-store.js";
 export type { NodeStore } from "./node-store.js";
 export type {
+  CommitSink,
   NotificationStore,
   RemoteCommit,
   RemoteHandlers,
@@ -54,8 +56,8 @@ export interface StoreCapabilities {
 /**
  * Threadline's one async storage interface, implemented for SQLite and PostgreSQL over the same
  * Kysely queries (R26). Every method takes the workspace explicitly and never sees another
- * workspace's rows. Every method that appends to a log returns the committed events, which the
- * caller publishes (persist, then publish: R10).
+ * workspace's rows. Every method that appends to a log hands the committed events to the sink
+ * attached with `attachSink` once they committed (persist, then publish: R10), and returns them.
  *
  * It is the sum of its areas, each declared in its own file with the shapes it uses — a consumer
  * that needs one area may take the narrower type:

@@ -1,4 +1,3 @@
-import type { Broker } from "../broker/broker.js";
 import type { Clock } from "../clock.js";
 import { ThreadlineError } from "../errors.js";
 import { LeaseRenewer } from "../lifecycle/lease-renewer.js";
@@ -93,7 +92,6 @@ export class CoalescingWriter {
 
   constructor(
     private readonly store: Store,
-    private readonly broker: Broker,
     private readonly clock: Clock,
     private readonly hub: EventHub,
     readonly nodeId: string,
@@ -476,7 +474,6 @@ export class CoalescingWriter {
     this.pending.delete(keyOf(p.workspaceId, p.id));
     // Undefined when the message ended meanwhile (a sweep, a stop): it is final either way.
     p.finalized(event?.type === "message.finished" ? event.data.message : p.stored);
-    if (event?.type === "message.finished") void this.broker.publishReliable(p.workspaceId, event);
     const rejected = new ThreadlineError(
       "chunk_rejected",
       `message ${p.id} could not be stored and ended with status error: ${reason}`,
@@ -508,15 +505,11 @@ export class CoalescingWriter {
       });
       return;
     }
-    const { event } = outcome;
-    p.applied(t, event, now);
+    p.applied(t, outcome.event, now);
     if (p.closed) this.pending.delete(keyOf(p.workspaceId, p.id));
-    // Structural changes (a tool call appears, reasoning ends, …) must not be lost to a busy
-    // subscriber any more than terminal ones: they take the bounded-wait path (R12, crush).
-    const published = t.reliable
-      ? this.broker.publishReliable(p.workspaceId, event)
-      : this.broker.publish(p.workspaceId, event);
-    void published.then(() => p.committed(t.version));
+    // The store handed the event to the broker as the commit returned; structural changes (a tool
+    // call appears, reasoning ends, …) took its bounded-wait path like terminal ones (R12, crush).
+    void outcome.published.then(() => p.committed(t.version));
   }
 
   private scheduleRetry(error: unknown, writes: number): void {

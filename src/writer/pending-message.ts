@@ -30,8 +30,6 @@ interface FlushWaiter {
 export interface TakenWrite {
   readonly pending: PendingMessage;
   readonly write: MessageWrite;
-  /** The write carries a structural or terminal change: its event is published reliably (R12). */
-  readonly reliable: boolean;
   /** The accepted version the write covers (R7: waiters up to it are released by its commit). */
   readonly version: number;
   /** Approximate JSON bytes of the changes taken. */
@@ -260,6 +258,7 @@ export class PendingMessage {
           chunks: mergeDeltaChunks(changes.chunks),
         },
         ...(due ? { body: { fold: this.foldState } } : {}),
+        ...(changes.structural ? { reliable: true } : {}),
       };
     }
     this.chunks = [];
@@ -271,7 +270,6 @@ export class PendingMessage {
     return {
       pending: this,
       write,
-      reliable: changes.structural,
       version: this.acceptedVersion,
       bytes,
       bodyBytes,

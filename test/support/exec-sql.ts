@@ -13,7 +13,7 @@ export async function execSql(
   sql: { sqlite: string; postgres: string },
 ): Promise<void> {
   if (database.startsWith("sqlite:")) {
-    const file = new Database(database.slice("sqlite:".length));
+    const file = new Database(database.slice("sqlite:".length).replace(/\?.*$/, "")); // no ?worker=1
     try {
       file.exec(sql.sqlite);
     } finally {

@@ -2,7 +2,7 @@ import { type Kysely, sql } from "kysely";
 import type { ThreadEvent } from "../../protocol/events.js";
 import { toStoredMessage } from "../mappers.js";
 import type { Database, MessageRow } from "../schema.js";
-import type { MessageWrite, WriteOutcome } from "../store.js";
+import type { MessageWrite, WriteDecision } from "../store.js";
 import {
   inBatches,
   insertEvents,
@@ -49,7 +49,7 @@ export async function commitWrites(
   trx: Kysely<Database>,
   writes: readonly MessageWrite[],
   now: number,
-): Promise<WriteOutcome[]> {
+): Promise<WriteDecision[]> {
   const reservation = await reserveSeqs(
     trx,
     writes.map((w) => ({ workspaceId: w.workspaceId, threadId: w.threadId })),
@@ -59,7 +59,7 @@ export async function commitWrites(
     trx,
     writes.filter((w) => w.kind === "stream"),
   );
-  const outcomes: (WriteOutcome | undefined)[] = [];
+  const outcomes: (WriteDecision | undefined)[] = [];
   const applied: { write: MessageWrite; index: number; row: MessageRow | undefined }[] = [];
   for (const [index, write] of writes.entries()) {
     const decision = await decide(trx, write, guard, reservation, now);
@@ -99,7 +99,7 @@ export async function commitWrites(
       });
     }
   }
-  return outcomes as WriteOutcome[];
+  return outcomes as WriteDecision[];
 }
 
 /**
@@ -113,10 +113,10 @@ async function decide(
   guard: ReadonlyMap<string, GuardRow>,
   reservation: SeqReservation,
   now: number,
-): Promise<{ rejected: WriteOutcome } | { row: MessageRow | undefined }> {
+): Promise<{ rejected: WriteDecision } | { row: MessageRow | undefined }> {
   const rejected = (reason: "finalized" | "missing") => {
     reservation.release(write.workspaceId, write.threadId);
-    const outcome: WriteOutcome = {
+    const outcome: WriteDecision = {
       workspaceId: write.workspaceId,
       messageId: write.messageId,
       applied: false,
