@@ -101,6 +101,7 @@ export type {
 export { openStore } from "./store/open-store.js";
 export type {
   BodySnapshot,
+  CommitSink,
   CreateMessageInput,
   CreateThreadInput,
   MessageWrite,
