@@ -19,5 +19,12 @@ export interface StoreDriver {
   announceStop(request: StopRequest): Promise<void>;
   /** Delivers other processes' announcements until the returned function is called. */
   listen(handlers: RemoteHandlers): Promise<() => Promise<void>>;
+  /**
+   * Hands up to `maxPages` pages that deletions freed back to the file system, outside any
+   * transaction (SQLite files created with `auto_vacuum = INCREMENTAL`; absent where the database
+   * reclaims space itself, as PostgreSQL's autovacuum does). Called after compaction steps and
+   * thread deletion batches (R25, R32).
+   */
+  reclaimFreePages?(maxPages: number): Promise<void>;
   close(): Promise<void>;
 }
