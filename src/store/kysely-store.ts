@@ -69,7 +69,8 @@ import type { StoreDriver } from "./store-driver.js";
 /**
  * The {@link Store} over any {@link StoreDriver}: the same queries for SQLite and PostgreSQL (R26).
  * Every write that appends events announces them to other processes in the same transaction, so an
- * announcement is only ever seen for a committed event (R10).
+ * announcement is only ever seen for a committed event, and hands them to the local sink once the
+ * transaction committed (R10).
  *
  * One class with a section per area of the {@link Store} (the connection, then `ThreadStore`,
  * `MessageStore`, `EventLogStore`, `LeaseStore`, `InboundStore`, `NodeStore`,
@@ -84,13 +85,13 @@ import type { StoreDriver } from "./store-driver.js";
  */
 export class KyselyStore implements Store {
   readonly capabilities;
+  /** Where committed events go ({@link attachSink}); none until attached. */
+  private sink: CommitSink | undefined;
 
   /**
    * @param driver what differs between backends; read-only here, and open to test support, which
    *   inspects tables no {@link Store} method reads (`test/support/inspect-store.ts`).
    */
-  private sink: CommitSink | undefined;
-
   constructor(readonly driver: StoreDriver) {
     this.capabilities = driver.capabilities;
   }
@@ -232,7 +233,7 @@ export class KyselyStore implements Store {
       });
       if (finished) await appended.announce(inWorkspace(workspaceId, [finished]));
       return finished;
-    });
+    }, "detached");
   }
 
   // EventLogStore: snapshots and the log after an offset (R11), its bounds and compaction (R32).
@@ -423,7 +424,8 @@ export class KyselyStore implements Store {
     return listNodes(this.driver.db);
   }
 
-  // NotificationStore: commits and stop requests across nodes (R26, R28).
+  // NotificationStore: the local sink of committed events (R10), commits and stop requests across
+  // nodes (R26, R28).
 
   attachSink(sink: CommitSink): void {
     this.sink = sink;
