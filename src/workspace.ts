@@ -20,6 +20,7 @@ import type { WorkspaceChat, WorkspaceMessages, WorkspaceWriters } from "./works
 import { checkId, checkMessageInput, checkThreadInput } from "./workspace-input.js";
 import type { CoalescingWriter } from "./writer/coalescing-writer.js";
 import { MessageWriter } from "./writer/message-writer.js";
+import type { PendingMessage } from "./writer/pending-message.js";
 
 /** The shared machinery behind every workspace view. */
 export interface WorkspaceDeps {
@@ -226,9 +227,9 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
       const now = this.deps.clock.now();
       const { writer, quotas } = this.deps;
       const slot = quotas.reserveStream(this.workspaceId); // R33: 429 past the stream limit
-      let created: Awaited<ReturnType<Store["createMessage"]>>;
+      let pending: PendingMessage | undefined;
       try {
-        created = await this.deps.store.createMessage(
+        await this.deps.store.createMessage(
           this.workspaceId,
           {
             threadId,
@@ -240,12 +241,16 @@ export class ThreadlineWorkspace<MESSAGE extends UIMessage = UIMessage> {
             lease: { owner: writer.nodeId, expiresAt: now + writer.leaseTtlMs },
           },
           now,
+          // Tracked before its message.created reaches any viewer: a stop it prompts finds it.
+          (message) => {
+            pending = writer.track(message, this.workspaceId);
+          },
         );
       } catch (error) {
         slot?.cancel();
         throw error;
       }
-      const pending = writer.track(created.message, this.workspaceId);
+      if (!pending) throw new ThreadlineError("internal", `message ${id} was not tracked`);
       slot?.bind(pending); // free again once the writer's own state says the message ended
       return new MessageWriter<MESSAGE>(writer, pending, quotas.chunkGate(this.workspaceId));
     },

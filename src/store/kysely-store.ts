@@ -2,6 +2,7 @@ import { sql, type Transaction } from "kysely";
 import { ThreadlineError } from "../errors.js";
 import type { UIMessageChunk } from "../message/types.js";
 import { RESTART_REASON, type ThreadEvent } from "../protocol/events.js";
+import type { StoredMessage } from "../protocol/resources.js";
 import type {
   ClaimInboundInput,
   ClaimRunTriggersInput,
@@ -175,12 +176,20 @@ export class KyselyStore implements Store {
 
   // MessageStore: messages and the writer's commits (R5–R9, R14, R15, R30).
 
-  createMessage(workspaceId: string, input: CreateMessageInput, now: number) {
-    return this.write(async (trx, appended) => {
+  async createMessage(
+    workspaceId: string,
+    input: CreateMessageInput,
+    now: number,
+    beforePublish?: (message: StoredMessage) => void,
+  ) {
+    const created = await this.writeUnpublished(async (trx, appended) => {
       const created = await createMessage(trx, workspaceId, input, now);
       await appended.announce(inWorkspace(workspaceId, [created.event]));
       return created;
     });
+    beforePublish?.(created.message);
+    await this.publishInOrder([{ workspaceId, event: created.event }]);
+    return created;
   }
 
   async commitWrites(writes: readonly MessageWrite[], now: number): Promise<WriteOutcome[]> {

@@ -101,13 +101,16 @@ export type WriteDecision =
  */
 export interface MessageStore {
   /**
-   * Creates a message and its `message.created` event in one transaction (R14).
+   * Creates a message and its `message.created` event in one transaction (R14). `beforePublish`
+   * runs once it committed, before the event goes to the sink: the writer tracks a streaming
+   * message there, so a viewer reacting to `message.created` (a stop, R28) finds its writer.
    * @throws ThreadlineError `not_found` (no such thread), `conflict` (id taken).
    */
   createMessage(
     workspaceId: string,
     input: CreateMessageInput,
     now: number,
+    beforePublish?: (message: StoredMessage) => void,
   ): Promise<{ message: StoredMessage; event: ThreadEvent }>;
 
   /**

@@ -40,6 +40,27 @@ for (const backend of BACKENDS) {
       return { source, reply, reader, seen, abortSignal: abortSignal! };
     }
 
+    it("R28, R10: when a viewer receives message.created the message's writer is already live here, so a stop it sends at once stops that writer", async () => {
+      const { threadline } = await setup();
+      const viewer = threadline.subscribe("t1")[Symbol.asyncIterator]();
+      expect((await viewer.next()).value?.type).toBe("snapshot");
+      // The viewer's reaction runs in the same turn as the event's delivery, before writers.open
+      // resumes: the writer must have been tracked before the event was published.
+      const reaction = viewer.next().then((item) => {
+        const streamingHere = threadline.stats.streamingMessages;
+        return { item, streamingHere, stop: threadline.stop("t1") };
+      });
+      const writer = await threadline.writers.open("t1");
+      const { item, streamingHere, stop } = await reaction;
+      expect(item.value?.type).toBe("message.created");
+      expect(streamingHere).toBe(1);
+      expect(await stop).toMatchObject({ stopped: true, message: { status: "aborted" } });
+      expect(writer.signal.aborted).toBe(true);
+      await expect(writer.write({ type: "text-start", id: "a" })).rejects.toMatchObject({
+        code: "message_finalized",
+      });
+    });
+
     it("R28: stops the producer: abortSignal fires, the source is cancelled, the message ends aborted with its partial text, the client gets abort", async () => {
       const { threadline, clock } = await setup();
       const viewer = threadline.subscribe("t1")[Symbol.asyncIterator]();
