@@ -2,7 +2,7 @@ import type { Clock } from "../clock.js";
 import type { EventHub } from "../observe.js";
 import type { EventLogStore } from "../store/event-log-store.js";
 import { PeriodicTask } from "./periodic-task.js";
-import { checkInteger, definedOnly } from "./task-options.js";
+import { checkInteger, definedOnly, MAX_BATCH_ROWS } from "./task-options.js";
 
 /**
  * Settings of log compaction (R32), `compaction` in `createThreadline` (`false`: no periodic
@@ -26,7 +26,7 @@ export interface CompactionOptions {
   resumeHorizonMs?: number;
   /** Time between compaction runs, in ms (default 10 min). */
   intervalMs?: number;
-  /** Most events removed by one transaction (default 1 000). */
+  /** Most events removed by one transaction (default 1 000, at most 10 000). */
   batchRows?: number;
 }
 
@@ -54,7 +54,7 @@ export function resolveCompaction(
   const resolved = { ...COMPACTION_DEFAULTS, ...definedOnly(given) };
   checkInteger("compaction.resumeHorizonMs", resolved.resumeHorizonMs, 0);
   checkInteger("compaction.intervalMs", resolved.intervalMs, 1);
-  checkInteger("compaction.batchRows", resolved.batchRows, 1);
+  checkInteger("compaction.batchRows", resolved.batchRows, 1, MAX_BATCH_ROWS);
   return { ...resolved, enabled: options !== false };
 }
 

@@ -4,7 +4,7 @@ import type { EventHub } from "../observe.js";
 import type { ExpiredThread, ThreadStore } from "../store/thread-store.js";
 import type { CoalescingWriter } from "../writer/coalescing-writer.js";
 import { PeriodicTask } from "./periodic-task.js";
-import { checkInteger, definedOnly } from "./task-options.js";
+import { checkInteger, definedOnly, MAX_BATCH_ROWS } from "./task-options.js";
 
 /**
  * Thread retention (R25, issue 8 item 2), `retention` in `createThreadline`: a time-to-live for
@@ -40,7 +40,7 @@ export interface ThreadRetentionOptions {
    * interrupted, with or without a TTL.
    */
   intervalMs?: number;
-  /** Most rows one deletion transaction removes (default 1 000), for every thread deletion. */
+  /** Most rows one deletion transaction removes (default 1 000, at most 10 000), for every thread deletion. */
   batchRows?: number;
 }
 
@@ -65,7 +65,7 @@ export function resolveThreadRetention(
   if (resolved.threadTtlMs !== undefined)
     checkInteger("retention.threadTtlMs", resolved.threadTtlMs, 1);
   checkInteger("retention.intervalMs", resolved.intervalMs, 1);
-  checkInteger("retention.batchRows", resolved.batchRows, 2);
+  checkInteger("retention.batchRows", resolved.batchRows, 2, MAX_BATCH_ROWS);
   const perWorkspace = resolved.workspaceThreadTtlMs ?? {};
   if (typeof perWorkspace !== "object" || Array.isArray(perWorkspace)) {
     throw new ThreadlineError(

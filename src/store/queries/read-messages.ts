@@ -128,10 +128,13 @@ async function materialize(
   });
 }
 
+/** Seqs per look-up of {@link readPartsInLog}. */
+const SEQS_PER_READ = 1_000;
+
 /**
  * The final parts and metadata of the compacted messages among `rows` (body `parts` is
  * {@link PARTS_IN_LOG}), from the events at their bodies' seqs (their `message.finished`, or the
- * `message.created` of a message appended complete), by message id. One query for all of them.
+ * `message.created` of a message appended complete), by message id, a thousand per query.
  */
 async function readPartsInLog(
   db: Kysely<Database>,
@@ -141,17 +144,19 @@ async function readPartsInLog(
 ): Promise<Map<string, Pick<UIMessage, "parts" | "metadata">>> {
   const held = new Map<string, Pick<UIMessage, "parts" | "metadata">>();
   const seqs = rows.filter((r) => r.parts === PARTS_IN_LOG).map((r) => Number(r.body_seq));
-  if (seqs.length === 0) return held;
-  const events = await db
-    .selectFrom("events")
-    .select(["message_id", "payload", "payload_deflated"])
-    .where("workspace_id", "=", workspaceId)
-    .where("thread_id", "=", threadId)
-    .where("seq", "in", seqs)
-    .execute();
-  for (const event of events) {
-    const { message } = JSON.parse(eventPayloadText(event)) as { message: UIMessage };
-    held.set(event.message_id ?? "", { parts: message.parts, metadata: message.metadata });
+  // In slices, so a thread of any length stays under SQLite's 32 766 bound parameters.
+  for (let start = 0; start < seqs.length; start += SEQS_PER_READ) {
+    const events = await db
+      .selectFrom("events")
+      .select(["message_id", "payload", "payload_deflated"])
+      .where("workspace_id", "=", workspaceId)
+      .where("thread_id", "=", threadId)
+      .where("seq", "in", seqs.slice(start, start + SEQS_PER_READ))
+      .execute();
+    for (const event of events) {
+      const { message } = JSON.parse(eventPayloadText(event)) as { message: UIMessage };
+      held.set(event.message_id ?? "", { parts: message.parts, metadata: message.metadata });
+    }
   }
   return held;
 }
