@@ -176,20 +176,20 @@ export class KyselyStore implements Store {
 
   // MessageStore: messages and the writer's commits (R5–R9, R14, R15, R30).
 
-  async createMessage(
+  createMessage(
     workspaceId: string,
     input: CreateMessageInput,
     now: number,
     beforePublish?: (message: StoredMessage) => void,
   ) {
-    const created = await this.writeUnpublished(async (trx, appended) => {
-      const created = await createMessage(trx, workspaceId, input, now);
-      await appended.announce(inWorkspace(workspaceId, [created.event]));
-      return created;
-    });
-    beforePublish?.(created.message);
-    await this.publishInOrder([{ workspaceId, event: created.event }]);
-    return created;
+    return this.write(
+      async (trx, appended) => {
+        const created = await createMessage(trx, workspaceId, input, now);
+        await appended.announce(inWorkspace(workspaceId, [created.event]));
+        return created;
+      },
+      { beforePublish: (created) => beforePublish?.(created.message) },
+    );
   }
 
   async commitWrites(writes: readonly MessageWrite[], now: number): Promise<WriteOutcome[]> {
@@ -232,17 +232,20 @@ export class KyselyStore implements Store {
   }
 
   failMessage(workspaceId: string, messageId: string, now: number, errorText: string) {
-    return this.write(async (trx, appended) => {
-      const finished = await abortOrphanedMessage(trx, workspaceId, messageId, now, {
-        lockRow: this.capabilities.skipLocked,
-        leaseExpiredBefore: Number.MAX_SAFE_INTEGER,
-        status: "error",
-        errorText,
-        chunk: { type: "error", errorText },
-      });
-      if (finished) await appended.announce(inWorkspace(workspaceId, [finished]));
-      return finished;
-    }, "detached");
+    return this.write(
+      async (trx, appended) => {
+        const finished = await abortOrphanedMessage(trx, workspaceId, messageId, now, {
+          lockRow: this.capabilities.skipLocked,
+          leaseExpiredBefore: Number.MAX_SAFE_INTEGER,
+          status: "error",
+          errorText,
+          chunk: { type: "error", errorText },
+        });
+        if (finished) await appended.announce(inWorkspace(workspaceId, [finished]));
+        return finished;
+      },
+      { publication: "detached" },
+    );
   }
 
   // EventLogStore: snapshots and the log after an offset (R11), its bounds and compaction (R32).
@@ -450,13 +453,14 @@ export class KyselyStore implements Store {
 
   /**
    * Runs `fn` in a write transaction; the events it appended through `appended.announce` go to
-   * the sink once the transaction committed (R10), in order, before this resolves — or, with
-   * `detached`, without waiting for them (the writer's commit loop: a slow subscriber must not hold
-   * it up, R30). A transaction that fails publishes nothing.
+   * the sink once the transaction committed (R10), in order — after `beforePublish` saw the result
+   * — before this resolves, or with `publication: "detached"` without waiting for them (the
+   * writer's commit loop: a slow subscriber must not hold it up, R30). A transaction that fails
+   * publishes nothing.
    */
   private async write<T>(
     fn: (trx: Transaction<Database>, appended: AppendedEvents) => Promise<T>,
-    publication: "awaited" | "detached" = "awaited",
+    options: { publication?: "awaited" | "detached"; beforePublish?: (result: T) => void } = {},
   ): Promise<T> {
     let committed: WorkspaceEvent[] = [];
     const result = await this.writeUnpublished(async (trx, appended) => {
@@ -464,8 +468,9 @@ export class KyselyStore implements Store {
       committed = appended.events;
       return value;
     });
+    options.beforePublish?.(result);
     const published = this.publishInOrder(committed);
-    if (publication === "awaited") await published;
+    if (options.publication !== "detached") await published;
     return result;
   }
 

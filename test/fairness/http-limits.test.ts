@@ -123,14 +123,23 @@ for (const backend of BACKENDS) {
         code: "rate_limited",
         status: 429,
       });
-      const patient = client.subscribe(acmeThread.id)[Symbol.asyncIterator]();
-      const first = patient.next();
-      await vi.waitFor(() => expect(refused).toBe(2)); // refused, now waiting Retry-After: 1
-      held.close();
-      const { value } = await first; // retried after ~1 s
-      expect(value).toMatchObject({ type: "snapshot", thread: { id: acmeThread.id } });
-      expect(refused).toBe(2);
-      await patient.return?.(undefined);
+      // The client's wait runs on faked timers: the test moves time past Retry-After itself.
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      try {
+        const patient = client.subscribe(acmeThread.id)[Symbol.asyncIterator]();
+        const first = patient.next();
+        await vi.waitFor(() => expect(refused).toBe(2)); // refused, now waiting Retry-After: 1
+        held.close();
+        await vi.advanceTimersByTimeAsync(999);
+        expect(refused).toBe(2); // no retry before Retry-After
+        await vi.advanceTimersByTimeAsync(1);
+        const { value } = await first;
+        expect(value).toMatchObject({ type: "snapshot", thread: { id: acmeThread.id } });
+        expect(refused).toBe(2);
+        await patient.return?.(undefined);
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it("complete messages past the chunk rate are 429 at once; the client throws the same error", async () => {

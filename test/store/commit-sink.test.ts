@@ -10,7 +10,7 @@ import type { ThreadEvent } from "../../src/protocol/events.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { CommitSink, Store } from "../../src/store/store.js";
 import { BACKENDS_WITH_WORKER as BACKENDS } from "../support/backends.js";
-import { execSql } from "../support/exec-sql.js";
+import { refuseRows } from "../support/exec-sql.js";
 
 const WS = "default";
 const NOW = 1_700_000_000_000;
@@ -130,23 +130,17 @@ for (const backend of BACKENDS) {
     it("R10: a write whose transaction fails hands nothing to the sink; the retry's events arrive once", async () => {
       const { store, database, published } = await open();
       await store.createThread(WS, { id: "t", title: null, metadata: null }, NOW);
-      await execSql(database, {
-        sqlite: `CREATE TRIGGER refuse_message BEFORE INSERT ON message_bodies
-          BEGIN SELECT RAISE(ABORT, 'refused in the test'); END;`,
-        postgres: `create function refuse_message() returns trigger language plpgsql as $$
-          begin raise exception 'refused in the test' using errcode = '22023'; end $$;
-          create trigger refuse_message before insert on message_bodies
-            for each row execute function refuse_message();`,
+      const allow = await refuseRows(database, {
+        table: "message_bodies",
+        on: "insert",
+        message: "refused in the test",
       });
       const input = { threadId: "t", id: "m", role: "user" as const, status: "completed" as const };
       await expect(store.createMessage(WS, { ...input, parts: [] }, NOW)).rejects.toThrow(
         /refused in the test/,
       );
       expect(published.map((p) => p.type)).toEqual(["thread.created"]);
-      await execSql(database, {
-        sqlite: "DROP TRIGGER refuse_message",
-        postgres: "drop trigger refuse_message on message_bodies",
-      });
+      await allow();
       await store.createMessage(WS, { ...input, parts: [] }, NOW);
       expect(published.map((p) => `${p.type}@${p.seq}`)).toEqual([
         "thread.created@1",

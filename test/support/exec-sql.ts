@@ -31,3 +31,45 @@ export async function execSql(
     await client.end();
   }
 }
+
+/**
+ * Makes the test database refuse rows of `table` on `on` (an insert or an update) — every row, or
+ * with `containing` only those whose `column` holds that text — with `message` as an error of the
+ * data (SQLite `RAISE(ABORT)`, PostgreSQL SQLSTATE 22023), as a check the application cannot know
+ * about would: refused inside the commit, never a transient error (R10, R30 tests).
+ * @returns a function that lifts the refusal (so a retry commits).
+ */
+export async function refuseRows(
+  database: string,
+  rule: {
+    table: string;
+    on: "insert" | "update";
+    column?: string;
+    containing?: string;
+    message: string;
+  },
+): Promise<() => Promise<void>> {
+  const name = `refuse_${rule.table}`;
+  const when =
+    rule.containing === undefined ? undefined : { column: rule.column, text: rule.containing };
+  await execSql(database, {
+    sqlite: `CREATE TRIGGER ${name} BEFORE ${rule.on.toUpperCase()} ON ${rule.table}
+      ${when ? `WHEN instr(NEW.${when.column}, '${when.text}') > 0` : ""}
+      BEGIN SELECT RAISE(ABORT, '${rule.message}'); END;`,
+    postgres: `
+      create function ${name}() returns trigger language plpgsql as $$
+      begin
+        ${when ? `if position('${when.text}' in new.${when.column}) > 0 then` : "if true then"}
+          raise exception '${rule.message}' using errcode = '22023';
+        end if;
+        return new;
+      end $$;
+      create trigger ${name} before ${rule.on} on ${rule.table}
+        for each row execute function ${name}();`,
+  });
+  return () =>
+    execSql(database, {
+      sqlite: `DROP TRIGGER ${name}`,
+      postgres: `drop trigger ${name} on ${rule.table}`,
+    });
+}

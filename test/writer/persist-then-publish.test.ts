@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SubscriptionItem } from "../../src/subscription/subscription.js";
 import { BACKENDS, openThreadline } from "../support/backends.js";
-import { execSql } from "../support/exec-sql.js";
+import { refuseRows } from "../support/exec-sql.js";
 import { drive, logOf, take } from "../support/helpers.js";
 
 /**
@@ -9,27 +9,14 @@ import { drive, logOf, take } from "../support/helpers.js";
  * the transaction already inserted its events: the whole transaction rolls back, events included.
  * Returns a function that removes the refusal (so the retry commits).
  */
-async function failBodyWrites(database: string, marker: string): Promise<() => Promise<void>> {
-  await execSql(database, {
-    sqlite: `CREATE TRIGGER fail_body BEFORE UPDATE ON message_bodies
-      WHEN instr(NEW.parts, '${marker}') > 0
-      BEGIN SELECT RAISE(ABORT, 'body write failed in the test'); END;`,
-    postgres: `
-      create function fail_body() returns trigger language plpgsql as $$
-      begin
-        if position('${marker}' in new.parts) > 0 then
-          raise exception 'body write failed in the test' using errcode = '22023';
-        end if;
-        return new;
-      end $$;
-      create trigger fail_body before update on message_bodies
-        for each row execute function fail_body();`,
+function failBodyWrites(database: string, marker: string): Promise<() => Promise<void>> {
+  return refuseRows(database, {
+    table: "message_bodies",
+    on: "update",
+    column: "parts",
+    containing: marker,
+    message: "body write failed in the test",
   });
-  return () =>
-    execSql(database, {
-      sqlite: "DROP TRIGGER fail_body",
-      postgres: "drop trigger fail_body on message_bodies",
-    });
 }
 
 const seqsOf = (items: readonly SubscriptionItem[]) => items.map((item) => item.seq);

@@ -3,7 +3,7 @@ import { openStore } from "../../src/store/open-store.js";
 import type { MessageWrite } from "../../src/store/store.js";
 import type { MessageWriter } from "../../src/writer/message-writer.js";
 import { BACKENDS, openThreadline } from "../support/backends.js";
-import { execSql } from "../support/exec-sql.js";
+import { refuseRows } from "../support/exec-sql.js";
 import { logOf, take, textOf } from "../support/helpers.js";
 
 /** What the database refuses in these tests: any event whose payload holds this marker. */
@@ -16,20 +16,12 @@ const MARKER = "POISON";
  * database refuses (R30).
  */
 async function refuseMarkedEvents(database: string): Promise<void> {
-  await execSql(database, {
-    sqlite: `CREATE TRIGGER refuse_marked BEFORE INSERT ON events
-      WHEN instr(NEW.payload, '${MARKER}') > 0
-      BEGIN SELECT RAISE(ABORT, 'value refused by a check of the test'); END;`,
-    postgres: `
-      create function refuse_marked() returns trigger language plpgsql as $$
-      begin
-        if position('${MARKER}' in new.payload) > 0 then
-          raise exception 'value refused by a check of the test' using errcode = '22023';
-        end if;
-        return new;
-      end $$;
-      create trigger refuse_marked before insert on events
-        for each row execute function refuse_marked();`,
+  await refuseRows(database, {
+    table: "events",
+    on: "insert",
+    column: "payload",
+    containing: MARKER,
+    message: "value refused by a check of the test",
   });
 }
 
