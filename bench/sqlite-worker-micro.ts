@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const results: Record<string, Result> = {};
   try {
     for (let round = 1; round <= options.rounds; round++) {
-      const inThread = openSqliteDriver(join(dir, `in-thread-${round}.db`));
+      const inThread = await openSqliteDriver(join(dir, `in-thread-${round}.db`));
       results[`in-thread #${round}`] = await measure(inThread, options);
       await inThread.close();
       const worker = await openSqliteWorkerDriver(join(dir, `worker-${round}.db`));

@@ -50,19 +50,26 @@ export class SubscriberQueue {
     for (const waiter of this.spaceWaiters.splice(0)) waiter();
   }
 
-  /** Resolves when there is something for the reader: an event, `behind`, `closed`, or `signal`. */
+  /**
+   * Resolves when there is something for the reader: an event, `behind`, `closed`, an
+   * {@link interrupt}, or at once when `signal` is already aborted. The reader wires its signal to
+   * {@link interrupt} once, rather than listening anew on every wait (an abort listener added and
+   * removed per delivered event was ~3 % of the process at 1 100 streams, issue 9).
+   */
   ready(signal?: AbortSignal): Promise<void> {
     if (this.items.length > 0 || this.behind || this.closed || signal?.aborted)
       return Promise.resolve();
     return new Promise((resolve) => {
-      const done = () => {
-        signal?.removeEventListener("abort", done);
+      this.wakeReader = () => {
         this.wakeReader = undefined;
         resolve();
       };
-      this.wakeReader = done;
-      signal?.addEventListener("abort", done, { once: true });
     });
+  }
+
+  /** Wakes a reader waiting in {@link ready} (its subscription was aborted). */
+  interrupt(): void {
+    this.wake();
   }
 
   /**

@@ -26,10 +26,14 @@ export class FoldDraft {
   #message: UIMessage;
   #ownsMessage = false;
   #ownsParts = false;
-  /** Parts created or copied by this draft, safe to mutate. */
-  #ownedParts = new WeakSet<object>();
+  /**
+   * Parts created or copied by this draft, safe to mutate; created on the first (most drafts fold
+   * one delta into one part, and a draft is made per chunk: issue 9 counts its allocations).
+   */
+  #ownedParts: Set<object> | undefined;
   #open: Mutable<OpenParts>;
-  #ownedMaps = new Set<OpenMapName>();
+  /** Open-part maps copied by this draft (created on the first). */
+  #ownedMaps: Set<OpenMapName> | undefined;
   #ownsOpen = false;
 
   constructor(base: FoldState) {
@@ -68,6 +72,7 @@ export class FoldDraft {
   /** Appends `part` (which the draft now owns) and returns its index. */
   append(part: UIMessagePart): number {
     const parts = this.#writableParts();
+    this.#ownedParts ??= new Set();
     this.#ownedParts.add(part);
     return parts.push(part) - 1;
   }
@@ -76,8 +81,9 @@ export class FoldDraft {
   writablePart<T extends object = UIMessagePart>(index: number): T {
     const parts = this.#writableParts();
     let part = parts[index] as UIMessagePart;
-    if (!this.#ownedParts.has(part)) {
+    if (!this.#ownedParts?.has(part)) {
       part = { ...part };
+      this.#ownedParts ??= new Set();
       this.#ownedParts.add(part);
       parts[index] = part;
     }
@@ -155,8 +161,9 @@ export class FoldDraft {
 
   #writableMap(name: OpenMapName): Record<string, number | PartialToolCall> {
     const open = this.#writableOpen();
-    if (!this.#ownedMaps.has(name)) {
+    if (!this.#ownedMaps?.has(name)) {
       open[name] = Object.assign(Object.create(null), open[name]);
+      this.#ownedMaps ??= new Set();
       this.#ownedMaps.add(name);
     }
     return open[name] as Record<string, number | PartialToolCall>;

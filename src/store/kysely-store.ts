@@ -80,7 +80,7 @@ import type { StoreDriver } from "./store-driver.js";
  *
  * @example
  * ```ts
- * const store = new KyselyStore(openSqliteDriver(":memory:"));
+ * const store = new KyselyStore(await openSqliteDriver(":memory:"));
  * await store.migrate();
  * ```
  */

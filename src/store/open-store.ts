@@ -28,7 +28,9 @@ export async function openStore(databaseUrl: string, nodeId: string): Promise<St
     const { path, worker } = parseSqliteUrl(databaseUrl.slice("sqlite:".length));
     if (path === "")
       throw new ThreadlineError("bad_request", "sqlite: needs a path, e.g. sqlite:./threadline.db");
-    return new KyselyStore(worker ? await openSqliteWorkerDriver(path) : openSqliteDriver(path));
+    return new KyselyStore(
+      worker ? await openSqliteWorkerDriver(path) : await openSqliteDriver(path),
+    );
   }
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     const url = new URL(databaseUrl);

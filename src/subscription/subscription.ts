@@ -108,6 +108,8 @@ export class Subscription<MESSAGE extends UIMessage = UIMessage>
     // Register before reading, so nothing committed after the read can be missed (R11).
     const queue = this.broker.register(this.workspaceId, this.threadId);
     const signal = this.abort.signal;
+    const interrupt = () => queue.interrupt();
+    signal.addEventListener("abort", interrupt, { once: true });
     try {
       const replaceCompacted = (this.options.onCompacted ?? "snapshot") === "snapshot";
       let next: number;
@@ -172,6 +174,7 @@ export class Subscription<MESSAGE extends UIMessage = UIMessage>
         next += 1;
       }
     } finally {
+      signal.removeEventListener("abort", interrupt);
       this.broker.unregister(queue);
     }
   }

@@ -1,16 +1,19 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import type { UIMessageChunk } from "../../src/message/types.js";
 import { KyselyStore } from "../../src/store/kysely-store.js";
 import { openStore } from "../../src/store/open-store.js";
+import { executeBatch, executePipelined } from "../../src/store/queries/batch.js";
 import {
   openSqliteWorkerDriver,
   type SqliteWorkerStoreDriver,
 } from "../../src/store/sqlite-worker/sqlite-worker-store-driver.js";
 import type { WorkerRequest } from "../../src/store/sqlite-worker/worker-protocol.js";
+import { WorkerThread } from "../../src/store/sqlite-worker/worker-thread.js";
 import { isTransientStoreError, SQLITE_WORKER_EXITED } from "../../src/store/transient-errors.js";
 import { openThreadline, SQLITE_WORKER } from "../support/backends.js";
 import { drive, logOf } from "../support/helpers.js";
@@ -206,6 +209,74 @@ describe("SQLite in a worker thread (issue 9)", () => {
     expect(isTransientStoreError(full)).toBe(true);
     const left = await sql<{ n: number }>`select count(*) as n from items`.execute(driver.db);
     expect(left.rows).toEqual([{ n: 1 }]);
+  });
+
+  it("R5, R10: a tick's writes pipelined into its commit's round trip: when one fails, the commit fails with its error and nothing of the transaction is stored", async () => {
+    const { driver } = await openDriver(await tempFile());
+    await sql`create table items (id integer primary key)`.execute(driver.db);
+    const failed = await driver.db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`insert into items (id) values (1)`.execute(trx);
+        await executePipelined(trx, [
+          sql`insert into items (id) values (2)`.compile(trx),
+          sql`insert into items (id) values (1)`.compile(trx), // a duplicate key
+          sql`insert into items (id) values (3)`.compile(trx),
+        ]);
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(failed).toMatchObject({ code: "SQLITE_CONSTRAINT_PRIMARYKEY" });
+    const left = await sql<{ n: number }>`select count(*) as n from items`.execute(driver.db);
+    expect(left.rows).toEqual([{ n: 0 }]);
+
+    await driver.db.transaction().execute(async (trx) => {
+      await executePipelined(trx, [sql`insert into items (id) values (4)`.compile(trx)]);
+    });
+    const [batched, empty] = await executeBatch(driver.db, [
+      sql`select id from items`.compile(driver.db),
+      sql`delete from items where id = 99`.compile(driver.db),
+    ]);
+    expect(batched?.rows).toEqual([{ id: 4 }]);
+    expect(empty?.numAffectedRows).toBe(0n);
+  });
+
+  it("R26: a pipelined BEGIN that fails (the write lock is busy) fails the statements after it instead of letting them run outside a transaction; the rollback clears it", async () => {
+    const path = await tempFile();
+    const { driver } = await openDriver(path);
+    await sql`create table items (id integer primary key)`.execute(driver.db);
+    const blocker = new BetterSqlite3(path);
+    const thread = new WorkerThread(
+      { path, busyTimeoutMs: 20, maxStatements: 8, markerTable: null },
+      () => new Error("exited"),
+    );
+    try {
+      await thread.ready;
+      blocker.exec("begin immediate");
+      void thread.request({ op: "begin", id: 0, pipelined: true }).catch(() => {});
+      const insert = { op: "query", id: 0, sql: "insert into items (id) values (1)", params: [] };
+      await expect(thread.request({ ...insert } as WorkerRequest)).rejects.toMatchObject({
+        code: "SQLITE_BUSY",
+      });
+      await expect(
+        thread.request({ op: "commit", id: 0, driver: "d", txn: 1 }),
+      ).rejects.toMatchObject({ code: "SQLITE_BUSY" });
+      blocker.exec("commit");
+      await thread.request({ op: "rollback", id: 0 });
+      const count = { op: "query", id: 0, sql: "select count(*) as n from items", params: [] };
+      expect(await thread.request({ ...count } as WorkerRequest)).toMatchObject({
+        rows: [{ n: 0 }],
+      });
+      await thread.request({ ...insert } as WorkerRequest);
+      expect(await thread.request({ ...count } as WorkerRequest)).toMatchObject({
+        rows: [{ n: 1 }],
+      });
+    } finally {
+      blocker.close();
+      await thread.terminate();
+    }
   });
 
   it("sqlite::memory:?worker=1: a crash loses the database, so every later statement fails with a clear permanent error instead of a restart", async () => {

@@ -1,8 +1,9 @@
-import { type Kysely, sql } from "kysely";
+import { type CompiledQuery, type Kysely, type QueryResult, sql } from "kysely";
 import { primeThreadEventDataJson } from "../../protocol/event-json.js";
 import type { ThreadEvent, ThreadEventData, ThreadEventType } from "../../protocol/events.js";
 import type { Database, EventRow } from "../schema.js";
-import { executeCompiledOnce, isPostgres } from "./compiled-once.js";
+import { executePlan, type QueryPlan } from "./batch.js";
+import { compileOnce, isPostgres } from "./compiled-once.js";
 
 /** An event to append, before its seq is known. */
 export interface PendingEvent<T extends ThreadEventType = ThreadEventType> {
@@ -126,14 +127,23 @@ export class SeqReservation {
 
 /**
  * Reserves one seq per item on its thread: bumps each thread's `head_seq` by its number of items,
- * in one statement per 1 000 threads, taking the threads' row locks for the rest of the
+ * in one statement per 512 threads, taking the threads' row locks for the rest of the
  * transaction. Threads that do not exist (deleted, or of another workspace) get nothing.
  */
-export async function reserveSeqs(
+export function reserveSeqs(
   trx: Kysely<Database>,
   items: readonly { workspaceId: string; threadId: string }[],
   now: number,
 ): Promise<SeqReservation> {
+  return executePlan(trx, planReserveSeqs(trx, items, now));
+}
+
+/** {@link reserveSeqs} as statements to run (e.g. in one batch with others) and their reading. */
+export function planReserveSeqs(
+  trx: Kysely<Database>,
+  items: readonly { workspaceId: string; threadId: string }[],
+  now: number,
+): QueryPlan<SeqReservation> {
   const counts = new Map<string, { workspaceId: string; threadId: string; count: number }>();
   for (const { workspaceId, threadId } of items) {
     const key = threadKey(workspaceId, threadId);
@@ -141,26 +151,35 @@ export async function reserveSeqs(
     if (entry) entry.count += 1;
     else counts.set(key, { workspaceId, threadId, count: 1 });
   }
-  const heads = await bumpHeadSeqs(trx, [...counts.values()], now);
-  const reservation = new SeqReservation();
-  for (const [key, { workspaceId, threadId, count }] of counts) {
-    const head = heads.get(key);
-    if (head !== undefined) reservation.add(workspaceId, threadId, head, count);
-  }
-  return reservation;
+  const bump = planBumpHeadSeqs(trx, [...counts.values()], now);
+  return {
+    queries: bump.queries,
+    read(results) {
+      const heads = bump.read(results);
+      const reservation = new SeqReservation();
+      for (const [key, { workspaceId, threadId, count }] of counts) {
+        const head = heads.get(key);
+        if (head !== undefined) reservation.add(workspaceId, threadId, head, count);
+      }
+      return reservation;
+    },
+  };
 }
 
-/** Returns seqs reserved by {@link reserveSeqs} that were not used (the newest ones of each thread). */
-export async function releaseSeqs(
+/**
+ * The statements returning seqs reserved by {@link reserveSeqs} that were not used (the newest
+ * ones of each thread); they return nothing anyone reads.
+ */
+export function releaseSeqsQueries(
   trx: Kysely<Database>,
   releases: readonly { workspaceId: string; threadId: string; count: number }[],
   now: number,
-): Promise<void> {
-  await bumpHeadSeqs(
+): readonly CompiledQuery[] {
+  return planBumpHeadSeqs(
     trx,
     releases.map((r) => ({ ...r, count: -r.count })),
     now,
-  );
+  ).queries;
 }
 
 /**
@@ -173,7 +192,10 @@ export async function reserveSeq(
   threadId: string,
   now: number,
 ): Promise<number | undefined> {
-  const heads = await bumpHeadSeqs(trx, [{ workspaceId, threadId, count: 1 }], now);
+  const heads = await executePlan(
+    trx,
+    planBumpHeadSeqs(trx, [{ workspaceId, threadId, count: 1 }], now),
+  );
   return heads.get(threadKey(workspaceId, threadId));
 }
 
@@ -198,9 +220,19 @@ export async function insertEvents(
   trx: Kysely<Database>,
   events: readonly { workspaceId: string; event: ThreadEvent }[],
 ): Promise<void> {
+  for (const query of insertEventsQueries(trx, events)) await trx.executeQuery(query);
+}
+
+/**
+ * The statements of {@link insertEvents} (to run later, or pipelined with others). Serializes
+ * each event's data once, for the log row and for every viewer's SSE frame (issue 9).
+ */
+export function insertEventsQueries(
+  trx: Kysely<Database>,
+  events: readonly { workspaceId: string; event: ThreadEvent }[],
+): CompiledQuery[] {
   const rows: Omit<EventRow, "payload_deflated">[] = events.map(({ workspaceId, event }) => {
     const payload = JSON.stringify(event.data);
-    // Serialized once: every viewer's SSE frame is built around this payload (issue 9).
     primeThreadEventDataJson(event, payload);
     return {
       workspace_id: workspaceId,
@@ -213,92 +245,108 @@ export async function insertEvents(
       created_at: event.createdAt,
     };
   });
-  if (rows.length === 0) return;
+  if (rows.length === 0) return [];
   if (isPostgres(trx)) {
     const columns = EVENT_COLUMNS.map((column) => rows.map((row) => row[column]));
-    await executeCompiledOnce(
-      trx,
-      "insert events (unnest)",
-      () =>
-        sql`insert into events (${sql.raw(EVENT_COLUMNS.join(", "))})
-          select * from unnest(${columns[0]}::text[], ${columns[1]}::text[], ${columns[2]}::bigint[],
-            ${columns[3]}::text[], ${columns[4]}::text[], ${columns[5]}::bigint[],
-            ${columns[6]}::text[], ${columns[7]}::bigint[])`.compile(trx),
-      columns,
-    );
-    return;
+    return [
+      compileOnce(
+        trx,
+        "insert events (unnest)",
+        () =>
+          sql`insert into events (${sql.raw(EVENT_COLUMNS.join(", "))})
+            select * from unnest(${columns[0]}::text[], ${columns[1]}::text[], ${columns[2]}::bigint[],
+              ${columns[3]}::text[], ${columns[4]}::text[], ${columns[5]}::bigint[],
+              ${columns[6]}::text[], ${columns[7]}::bigint[])`.compile(trx),
+        columns,
+      ),
+    ];
   }
+  const queries: CompiledQuery[] = [];
   for (const batch of inBatches(rows)) {
     const parameters: unknown[] = [];
     for (const row of batch) {
       for (const column of EVENT_COLUMNS) parameters.push(row[column]);
     }
-    await executeCompiledOnce(
-      trx,
-      `insert events × ${batch.length}`,
-      // The rows are built in EVENT_COLUMNS order: the compiled text takes its parameters so.
-      () => trx.insertInto("events").values(batch).compile(),
-      parameters,
+    queries.push(
+      compileOnce(
+        trx,
+        `insert events × ${batch.length}`,
+        // The rows are built in EVENT_COLUMNS order: the compiled text takes its parameters so.
+        () => trx.insertInto("events").values(batch).compile(),
+        parameters,
+      ),
     );
   }
+  return queries;
 }
 
 /** A thread's `head_seq` after a bump. */
 type HeadRow = { workspace_id: string; id: string; head_seq: number };
 
-async function bumpHeadSeqs(
+function planBumpHeadSeqs(
   trx: Kysely<Database>,
   bumps: readonly { workspaceId: string; threadId: string; count: number }[],
   now: number,
-): Promise<Map<string, number>> {
-  const heads = new Map<string, number>();
-  if (bumps.length === 0) return heads;
-  if (isPostgres(trx)) {
+): QueryPlan<Map<string, number>> {
+  const queries: CompiledQuery<HeadRow>[] = [];
+  if (bumps.length > 0 && isPostgres(trx)) {
     const parameters = [
       now,
       bumps.map((b) => b.workspaceId),
       bumps.map((b) => b.threadId),
       bumps.map((b) => b.count),
     ];
-    const { rows } = await executeCompiledOnce<HeadRow>(
-      trx,
-      "bump head_seq (unnest)",
-      () =>
-        sql<HeadRow>`
-          update threads set head_seq = head_seq + v.n, updated_at = ${now}
-          from unnest(${parameters[1]}::text[], ${parameters[2]}::text[], ${parameters[3]}::bigint[])
-            as v(workspace_id, id, n)
-          where threads.workspace_id = v.workspace_id and threads.id = v.id
-          returning threads.workspace_id, threads.id, threads.head_seq`.compile(trx),
-      parameters,
+    queries.push(
+      compileOnce(
+        trx,
+        "bump head_seq (unnest)",
+        () =>
+          sql<HeadRow>`
+            update threads set head_seq = head_seq + v.n, updated_at = ${now}
+            from unnest(${parameters[1]}::text[], ${parameters[2]}::text[], ${parameters[3]}::bigint[])
+              as v(workspace_id, id, n)
+            where threads.workspace_id = v.workspace_id and threads.id = v.id
+            returning threads.workspace_id, threads.id, threads.head_seq`.compile(trx),
+        parameters,
+      ),
     );
-    for (const r of rows) heads.set(threadKey(r.workspace_id, r.id), Number(r.head_seq));
-    return heads;
+  } else {
+    for (const batch of inBatches(bumps)) {
+      // UPDATE … FROM (VALUES …): one join instead of a CASE per thread, so a tick's cost grows
+      // linearly with its threads (a CASE list made it quadratic: 112 ms at 1 600 threads on
+      // SQLite, 5.6 ms this way — bench, 2026-11). VALUES columns are column1… in both SQLite and
+      // PostgreSQL.
+      const parameters: unknown[] = [now];
+      for (const b of batch) parameters.push(b.workspaceId, b.threadId, b.count);
+      queries.push(
+        compileOnce(
+          trx,
+          `bump head_seq × ${batch.length}`,
+          () => {
+            const values = sql.join(
+              batch.map((b) => sql`(${b.workspaceId}, ${b.threadId}, cast(${b.count} as bigint))`),
+            );
+            return sql<HeadRow>`
+              update threads set head_seq = head_seq + v.column3, updated_at = ${now}
+              from (values ${values}) as v
+              where threads.workspace_id = v.column1 and threads.id = v.column2
+              returning workspace_id, id, head_seq`.compile(trx);
+          },
+          parameters,
+        ),
+      );
+    }
   }
-  for (const batch of inBatches(bumps)) {
-    // UPDATE … FROM (VALUES …): one join instead of a CASE per thread, so a tick's cost grows
-    // linearly with its threads (a CASE list made it quadratic: 112 ms at 1 600 threads on SQLite,
-    // 5.6 ms this way — bench, 2026-11). VALUES columns are column1… in both SQLite and PostgreSQL.
-    const parameters: unknown[] = [now];
-    for (const b of batch) parameters.push(b.workspaceId, b.threadId, b.count);
-    const { rows } = await executeCompiledOnce<HeadRow>(
-      trx,
-      `bump head_seq × ${batch.length}`,
-      () => {
-        const values = sql.join(
-          batch.map((b) => sql`(${b.workspaceId}, ${b.threadId}, cast(${b.count} as bigint))`),
-        );
-        return sql<HeadRow>`
-          update threads set head_seq = head_seq + v.column3, updated_at = ${now}
-          from (values ${values}) as v
-          where threads.workspace_id = v.column1 and threads.id = v.column2
-          returning workspace_id, id, head_seq`.compile(trx);
-      },
-      parameters,
-    );
-    for (const r of rows) heads.set(threadKey(r.workspace_id, r.id), Number(r.head_seq));
-  }
-  return heads;
+  return {
+    queries,
+    read(results) {
+      const heads = new Map<string, number>();
+      for (const { rows } of results as QueryResult<HeadRow>[]) {
+        for (const r of rows) heads.set(threadKey(r.workspace_id, r.id), Number(r.head_seq));
+      }
+      return heads;
+    },
+  };
 }
 
 /** A map key for a (workspace, id) pair. */

@@ -1,20 +1,21 @@
-import { type Kysely, sql } from "kysely";
+import { type CompiledQuery, type Kysely, type QueryResult, sql } from "kysely";
 import type { ThreadEvent } from "../../protocol/events.js";
 import { toStoredMessage } from "../mappers.js";
 import type { Database, MessageRow } from "../schema.js";
 import type { MessageWrite, WriteDecision } from "../store.js";
 import {
   inBatches,
-  insertEvents,
+  insertEventsQueries,
   type PendingEvent,
-  releaseSeqs,
-  reserveSeqs,
+  planReserveSeqs,
+  releaseSeqsQueries,
   type SeqReservation,
   threadKey,
   withSeq,
 } from "./append-events.js";
-import { executeCompiledOnce, isPostgres } from "./compiled-once.js";
-import { writeBody } from "./write-body.js";
+import { executePipelined, executePlans, type QueryPlan } from "./batch.js";
+import { compileOnce, isPostgres } from "./compiled-once.js";
+import { writeBodyQuery } from "./write-body.js";
 
 /** A stream write's message as the R15 guard reads it. */
 interface GuardRow {
@@ -29,7 +30,7 @@ interface GuardRow {
  * tick — its event — plus one `head_seq` bump per thread, whatever the number of messages.
  *
  * 1. The seqs of every write are reserved on their threads first (`head_seq` bumped under the
- *    thread's row lock, {@link reserveSeqs}). That lock orders this commit with every other
+ *    thread's row lock, {@link planReserveSeqs}). That lock orders this commit with every other
  *    appender of the thread — a crash sweep, a delete, another node — so the guard below reads a
  *    state no other appender can change before this commit's events are in the log.
  * 2. Stream writes are guarded (R15): one read of their messages; a message no longer `streaming`
@@ -50,24 +51,30 @@ export async function commitWrites(
   writes: readonly MessageWrite[],
   now: number,
 ): Promise<WriteDecision[]> {
-  const reservation = await reserveSeqs(
+  // Steps 1 and 2 share a round trip, and steps 4 and 5 are pipelined into the commit's: on the
+  // worker-backed SQLite connection a streaming tick waits for two replies (batch.ts).
+  const [reservation, guard] = await executePlans(
     trx,
-    writes.map((w) => ({ workspaceId: w.workspaceId, threadId: w.threadId })),
-    now,
-  );
-  const guard = await readGuard(
-    trx,
-    writes.filter((w) => w.kind === "stream"),
+    planReserveSeqs(
+      trx,
+      writes.map((w) => ({ workspaceId: w.workspaceId, threadId: w.threadId })),
+      now,
+    ),
+    planGuard(
+      trx,
+      writes.filter((w) => w.kind === "stream"),
+    ),
   );
   const outcomes: (WriteDecision | undefined)[] = [];
   const applied: { write: MessageWrite; index: number; row: MessageRow | undefined }[] = [];
   for (const [index, write] of writes.entries()) {
-    const decision = await decide(trx, write, guard, reservation, now);
+    const decision =
+      write.kind === "stream"
+        ? decideStream(write, guard, reservation)
+        : await decideTerminal(trx, write, reservation, now);
     if ("rejected" in decision) outcomes[index] = decision.rejected;
     else applied.push({ write, index, row: decision.row });
   }
-  const unused = reservation.unused();
-  if (unused.length > 0) await releaseSeqs(trx, unused, now);
 
   const events: { workspaceId: string; event: ThreadEvent }[] = [];
   for (const { write, index, row } of applied) {
@@ -81,54 +88,68 @@ export async function commitWrites(
       event,
     };
   }
-  await insertEvents(trx, events);
-
+  const queries = [
+    ...releaseSeqsQueries(trx, reservation.unused(), now),
+    ...insertEventsQueries(trx, events),
+  ];
   for (const [i, { write }] of applied.entries()) {
     const event = events[i]?.event as ThreadEvent;
     if (write.kind === "finish") {
-      await writeBody(trx, write.workspaceId, write.messageId, event, {
-        parts: write.message.parts,
-        metadata: write.message.metadata,
-        foldOpen: null,
-      });
+      queries.push(
+        writeBodyQuery(trx, write.workspaceId, write.messageId, event, {
+          parts: write.message.parts,
+          metadata: write.message.metadata,
+          foldOpen: null,
+        }),
+      );
     } else if (write.body) {
-      await writeBody(trx, write.workspaceId, write.messageId, event, {
-        parts: write.body.fold.message.parts,
-        metadata: write.body.fold.message.metadata,
-        foldOpen: write.body.fold.open,
-      });
+      queries.push(
+        writeBodyQuery(trx, write.workspaceId, write.messageId, event, {
+          parts: write.body.fold.message.parts,
+          metadata: write.body.fold.message.metadata,
+          foldOpen: write.body.fold.open,
+        }),
+      );
     }
   }
+  await executePipelined(trx, queries);
   return outcomes as WriteDecision[];
 }
 
+/** What deciding a write gives: the outcome of a write that matched nothing, or its row. */
+type Decision = { rejected: WriteDecision } | { row: MessageRow | undefined };
+
 /**
- * Decides one write: a stream write against the guard read, a terminal write by its `UPDATE`.
- * @returns the outcome of a write that matched nothing (its reserved seq is released), or the
- *   terminal write's updated row (none for a stream write) when it applies.
+ * Decides a stream write against the guard read, without a statement (so a tick's thousand stream
+ * writes never yield to the event loop in between).
+ * @returns the outcome of a write that matched nothing (its reserved seq is released), or no row.
  */
-async function decide(
-  trx: Kysely<Database>,
+function decideStream(
   write: MessageWrite,
   guard: ReadonlyMap<string, GuardRow>,
   reservation: SeqReservation,
+): Decision {
+  if (!reservation.has(write.workspaceId, write.threadId)) {
+    return reject(write, reservation, "missing");
+  }
+  const row = guard.get(threadKey(write.workspaceId, write.messageId));
+  if (!row || row.thread_id !== write.threadId) return reject(write, reservation, "missing");
+  return row.status === "streaming" ? { row: undefined } : reject(write, reservation, "finalized");
+}
+
+/**
+ * Decides a terminal write by its `UPDATE`.
+ * @returns the outcome of a write that matched nothing (its reserved seq is released), or the
+ *   updated row.
+ */
+async function decideTerminal(
+  trx: Kysely<Database>,
+  write: Exclude<MessageWrite, { kind: "stream" }>,
+  reservation: SeqReservation,
   now: number,
-): Promise<{ rejected: WriteDecision } | { row: MessageRow | undefined }> {
-  const rejected = (reason: "finalized" | "missing") => {
-    reservation.release(write.workspaceId, write.threadId);
-    const outcome: WriteDecision = {
-      workspaceId: write.workspaceId,
-      messageId: write.messageId,
-      applied: false,
-      reason,
-    };
-    return { rejected: outcome };
-  };
-  if (!reservation.has(write.workspaceId, write.threadId)) return rejected("missing");
-  if (write.kind === "stream") {
-    const row = guard.get(threadKey(write.workspaceId, write.messageId));
-    if (!row || row.thread_id !== write.threadId) return rejected("missing");
-    return row.status === "streaming" ? { row: undefined } : rejected("finalized");
+): Promise<Decision> {
+  if (!reservation.has(write.workspaceId, write.threadId)) {
+    return reject(write, reservation, "missing");
   }
   const row = await trx
     .updateTable("messages")
@@ -156,49 +177,73 @@ async function decide(
     )
     .returningAll()
     .executeTakeFirst();
-  if (!row) return rejected(write.leaseExpiredBefore === undefined ? "missing" : "finalized");
+  if (!row) {
+    return reject(write, reservation, write.leaseExpiredBefore === undefined ? "missing" : "finalized");
+  }
   return { row };
 }
 
+/** A write that matched nothing: its reserved seq is given back. */
+function reject(
+  write: MessageWrite,
+  reservation: SeqReservation,
+  reason: "finalized" | "missing",
+): Decision {
+  reservation.release(write.workspaceId, write.threadId);
+  return {
+    rejected: { workspaceId: write.workspaceId, messageId: write.messageId, applied: false, reason },
+  };
+}
+
 /** Reads status and thread of the stream writes' messages (R15), in a few multi-row statements. */
-async function readGuard(
+function planGuard(
   trx: Kysely<Database>,
   writes: readonly MessageWrite[],
-): Promise<Map<string, GuardRow>> {
-  const rows = new Map<string, GuardRow>();
-  if (writes.length === 0) return rows;
-  if (isPostgres(trx)) {
+): QueryPlan<Map<string, GuardRow>> {
+  const queries: CompiledQuery<GuardRow>[] = [];
+  if (writes.length > 0 && isPostgres(trx)) {
     const parameters = [writes.map((w) => w.workspaceId), writes.map((w) => w.messageId)];
-    const { rows: found } = await executeCompiledOnce<GuardRow>(
-      trx,
-      "guard messages (unnest)",
-      () =>
-        sql<GuardRow>`
-          select m.workspace_id, m.id, m.thread_id, m.status
-          from messages m join unnest(${parameters[0]}::text[], ${parameters[1]}::text[])
-            as v(workspace_id, id)
-            on m.workspace_id = v.workspace_id and m.id = v.id`.compile(trx),
-      parameters,
+    queries.push(
+      compileOnce(
+        trx,
+        "guard messages (unnest)",
+        () =>
+          sql<GuardRow>`
+            select m.workspace_id, m.id, m.thread_id, m.status
+            from messages m join unnest(${parameters[0]}::text[], ${parameters[1]}::text[])
+              as v(workspace_id, id)
+              on m.workspace_id = v.workspace_id and m.id = v.id`.compile(trx),
+        parameters,
+      ),
     );
-    for (const row of found) rows.set(threadKey(row.workspace_id, row.id), row);
-    return rows;
+  } else {
+    for (const batch of inBatches(writes)) {
+      queries.push(
+        compileOnce(
+          trx,
+          `guard messages × ${batch.length}`,
+          () => {
+            const values = sql.join(batch.map((w) => sql`(${w.workspaceId}, ${w.messageId})`));
+            return sql<GuardRow>`
+              select m.workspace_id, m.id, m.thread_id, m.status
+              from messages m join (values ${values}) as v
+                on m.workspace_id = v.column1 and m.id = v.column2`.compile(trx);
+          },
+          batch.flatMap((w) => [w.workspaceId, w.messageId]),
+        ),
+      );
+    }
   }
-  for (const batch of inBatches(writes)) {
-    const { rows: found } = await executeCompiledOnce<GuardRow>(
-      trx,
-      `guard messages × ${batch.length}`,
-      () => {
-        const values = sql.join(batch.map((w) => sql`(${w.workspaceId}, ${w.messageId})`));
-        return sql<GuardRow>`
-          select m.workspace_id, m.id, m.thread_id, m.status
-          from messages m join (values ${values}) as v
-            on m.workspace_id = v.column1 and m.id = v.column2`.compile(trx);
-      },
-      batch.flatMap((w) => [w.workspaceId, w.messageId]),
-    );
-    for (const row of found) rows.set(threadKey(row.workspace_id, row.id), row);
-  }
-  return rows;
+  return {
+    queries,
+    read(results) {
+      const rows = new Map<string, GuardRow>();
+      for (const { rows: found } of results as QueryResult<GuardRow>[]) {
+        for (const row of found) rows.set(threadKey(row.workspace_id, row.id), row);
+      }
+      return rows;
+    },
+  };
 }
 
 function pendingEvent(write: MessageWrite, row: MessageRow | undefined): PendingEvent {

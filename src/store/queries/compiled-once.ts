@@ -14,12 +14,26 @@ const compiled = new WeakMap<object, Map<string, string>>();
  * @throws Error when `parameters` does not have as many values as the compiled statement has
  *   placeholders (a programming error, caught on the first run of a shape).
  */
-export async function executeCompiledOnce<R>(
+export function executeCompiledOnce<R>(
   db: Kysely<Database>,
   shape: string,
   build: () => CompiledQuery<R>,
   parameters: readonly unknown[],
 ): Promise<QueryResult<R>> {
+  return db.executeQuery<R>(compileOnce(db, shape, build, parameters));
+}
+
+/**
+ * The statement {@link executeCompiledOnce} runs, for running it later or in a batch
+ * (`batch.ts`).
+ * @throws Error on a parameter count that does not match the shape (as there).
+ */
+export function compileOnce<R>(
+  db: Kysely<Database>,
+  shape: string,
+  build: () => CompiledQuery<R>,
+  parameters: readonly unknown[],
+): CompiledQuery<R> {
   const adapter = db.getExecutor().adapter;
   let byShape = compiled.get(adapter);
   if (!byShape) {
@@ -37,7 +51,7 @@ export async function executeCompiledOnce<R>(
     sqlText = query.sql;
     byShape.set(shape, sqlText);
   }
-  return db.executeQuery<R>(CompiledQuery.raw(sqlText, [...parameters]));
+  return CompiledQuery.raw(sqlText, [...parameters]) as CompiledQuery<R>;
 }
 
 /**

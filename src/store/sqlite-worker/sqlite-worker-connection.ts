@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Worker } from "node:worker_threads";
-import type { CompiledQuery, DatabaseConnection, QueryResult } from "kysely";
+import type { CompiledQuery, QueryResult } from "kysely";
 import { ThreadlineError } from "../../errors.js";
+import type { BatchConnection } from "../queries/batch.js";
 import { SQLITE_WORKER_EXITED } from "../transient-errors.js";
-import type { WorkerReply } from "./worker-protocol.js";
+import type { StatementResult, WorkerReply } from "./worker-protocol.js";
 import { WorkerThread, type WorkerThreadOptions } from "./worker-thread.js";
 
 /**
@@ -22,7 +23,7 @@ import { WorkerThread, type WorkerThreadOptions } from "./worker-thread.js";
  *
  * An in-memory database dies with its worker: from then on every statement fails with `internal`.
  */
-export class SqliteWorkerConnection implements DatabaseConnection {
+export class SqliteWorkerConnection implements BatchConnection {
   /** This connection's key in the marker table. */
   private readonly driverId = randomUUID();
   private thread: WorkerThread | undefined;
@@ -58,15 +59,48 @@ export class SqliteWorkerConnection implements DatabaseConnection {
     return toQueryResult<R>(reply);
   }
 
+  /**
+   * Runs `queries` in one message to the worker and one reply ({@link BatchConnection}); with
+   * `pipelined`, inside a transaction, resolves at once without waiting for that reply: a failure
+   * then fails the transaction's next request (its commit, at the latest), so nothing after it
+   * commits.
+   * @throws SQLite's error of the first statement that failed, or the exit error.
+   */
+  async executeBatch(
+    queries: readonly CompiledQuery[],
+    options: { pipelined: boolean },
+  ): Promise<QueryResult<unknown>[]> {
+    if (queries.length === 0) return [];
+    const thread = this.transaction ?? this.current();
+    const request = thread.request({
+      op: "batch",
+      id: 0,
+      statements: queries.map((q) => ({ sql: q.sql, params: q.parameters })),
+      pipelined: options.pipelined && thread === this.transaction,
+    });
+    if (options.pipelined && thread === this.transaction) {
+      request.catch(() => {}); // the transaction's next request carries the error
+      return [];
+    }
+    const reply = await request;
+    if (!("results" in reply)) throw new Error("unexpected reply from the SQLite worker");
+    return reply.results.map((result) => toQueryResult(result));
+  }
+
   // biome-ignore lint/correctness/useYield: Threadline never streams results (like the statement cache, which relies on it)
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error("the worker-backed SQLite driver does not stream query results");
   }
 
-  /** `BEGIN IMMEDIATE` (R26); the transaction's statements then go to this worker only. */
+  /**
+   * `BEGIN IMMEDIATE` (R26); the transaction's statements then go to this worker only. Pipelined:
+   * it resolves without waiting for the worker, which fails the transaction's first statement (or
+   * commit) with the begin's error if it failed (`SQLITE_BUSY` after the busy timeout) — one round
+   * trip less per transaction.
+   */
   async begin(): Promise<void> {
     const thread = this.current();
-    await thread.request({ op: "begin", id: 0 });
+    thread.request({ op: "begin", id: 0, pipelined: true }).catch(() => {});
     this.transaction = thread;
   }
 
@@ -99,6 +133,15 @@ export class SqliteWorkerConnection implements DatabaseConnection {
     } catch (error) {
       if (error !== thread.exited) throw error;
     }
+  }
+
+  /**
+   * Hands up to `maxPages` pages freed by deletions back to the file system, outside any
+   * transaction (the driver's mutex keeps it out of one).
+   * @throws SQLite's error, or the exit error.
+   */
+  async reclaimFreePages(maxPages: number): Promise<void> {
+    await this.current().request({ op: "reclaim", id: 0, maxPages });
   }
 
   /**
@@ -178,7 +221,7 @@ export class SqliteWorkerConnection implements DatabaseConnection {
   }
 }
 
-function toQueryResult<R>(reply: WorkerReply): QueryResult<R> {
+function toQueryResult<R>(reply: WorkerReply | StatementResult): QueryResult<R> {
   if ("rows" in reply) return { rows: reply.rows as R[] };
   if ("changes" in reply) {
     return {

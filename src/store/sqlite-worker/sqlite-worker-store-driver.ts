@@ -1,6 +1,12 @@
 import type { Worker } from "node:worker_threads";
-import { Kysely } from "kysely";
+import { Kysely, sql } from "kysely";
 import type { Database } from "../schema.js";
+import {
+  BACKSTOP_AUTOCHECKPOINT_PAGES,
+  type Checkpointer,
+  SQLITE_AUTOCHECKPOINT_PAGES,
+  startCheckpointer,
+} from "../sqlite/checkpointer.js";
 import type { StoreDriver } from "../store-driver.js";
 import { SqliteWorkerConnection } from "./sqlite-worker-connection.js";
 import { SqliteWorkerDialect } from "./sqlite-worker-dialect.js";
@@ -22,6 +28,8 @@ const MARKER_TABLE = "threadline_worker_commits";
 export interface SqliteWorkerStoreDriver extends StoreDriver {
   /** The worker running the connection now, if any (a test hook: terminate it to crash it). */
   readonly worker: Worker | undefined;
+  /** The file's WAL checkpointer thread (none for `:memory:`); a test hook. */
+  readonly checkpointer: Checkpointer | undefined;
 }
 
 /**
@@ -50,10 +58,27 @@ export async function openSqliteWorkerDriver(path: string): Promise<SqliteWorker
     busyTimeoutMs: BUSY_TIMEOUT_MS,
     maxStatements: MAX_STATEMENTS,
     markerTable: path === ":memory:" ? null : MARKER_TABLE,
+    autoCheckpointPages: path === ":memory:" ? undefined : BACKSTOP_AUTOCHECKPOINT_PAGES,
   });
   await connection.open();
   const dialect = new SqliteWorkerDialect(connection);
-  return new SqliteWorkerDriverHandle(connection, dialect, new Kysely<Database>({ dialect }));
+  const db = new Kysely<Database>({ dialect });
+  let checkpointer: Checkpointer | undefined;
+  if (path !== ":memory:") {
+    try {
+      checkpointer = await startCheckpointer(path, () => {
+        // The checkpointer died: the writer checkpoints on its own again.
+        void sql
+          .raw(`pragma wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`)
+          .execute(db)
+          .catch(() => {});
+      });
+    } catch (error) {
+      await dialect.driver.destroy();
+      throw error;
+    }
+  }
+  return new SqliteWorkerDriverHandle(connection, dialect, db, checkpointer);
 }
 
 class SqliteWorkerDriverHandle implements SqliteWorkerStoreDriver {
@@ -67,6 +92,7 @@ class SqliteWorkerDriverHandle implements SqliteWorkerStoreDriver {
     private readonly connection: SqliteWorkerConnection,
     private readonly dialect: SqliteWorkerDialect,
     readonly db: Kysely<Database>,
+    readonly checkpointer: Checkpointer | undefined,
   ) {}
 
   get worker(): Worker | undefined {
@@ -78,13 +104,16 @@ class SqliteWorkerDriverHandle implements SqliteWorkerStoreDriver {
   announce = async () => {};
   announceStop = async () => {};
   listen = async () => async () => {};
+  reclaimFreePages = (maxPages: number) =>
+    this.db.connection().execute(() => this.connection.reclaimFreePages(maxPages));
 
   /**
    * Lets the statements queued before it run, then closes the database and ends the worker. The
    * driver is closed directly rather than through `db.destroy()`, so that a later statement fails
    * with Threadline's `closed` instead of Kysely's "driver has already been destroyed".
    */
-  close(): Promise<void> {
-    return this.dialect.driver.destroy();
+  async close(): Promise<void> {
+    await this.checkpointer?.close();
+    await this.dialect.driver.destroy();
   }
 }

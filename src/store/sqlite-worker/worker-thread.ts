@@ -16,6 +16,11 @@ export interface WorkerThreadOptions {
   maxStatements: number;
   /** The table recording each driver's last commit, or null for none (`:memory:`). */
   markerTable: string | null;
+  /**
+   * `wal_autocheckpoint` of the connection (pages; SQLite's 1 000 when absent): high where a
+   * checkpointer thread keeps the WAL short (`../sqlite/checkpointer.ts`).
+   */
+  autoCheckpointPages?: number | undefined;
 }
 
 /** The worker script, plain JavaScript next to this module in `src/` and in `dist/`. */

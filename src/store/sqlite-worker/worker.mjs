@@ -11,7 +11,8 @@
  * `../sqlite/sqlite-store-driver.ts` and the statement cache of `../sqlite/statement-cache.ts`
  * (change them together).
  *
- * workerData: `{ path: string, busyTimeoutMs: number, maxStatements: number, markerTable: string | null }`.
+ * workerData: `{ path: string, busyTimeoutMs: number, maxStatements: number, markerTable: string | null,
+ *   autoCheckpointPages?: number }`.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import BetterSqlite3 from "better-sqlite3";
@@ -19,15 +20,19 @@ import BetterSqlite3 from "better-sqlite3";
 /** @typedef {import("./worker-protocol.js").WorkerRequest} WorkerRequest */
 /** @typedef {import("./worker-protocol.js").WorkerReply} WorkerReply */
 
-const { path, busyTimeoutMs, maxStatements, markerTable } = workerData;
+const { path, busyTimeoutMs, maxStatements, markerTable, autoCheckpointPages } = workerData;
 const port = /** @type {import("node:worker_threads").MessagePort} */ (parentPort);
 
 /** @type {import("better-sqlite3").Database} */
 let db;
 try {
   db = new BetterSqlite3(path);
+  // Only a new, empty file can take it (an existing one would need a full VACUUM).
+  const fresh = path !== ":memory:" && db.pragma("page_count", { simple: true }) === 0;
+  if (fresh) db.pragma("auto_vacuum = INCREMENTAL");
   if (path !== ":memory:") db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
+  if (autoCheckpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${autoCheckpointPages}`);
   db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   if (markerTable) {
     db.exec(
@@ -70,18 +75,59 @@ let crashAfterCommit = false;
 let wrote = false;
 
 /**
+ * The error of a pipelined request (one the main thread sent without waiting for its reply) that
+ * failed inside the open transaction: every later request of that transaction fails with it, so a
+ * failed `begin` never lets the statements after it run outside a transaction and a failed
+ * pipelined write never lets the `commit` after it commit. Cleared by the rollback.
+ * @type {import("./worker-protocol.js").WireError | undefined}
+ */
+let poisoned;
+
+/**
+ * Runs one statement; its rows when it returns any (`stmt.reader`), otherwise what it changed.
+ * @param {string} sql
+ * @param {readonly unknown[]} params
+ * @returns {{ rows: unknown[] } | { changes: number, lastInsertRowid: number | bigint }}
+ */
+function run(sql, params) {
+  const statement = prepare(sql);
+  if (!statement.readonly) wrote = true;
+  if (statement.reader) return { rows: statement.all(params) };
+  const { changes, lastInsertRowid } = statement.run(params);
+  return { changes, lastInsertRowid };
+}
+
+/**
  * @param {WorkerRequest} request
  * @returns {WorkerReply}
  */
 function handle(request) {
+  if (poisoned && request.op !== "rollback" && request.op !== "close") {
+    return { id: request.id, error: poisoned };
+  }
+  try {
+    return handleHealthy(request);
+  } catch (error) {
+    const wire = toWireError(error);
+    if ("pipelined" in request && request.pipelined && (request.op === "begin" || db.inTransaction))
+      poisoned = wire;
+    return { id: request.id, error: wire };
+  }
+}
+
+/**
+ * @param {WorkerRequest} request
+ * @returns {WorkerReply}
+ */
+function handleHealthy(request) {
   switch (request.op) {
-    case "query": {
-      const statement = prepare(request.sql);
-      if (!statement.readonly) wrote = true;
-      if (statement.reader) return { id: request.id, rows: statement.all(request.params) };
-      const { changes, lastInsertRowid } = statement.run(request.params);
-      return { id: request.id, changes, lastInsertRowid };
-    }
+    case "query":
+      return { id: request.id, ...run(request.sql, request.params) };
+    case "batch":
+      return {
+        id: request.id,
+        results: request.statements.map(({ sql, params }) => run(sql, params)),
+      };
     case "begin":
       prepare("begin immediate").run();
       wrote = false;
@@ -100,6 +146,7 @@ function handle(request) {
     case "rollback":
       // SQLite ends the transaction itself after SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM and some
       // SQLITE_BUSY errors; a second rollback would fail and hide the error that says why (R30).
+      poisoned = undefined;
       if (db.inTransaction) prepare("rollback").run();
       wrote = false;
       return { id: request.id, changes: 0, lastInsertRowid: 0 };
@@ -110,6 +157,10 @@ function handle(request) {
       const txn = /** @type {{ txn: number } | undefined} */ (row)?.txn;
       return { id: request.id, rows: [{ committed: txn === request.txn }] };
     }
+    case "reclaim":
+      // `exec` steps the pragma to the end (a prepared statement's run() frees one page per call).
+      db.exec(`pragma incremental_vacuum(${Math.max(1, Math.floor(request.maxPages))})`);
+      return { id: request.id, changes: 0, lastInsertRowid: 0 };
     case "close":
       try {
         if (markerTable) prepare(`delete from ${markerTable} where driver = ?`).run(request.driver);
@@ -132,14 +183,7 @@ port.on("message", (/** @type {WorkerRequest} */ request) => {
     crashAfterCommit = true;
     return;
   }
-  /** @type {WorkerReply} */
-  let reply;
-  try {
-    reply = handle(request);
-  } catch (error) {
-    reply = { id: request.id, error: toWireError(error) };
-  }
-  port.postMessage(reply);
+  port.postMessage(handle(request));
 });
 
 /**
