@@ -6,23 +6,24 @@ import type { MessageWrite, WriteDecision } from "../store.js";
 import {
   inBatches,
   insertEventsQueries,
-  type PendingEvent,
   planReserveSeqs,
   releaseSeqsQueries,
   type SeqReservation,
   threadKey,
-  withSeq,
 } from "./append-events.js";
 import { executePipelined, executePlans, type QueryPlan } from "./batch.js";
 import { compileOnce, isPostgres } from "./compiled-once.js";
 import { writeBodyQuery } from "./write-body.js";
 
-/** A stream write's message as the R15 guard reads it. */
-interface GuardRow {
+/**
+ * A stream write the R15 guard refuses, with its message as read: none (`null`s: deleted, R8), in
+ * another thread, or no longer `streaming`.
+ */
+interface RefusedRow {
   workspace_id: string;
   id: string;
-  thread_id: string;
-  status: string;
+  thread_id: string | null;
+  status: string | null;
 }
 
 /**
@@ -33,7 +34,8 @@ interface GuardRow {
  *    thread's row lock, {@link planReserveSeqs}). That lock orders this commit with every other
  *    appender of the thread — a crash sweep, a delete, another node — so the guard below reads a
  *    state no other appender can change before this commit's events are in the log.
- * 2. Stream writes are guarded (R15): one read of their messages; a message no longer `streaming`
+ * 2. Stream writes are guarded (R15): one read of their messages, returning only the refused
+ *    ones (none in a healthy tick); a message no longer `streaming`
  *    (finalized by the sweep or another writer) or gone (deleted, R8) takes nothing — its write is
  *    reported `finalized` / `missing`, nothing is logged for it, and its reserved seq is given back
  *    so seqs stay dense. The message row itself is not written: its revision is the writer's
@@ -53,7 +55,7 @@ export async function commitWrites(
 ): Promise<WriteDecision[]> {
   // Steps 1 and 2 share a round trip, and steps 4 and 5 are pipelined into the commit's: on the
   // worker-backed SQLite connection a streaming tick waits for two replies (batch.ts).
-  const [reservation, guard] = await executePlans(
+  const [reservation, refused] = await executePlans(
     trx,
     planReserveSeqs(
       trx,
@@ -70,7 +72,7 @@ export async function commitWrites(
   for (const [index, write] of writes.entries()) {
     const decision =
       write.kind === "stream"
-        ? decideStream(write, guard, reservation)
+        ? decideStream(write, refused, reservation)
         : await decideTerminal(trx, write, reservation, now);
     if ("rejected" in decision) outcomes[index] = decision.rejected;
     else applied.push({ write, index, row: decision.row });
@@ -79,7 +81,7 @@ export async function commitWrites(
   const events: { workspaceId: string; event: ThreadEvent }[] = [];
   for (const { write, index, row } of applied) {
     const seq = reservation.next(write.workspaceId, write.threadId);
-    const event = withSeq(pendingEvent(write, row), seq, now);
+    const event = appliedEvent(write, row, seq, now);
     events.push({ workspaceId: write.workspaceId, event });
     outcomes[index] = {
       workspaceId: write.workspaceId,
@@ -126,15 +128,16 @@ type Decision = { rejected: WriteDecision } | { row: MessageRow | undefined };
  */
 function decideStream(
   write: MessageWrite,
-  guard: ReadonlyMap<string, GuardRow>,
+  refused: ReadonlyMap<string, RefusedRow>,
   reservation: SeqReservation,
 ): Decision {
   if (!reservation.has(write.workspaceId, write.threadId)) {
     return reject(write, reservation, "missing");
   }
-  const row = guard.get(threadKey(write.workspaceId, write.messageId));
-  if (!row || row.thread_id !== write.threadId) return reject(write, reservation, "missing");
-  return row.status === "streaming" ? { row: undefined } : reject(write, reservation, "finalized");
+  const row = refused.get(threadKey(write.workspaceId, write.messageId));
+  if (!row) return { row: undefined };
+  const elsewhere = row.thread_id === null || row.thread_id !== write.threadId;
+  return reject(write, reservation, elsewhere ? "missing" : "finalized");
 }
 
 /**
@@ -178,7 +181,11 @@ async function decideTerminal(
     .returningAll()
     .executeTakeFirst();
   if (!row) {
-    return reject(write, reservation, write.leaseExpiredBefore === undefined ? "missing" : "finalized");
+    return reject(
+      write,
+      reservation,
+      write.leaseExpiredBefore === undefined ? "missing" : "finalized",
+    );
   }
   return { row };
 }
@@ -191,28 +198,44 @@ function reject(
 ): Decision {
   reservation.release(write.workspaceId, write.threadId);
   return {
-    rejected: { workspaceId: write.workspaceId, messageId: write.messageId, applied: false, reason },
+    rejected: {
+      workspaceId: write.workspaceId,
+      messageId: write.messageId,
+      applied: false,
+      reason,
+    },
   };
 }
 
-/** Reads status and thread of the stream writes' messages (R15), in a few multi-row statements. */
+/**
+ * The R15 guard of the stream writes: one read of their messages, in a few multi-row statements,
+ * returning only the writes it refuses (none, in a healthy tick) — the message is gone, in another
+ * thread, or no longer `streaming`.
+ */
 function planGuard(
   trx: Kysely<Database>,
   writes: readonly MessageWrite[],
-): QueryPlan<Map<string, GuardRow>> {
-  const queries: CompiledQuery<GuardRow>[] = [];
+): QueryPlan<Map<string, RefusedRow>> {
+  const queries: CompiledQuery<RefusedRow>[] = [];
   if (writes.length > 0 && isPostgres(trx)) {
-    const parameters = [writes.map((w) => w.workspaceId), writes.map((w) => w.messageId)];
+    const parameters = [
+      writes.map((w) => w.workspaceId),
+      writes.map((w) => w.messageId),
+      writes.map((w) => w.threadId),
+    ];
     queries.push(
       compileOnce(
         trx,
         "guard messages (unnest)",
         () =>
-          sql<GuardRow>`
-            select m.workspace_id, m.id, m.thread_id, m.status
-            from messages m join unnest(${parameters[0]}::text[], ${parameters[1]}::text[])
-              as v(workspace_id, id)
-              on m.workspace_id = v.workspace_id and m.id = v.id`.compile(trx),
+          sql<RefusedRow>`
+            select v.workspace_id, v.id, m.thread_id, m.status
+            from unnest(${parameters[0]}::text[], ${parameters[1]}::text[], ${parameters[2]}::text[])
+              as v(workspace_id, id, thread_id)
+            left join messages m on m.workspace_id = v.workspace_id and m.id = v.id
+            where m.id is null or m.thread_id <> v.thread_id or m.status <> 'streaming'`.compile(
+            trx,
+          ),
         parameters,
       ),
     );
@@ -223,13 +246,18 @@ function planGuard(
           trx,
           `guard messages × ${batch.length}`,
           () => {
-            const values = sql.join(batch.map((w) => sql`(${w.workspaceId}, ${w.messageId})`));
-            return sql<GuardRow>`
-              select m.workspace_id, m.id, m.thread_id, m.status
-              from messages m join (values ${values}) as v
-                on m.workspace_id = v.column1 and m.id = v.column2`.compile(trx);
+            const values = sql.join(
+              batch.map((w) => sql`(${w.workspaceId}, ${w.messageId}, ${w.threadId})`),
+            );
+            return sql<RefusedRow>`
+              select v.column1 as workspace_id, v.column2 as id, m.thread_id, m.status
+              from (values ${values}) as v
+              left join messages m on m.workspace_id = v.column1 and m.id = v.column2
+              where m.id is null or m.thread_id <> v.column3 or m.status <> 'streaming'`.compile(
+              trx,
+            );
           },
-          batch.flatMap((w) => [w.workspaceId, w.messageId]),
+          batch.flatMap((w) => [w.workspaceId, w.messageId, w.threadId]),
         ),
       );
     }
@@ -237,26 +265,40 @@ function planGuard(
   return {
     queries,
     read(results) {
-      const rows = new Map<string, GuardRow>();
-      for (const { rows: found } of results as QueryResult<GuardRow>[]) {
-        for (const row of found) rows.set(threadKey(row.workspace_id, row.id), row);
+      const refused = new Map<string, RefusedRow>();
+      for (const { rows } of results as QueryResult<RefusedRow>[]) {
+        for (const row of rows) refused.set(threadKey(row.workspace_id, row.id), row);
       }
-      return rows;
+      return refused;
     },
   };
 }
 
-function pendingEvent(write: MessageWrite, row: MessageRow | undefined): PendingEvent {
-  const base = {
-    workspaceId: write.workspaceId,
+/** The event an applied write logs, with its seq and commit time (built once: a tick makes 1 000s). */
+function appliedEvent(
+  write: MessageWrite,
+  row: MessageRow | undefined,
+  seq: number,
+  now: number,
+): ThreadEvent {
+  if (write.kind === "stream") {
+    return {
+      type: "message.delta",
+      threadId: write.threadId,
+      seq,
+      messageId: write.messageId,
+      revision: write.revision,
+      createdAt: now,
+      data: write.delta,
+    };
+  }
+  return {
+    type: "message.finished",
     threadId: write.threadId,
+    seq,
     messageId: write.messageId,
     revision: write.revision,
-  };
-  if (write.kind === "stream") return { ...base, type: "message.delta", data: write.delta };
-  return {
-    ...base,
-    type: "message.finished",
+    createdAt: now,
     data: {
       message: toStoredMessage(row as MessageRow, write.message),
       chunks: write.chunks,
