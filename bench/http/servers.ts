@@ -75,6 +75,7 @@ export async function startServer(
     child = spawn(
       process.execPath,
       [
+        ...serverNodeArgs(),
         "--import",
         "tsx",
         "src/cli/main.ts",
@@ -157,4 +158,13 @@ function freePort(): Promise<number> {
       );
     });
   });
+}
+
+/**
+ * Extra Node flags for the Threadline server process, from `BENCH_SERVER_NODE_ARGS` (space
+ * separated), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the server under load
+ * (`--cpu-prof` is not allowed in NODE_OPTIONS).
+ */
+function serverNodeArgs(): string[] {
+  return (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
 }
