@@ -7,9 +7,9 @@
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { Threadline } from "../../src/threadline.js";
-import { BACKENDS, openThreadline } from "../support/backends.js";
+import { BACKENDS, openThreadline, SQLITE_WORKER } from "../support/backends.js";
 
-const sqlite = BACKENDS.find((b) => b.name === "sqlite")!;
+const SQLITE_BACKENDS = [BACKENDS.find((b) => b.name === "sqlite")!, SQLITE_WORKER];
 const HORIZON_MS = 60_000;
 
 /** Streams a reply of `deltas` committed deltas of 200 characters each (windowMs 0). */
@@ -25,7 +25,7 @@ async function longReply(threadline: Threadline, threadId: string, deltas: numbe
 
 /** The file's pages and free pages, read on a second connection. */
 function pagesOf(database: string): { pages: number; free: number; autoVacuum: number } {
-  const file = new Database(database.slice("sqlite:".length), { readonly: true });
+  const file = new Database(filePath(database), { readonly: true });
   try {
     return {
       pages: file.pragma("page_count", { simple: true }) as number,
@@ -37,7 +37,12 @@ function pagesOf(database: string): { pages: number; free: number; autoVacuum: n
   }
 }
 
-describe("SQLite space reclaim [sqlite]", () => {
+/** The file of a `sqlite:PATH[?worker=1]` URL. */
+function filePath(database: string): string {
+  return database.slice("sqlite:".length).replace(/\?.*$/, "");
+}
+
+describe.each(SQLITE_BACKENDS)("SQLite space reclaim [$name]", (sqlite) => {
   it("R32: a new file is incremental auto-vacuum; compaction and a thread deletion shrink it, leaving no free pages", async () => {
     const database = await sqlite.freshDatabase({ shared: true });
     const { threadline, clock } = await openThreadline(sqlite, {
@@ -69,7 +74,7 @@ describe("SQLite space reclaim [sqlite]", () => {
 
   it("R32: a file made before (no auto-vacuum) keeps its size and reuses the freed pages", async () => {
     const database = await sqlite.freshDatabase({ shared: true });
-    const file = new Database(database.slice("sqlite:".length));
+    const file = new Database(filePath(database));
     file.exec("create table made_before (x integer)"); // the file exists: no auto-vacuum for it
     file.close();
     const { threadline, clock } = await openThreadline(sqlite, {

@@ -4,8 +4,8 @@ import type { Database } from "../schema.js";
 /**
  * A connection that runs several statements for one round trip: the worker-backed SQLite
  * connection, whose every round trip waits for the main thread's event loop to pick the reply up
- * (issue 9: a tick's statements one message at a time stretched its commit from ~12 to ~43 ms at
- * 800 streams).
+ * (issue 9: a tick took a round trip per statement — begin, bumps, guards, inserts, bodies,
+ * commit — and now takes two).
  */
 export interface BatchConnection extends DatabaseConnection {
   /**

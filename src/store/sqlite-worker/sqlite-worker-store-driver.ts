@@ -10,6 +10,7 @@ import {
 import type { StoreDriver } from "../store-driver.js";
 import { SqliteWorkerConnection } from "./sqlite-worker-connection.js";
 import { SqliteWorkerDialect } from "./sqlite-worker-dialect.js";
+import type { WorkerThreadOptions } from "./worker-thread.js";
 
 /** How long a connection waits for another process's write lock before failing (ms). */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -35,9 +36,10 @@ export interface SqliteWorkerStoreDriver extends StoreDriver {
 /**
  * Opens the embedded SQLite backend (R26) with its connection in a worker thread (issue 9), so a
  * commit never blocks the event loop: the same pragmas as the in-thread driver (WAL,
- * `synchronous=NORMAL`, `busy_timeout`), the same statement cache and `BEGIN IMMEDIATE`
- * transactions; each statement is one message to the worker and one back. `path` is a file path or
- * `:memory:`.
+ * `synchronous=NORMAL`, `busy_timeout`, `auto_vacuum = INCREMENTAL` for a new file), the same
+ * statement cache and `BEGIN IMMEDIATE` transactions, and the same checkpointer thread for a file
+ * (`../sqlite/checkpointer.ts`); a statement is one message to the worker and one back, and a
+ * writer tick's statements share two (`../queries/batch.ts`). `path` is a file path or `:memory:`.
  *
  * A worker that dies fails the statements waiting on it with `unavailable` (transient, caused by
  * `ERR_SQLITE_WORKER_EXITED`: writers keep their changes and retry, R30) and is restarted on the
@@ -53,13 +55,14 @@ export interface SqliteWorkerStoreDriver extends StoreDriver {
  * ```
  */
 export async function openSqliteWorkerDriver(path: string): Promise<SqliteWorkerStoreDriver> {
-  const connection = new SqliteWorkerConnection({
+  const options: WorkerThreadOptions = {
     path,
     busyTimeoutMs: BUSY_TIMEOUT_MS,
     maxStatements: MAX_STATEMENTS,
     markerTable: path === ":memory:" ? null : MARKER_TABLE,
     autoCheckpointPages: path === ":memory:" ? undefined : BACKSTOP_AUTOCHECKPOINT_PAGES,
-  });
+  };
+  const connection = new SqliteWorkerConnection(options);
   await connection.open();
   const dialect = new SqliteWorkerDialect(connection);
   const db = new Kysely<Database>({ dialect });
@@ -67,7 +70,8 @@ export async function openSqliteWorkerDriver(path: string): Promise<SqliteWorker
   if (path !== ":memory:") {
     try {
       checkpointer = await startCheckpointer(path, () => {
-        // The checkpointer died: the writer checkpoints on its own again.
+        // The checkpointer died: the writer checkpoints on its own again (a restarted worker too).
+        options.autoCheckpointPages = SQLITE_AUTOCHECKPOINT_PAGES;
         void sql
           .raw(`pragma wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`)
           .execute(db)
