@@ -111,12 +111,21 @@ async function run(message: Extract<ToGenerator, { type: "run" }>): Promise<Gene
     }),
   );
   await sampling;
-  await Promise.all(ended.map((s) => s.message.finish().catch(step.errors.record)));
+  // Bounded: past saturation a peer may hold minutes of queued uploads (the Durable Streams client
+  // batches appends without backpressure); what is not delivered by the deadline counts as
+  // undelivered, and the bench restarts this process and the server after a failing step.
   const drainUntil = performance.now() + message.drainTimeoutMs;
+  await within(
+    Promise.all(ended.map((s) => s.message.finish().catch(step.errors.record))),
+    drainUntil,
+  );
   while (tracker.backlog > 0 && performance.now() < drainUntil) await sleep(10);
   const undelivered = tracker.backlog;
-  await Promise.all(step.threads.map((t) => t.close().catch(() => {})));
-  await step.peer.close();
+  await within(
+    Promise.all(step.threads.map((t) => t.close().catch(() => {}))),
+    performance.now() + message.drainTimeoutMs,
+  );
+  await within(step.peer.close(), performance.now() + message.drainTimeoutMs);
   current = undefined;
   const third = Math.max(1, Math.floor(backlog.length / 3));
   return {
@@ -151,4 +160,16 @@ process.on("disconnect", () => process.exit(0));
 
 function mean(values: readonly number[]): number {
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Waits for `promise` until `deadline` (performance.now() ms) at the latest. */
+async function within(promise: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise,
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, deadline - performance.now()));
+    }),
+  ]);
+  clearTimeout(timer);
 }

@@ -13,7 +13,7 @@ import type { BenchOptions } from "../cli.js";
 import { refineCapacity, searchCapacity, spreadPrefill } from "../ladder.js";
 import type { StreamShape } from "../producer.js";
 import { gitState, machineInfo } from "../run-info.js";
-import { startGenerators } from "./generators.js";
+import { type Generator, startGenerators } from "./generators.js";
 import { type BackendReport, formatHttpTable } from "./http-report.js";
 import { type HttpStepPlan, type HttpStepResult, runHttpStep } from "./http-step.js";
 import { type HttpBackend, type RunningServer, startServer } from "./servers.js";
@@ -61,20 +61,15 @@ export async function runHttpBench(options: BenchOptions): Promise<void> {
     log(
       `note: load average ${loadAvgAtStart.map((l) => l.toFixed(2)).join(" ")}: other work may skew the figures`,
     );
-  const generators = startGenerators(GENERATORS);
   const reports: BackendReport[] = [];
-  try {
-    for (const backend of options.httpBackends) {
-      const server = await startServer(backend, options.databaseUrl);
-      try {
-        log(`\n== ${backend}: ${server.description} (pid ${server.pid})`);
-        reports.push(await benchBackend(server, generators, config, options.p99Ms));
-      } finally {
-        await server.stop();
-      }
+  for (const backend of options.httpBackends) {
+    const processes = await startProcesses(backend, options.databaseUrl);
+    try {
+      log(`\n== ${backend}: ${processes.server.description} (pid ${processes.server.pid})`);
+      reports.push(await benchBackend(processes, config, options.p99Ms));
+    } finally {
+      await processes.stop();
     }
-  } finally {
-    await Promise.all(generators.map((g) => g.close()));
   }
   const elapsedSec = Math.round((performance.now() - started) / 1000);
   console.log(`\n${formatHttpTable(reports)}\n`);
@@ -102,17 +97,49 @@ export async function runHttpBench(options: BenchOptions): Promise<void> {
   console.log(`\nwrote ${HTTP_RESULTS} (${elapsedSec} s)`);
 }
 
+/** The server under test and the generator processes driving it. */
+interface StepProcesses {
+  server: RunningServer;
+  generators: Generator[];
+  /** Replaces both with fresh processes (a fresh database or store too). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startProcesses(backend: HttpBackend, databaseUrl: string): Promise<StepProcesses> {
+  const processes: StepProcesses = {
+    server: await startServer(backend, databaseUrl),
+    generators: startGenerators(GENERATORS),
+    async restart() {
+      await this.stop();
+      this.server = await startServer(backend, databaseUrl);
+      this.generators = startGenerators(GENERATORS);
+    },
+    async stop() {
+      await Promise.all([this.server.stop(), ...this.generators.map((g) => g.close())]);
+    },
+  };
+  return processes;
+}
+
 async function benchBackend(
-  server: RunningServer,
-  generators: Parameters<typeof runHttpStep>[1],
+  processes: StepProcesses,
   config: typeof FULL,
   p99LimitMs: number,
 ): Promise<BackendReport> {
+  const { server } = processes;
   const ran = new Map<number, HttpStepResult>();
   const runAt = async (streams: number): Promise<HttpStepResult> => {
-    const result = await runHttpStep(server, generators, plan(config, streams, p99LimitMs));
+    const stepPlan = plan(config, streams, p99LimitMs);
+    const result = await withinBudget(
+      runHttpStep(processes.server, processes.generators, stepPlan),
+      stepPlan,
+    );
     ran.set(streams, result);
     log(`[${server.backend}] ${describe(result)}`);
+    // Past saturation a step leaves work behind (uploads queued in a client, a backlog in the
+    // server) that would spill into the next step: that one starts on fresh processes.
+    if (!result.keepsUp) await processes.restart();
     return result;
   };
   const capacity = await refineCapacity(
@@ -132,6 +159,50 @@ async function benchBackend(
     atReference,
     limit: failing ? failing.limit : "ladder top",
     steps: capacity.steps,
+  };
+}
+
+/**
+ * `step`, or a failed step of its S when it has not ended within a generous budget (warm-up,
+ * window, three drains and a minute for setup): a server past saturation can leave a generator
+ * waiting on a response for good, and the bench must go on (its processes are restarted).
+ */
+async function withinBudget(
+  step: Promise<HttpStepResult>,
+  plan: HttpStepPlan,
+): Promise<HttpStepResult> {
+  const budgetMs = plan.warmupMs + plan.durationMs + 3 * plan.drainTimeoutMs + 60_000;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<HttpStepResult>((resolve) => {
+    timer = setTimeout(() => resolve(timedOutStep(plan.streams, budgetMs)), budgetMs);
+  });
+  step.catch(() => {}); // a late failure of an abandoned step is moot
+  try {
+    return await Promise.race([step, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function timedOutStep(streams: number, budgetMs: number): HttpStepResult {
+  const none = { p50: Number.NaN, p99: Number.NaN, max: Number.NaN };
+  return {
+    streams,
+    keepsUp: false,
+    failures: [`the step did not end within ${Math.round(budgetMs / 1000)} s`],
+    windowMs: 0,
+    deltasPerSec: 0,
+    latencyMs: { ...none, samples: 0 },
+    producerLagMs: none,
+    backlog: { firstThird: Number.NaN, lastThird: Number.NaN, undeliveredAfterDrain: Number.NaN },
+    cpu: {
+      serverPctOfCore: Number.NaN,
+      serverUsPerDelta: Number.NaN,
+      generatorPctOfCore: [],
+      othersPctOfCore: Number.NaN,
+    },
+    limit: "server",
+    errors: { count: 0, first: [] },
   };
 }
 
