@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-import { isThreadlineError } from "../errors.js";
+import { cliErrorMessage } from "./error-message.js";
 import { buildProgram } from "./program.js";
 
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {
-  const message = isThreadlineError(error) ? `${error.code}: ${error.message}` : String(error);
-  console.error(`threadline: ${message}`);
+  console.error(`threadline: ${cliErrorMessage(error)}`);
   process.exitCode = 1;
 }

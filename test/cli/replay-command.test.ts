@@ -1,6 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { type AddressInfo, createServer } from "node:net";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { cliErrorMessage } from "../../src/cli/error-message.js";
 import { buildProgram } from "../../src/cli/program.js";
 import { type RunningServer, startServer } from "../../src/cli/start-server.js";
+import { ThreadlineError } from "../../src/errors.js";
 
 let server: RunningServer | undefined;
 afterEach(async () => {
@@ -37,6 +40,48 @@ describe("threadline replay", () => {
     expect(threads).toHaveLength(2);
   });
 
+  it("SPEC §4: the same recording replayed twice makes two messages (the recorded id is not reused), and piped output has no progress-bar template", async () => {
+    server = await startServer({ database: "sqlite::memory:", port: 0 });
+    const thread = await server.threadline.threads.create();
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => lines.push(line);
+    let stderr = "";
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((text) => {
+      stderr += String(text);
+      return true;
+    });
+    try {
+      for (let i = 0; i < 2; i++) {
+        await buildProgram()
+          .exitOverride()
+          .parseAsync([
+            "node",
+            "threadline",
+            "replay",
+            "examples/recordings/weather-tool.sse",
+            "--server",
+            server.url,
+            "--thread",
+            thread.id,
+            "--speed",
+            "50",
+          ]);
+      }
+    } finally {
+      console.log = log;
+      spy.mockRestore();
+    }
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).toMatch(/: completed$/);
+    expect(stderr).not.toContain("{file}");
+    const { messages } = await server.threadline.messages.list(thread.id);
+    const replies = messages.filter((m) => m.role === "assistant");
+    expect(replies).toHaveLength(2);
+    expect(replies[0]?.id).not.toBe(replies[1]?.id);
+    expect(replies[0]?.parts).toEqual(replies[1]?.parts);
+  });
+
   it("SPEC §4: every command has --help", async () => {
     for (const command of ["serve", "replay", "sweep", "export", "import", "demo"]) {
       let help = "";
@@ -52,5 +97,24 @@ describe("threadline replay", () => {
       });
       expect(help).toContain(`Usage: threadline ${command}`);
     }
+  });
+});
+
+describe("threadline's error line", () => {
+  it("a server that is not running: says so with the network's reason instead of 'fetch failed'", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const error = await fetch(`http://127.0.0.1:${port}/v1/threads`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(cliErrorMessage(error)).toMatch(
+      /^could not reach the server \(.*ECONNREFUSED.*\): is it running, and is --server right\?$/,
+    );
+    expect(cliErrorMessage(new ThreadlineError("not_found", "no thread t"))).toBe(
+      "not_found: no thread t",
+    );
   });
 });

@@ -17,8 +17,8 @@ interface ReplayOptions {
 /**
  * `threadline replay FILE…` (SPEC §4): streams recordings into a running server — UI message stream
  * recordings as they are, provider recordings through the AI SDK's own provider packages — at
- * recorded speed (or `--speed`), with a progress bar per file. Each file goes to a new thread unless
- * `--thread` names one.
+ * recorded speed (or `--speed`), with a progress bar per file on a terminal. Each file goes to a new
+ * thread unless `--thread` names one, as a new message (the recorded message id is not reused).
  */
 export function replayCommand(): Command {
   return new Command("replay")
@@ -37,24 +37,27 @@ export function replayCommand(): Command {
         baseUrl: options.server,
         ...(options.apiKey ? { apiKey: options.apiKey } : {}),
       });
-      const bars = new MultiBar(
-        {
-          format: " {bar} {value}/{total} chunks  {file}",
-          hideCursor: true,
-          clearOnComplete: false,
-        },
-        Presets.shades_classic,
-      );
+      // Progress bars on a terminal only: piped into a log, cli-progress prints its template.
+      const bars = process.stderr.isTTY
+        ? new MultiBar(
+            {
+              format: " {bar} {value}/{total} chunks  {file}",
+              hideCursor: true,
+              clearOnComplete: false,
+            },
+            Presets.shades_classic,
+          )
+        : undefined;
       const outcomes: string[] = [];
       try {
         const replays = paths.map(async (path) => {
           const recorded = await collectChunks(path, options.speed);
           const threadId = options.thread ?? (await client.threads.create({ title: path })).id;
-          const bar = bars.create(recorded.length, 0, { file: path });
+          const bar = bars?.create(recorded.length, 0, { file: path });
           const chunks = async function* (): AsyncGenerator<UIMessageChunk> {
             for await (const { chunk } of paceChunks(recorded)) {
-              yield chunk;
-              bar.increment();
+              yield withoutRecordedId(chunk);
+              bar?.increment();
             }
           };
           const message = await client.messages.stream(threadId, chunks());
@@ -64,10 +67,21 @@ export function replayCommand(): Command {
         if (options.thread) for (const replay of replays) await replay;
         else await Promise.all(replays);
       } finally {
-        bars.stop();
+        bars?.stop();
       }
       for (const line of outcomes) console.log(line);
     });
+}
+
+/**
+ * A recording's `start` chunk without its recorded `messageId`: each replay is a new message with
+ * an id of the server's, so a recording can be replayed again into the same workspace (its
+ * recorded id would be taken by then: `conflict`).
+ */
+function withoutRecordedId(chunk: UIMessageChunk): UIMessageChunk {
+  if (chunk.type !== "start" || chunk.messageId === undefined) return chunk;
+  const { messageId: _recorded, ...rest } = chunk;
+  return rest;
 }
 
 async function collectChunks(path: string, speed: number): Promise<RecordedChunk[]> {

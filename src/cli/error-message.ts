@@ -1,0 +1,15 @@
+import { isThreadlineError } from "../errors.js";
+
+/**
+ * The one line `threadline` prints for an error that ended a command: a Threadline error's code and
+ * message; for a request that never reached its server (fetch's bare "fetch failed"), what the
+ * network said (`connect ECONNREFUSED 127.0.0.1:4000`) so the user knows to start or fix `--server`.
+ */
+export function cliErrorMessage(error: unknown): string {
+  if (isThreadlineError(error)) return `${error.code}: ${error.message}`;
+  if (error instanceof TypeError && error.message === "fetch failed") {
+    const cause = error.cause instanceof Error ? error.cause.message : undefined;
+    return `could not reach the server${cause ? ` (${cause})` : ""}: is it running, and is --server right?`;
+  }
+  return String(error);
+}
