@@ -106,7 +106,7 @@ export function createApp(deps: AppDeps): ThreadlineApp {
   app.route("/", threadRoutes(limits));
   app.route("/", messageRoutes(limits));
   app.route("/", streamUploadRoutes(limits));
-  app.route("/", eventRoutes(heartbeatMs, log));
+  app.route("/", eventRoutes(heartbeatMs, log, sse));
   app.route("/", resumeRoutes(heartbeatMs));
   app.route("/", stopRoutes(limits));
   return app;

@@ -8,10 +8,33 @@ import { CONTENT_TYPES, HEADERS } from "../protocol/http.js";
  */
 export class SseConnections {
   private count = 0;
+  private readonly selfCounted = new WeakSet<ReadableStream<Uint8Array>>();
 
   /** SSE responses open now. */
   get open(): number {
     return this.count;
+  }
+
+  /**
+   * Counts one SSE response open from now until the returned function is called (calling it
+   * again does nothing): for a response body that counts itself ({@link countedBySource}).
+   */
+  opened(): () => void {
+    let open = true;
+    this.count += 1;
+    return () => {
+      if (!open) return;
+      open = false;
+      this.count -= 1;
+    };
+  }
+
+  /**
+   * Marks `body` as counting itself with {@link opened}: the middleware hands it on as it is,
+   * without the extra stream its own counting takes (the events route's body, issue 9).
+   */
+  countedBySource(body: ReadableStream<Uint8Array>): void {
+    this.selfCounted.add(body);
   }
 
   /**
@@ -24,6 +47,7 @@ export class SseConnections {
       await next();
       const type = c.res.headers.get(HEADERS.contentType) ?? "";
       if (!type.startsWith(CONTENT_TYPES.eventStream) || c.res.body === null) return;
+      if (this.selfCounted.has(c.res.body)) return;
       c.res = new Response(this.counted(c.res.body), c.res);
     };
   }

@@ -1,12 +1,10 @@
 import { Hono } from "hono";
-import { streamSSE } from "hono/streaming";
-import { ROUTES } from "../../protocol/http.js";
+import { CONTENT_TYPES, HEADERS, ROUTES } from "../../protocol/http.js";
 import type { AppEnv } from "../app-env.js";
-import { clientDisconnectSignal } from "../client-disconnect.js";
 import type { UnexpectedErrorLogger } from "../errors.js";
 import { checkOffsetInLog, resumeOffset } from "../offsets.js";
-import { pipeSubscription } from "../pipe-subscription.js";
-import { encodeThreadEvent, SseWriter } from "../sse.js";
+import type { SseConnections } from "../sse-connections.js";
+import { threadEventsBody } from "../thread-events-body.js";
 
 /**
  * `GET /v1/threads/:threadId/events` (SPEC §3, R10–R13, R20): the thread as server-sent events,
@@ -25,15 +23,21 @@ import { encodeThreadEvent, SseWriter } from "../sse.js";
  * - A workspace at its `maxSubscribers` (R33) is answered 429 `rate_limited` with `Retry-After`,
  *   before the stream starts.
  * - A `: keep-alive` comment every `heartbeatMs` while idle.
- * - Each event is awaited into the response, so a slow client only fills its own bounded
- *   subscription queue, which then drops and catches up from the log (R12) — it never slows the
- *   producer or other viewers, and nothing is buffered without bound here.
+ * - Each event is read from the subscription only when the client took the last one
+ *   ({@link threadEventsBody}), so a slow client only fills its own bounded subscription queue,
+ *   which then drops and catches up from the log (R12) — it never slows the producer or other
+ *   viewers, and nothing is buffered without bound here. `connections` counts the open responses
+ *   (`/metrics`).
  * - Closes after a final `thread.deleted` event when the thread is deleted (R20). A client
  *   disconnect closes the subscription and nothing else (R17).
  * - A failure after the stream started (the thread vanished in between, storage errors) closes
  *   the stream; a client reconnecting with `Last-Event-ID` then gets the HTTP error.
  */
-export function eventRoutes(heartbeatMs: number, log: UnexpectedErrorLogger): Hono<AppEnv> {
+export function eventRoutes(
+  heartbeatMs: number,
+  log: UnexpectedErrorLogger,
+  connections?: SseConnections,
+): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
   routes.get(ROUTES.events, async function streamThreadEvents(c) {
@@ -43,27 +47,23 @@ export function eventRoutes(heartbeatMs: number, log: UnexpectedErrorLogger): Ho
     const thread = await workspace.threads.get(threadId);
     if (after !== undefined) checkOffsetInLog(after, thread);
     // Subscribed before the response starts: past the workspace's subscriber limit, a 429 (R33).
-    const ended = new AbortController();
-    const subscription = workspace.subscribe(threadId, {
-      ...(after === undefined ? {} : { after }),
-      signal: ended.signal,
+    const subscription = workspace.subscribe(threadId, after === undefined ? {} : { after });
+    const body = threadEventsBody(subscription, {
+      heartbeatMs,
+      signal: c.req.raw.signal,
+      onUnexpected: (error) => log(error, { method: c.req.method, path: c.req.path }),
+      ...(connections ? { connections } : {}),
     });
-    return streamSSE(c, async function sendThreadEvents(stream) {
-      const signal = clientDisconnectSignal(c, stream);
-      signal.addEventListener("abort", () => ended.abort(), { once: true });
-      const writer = new SseWriter(stream, heartbeatMs);
-      await pipeSubscription(
-        subscription,
-        writer,
-        signal,
-        async (item) => {
-          await writer.write(encodeThreadEvent(item));
-          return "more";
-        },
-        (error) => log(error, { method: c.req.method, path: c.req.path }),
-      );
-    });
+    return c.newResponse(body, 200, SSE_RESPONSE_HEADERS);
   });
 
   return routes;
 }
+
+/** The headers of an SSE response (those Hono's `streamSSE` sets). */
+const SSE_RESPONSE_HEADERS = {
+  [HEADERS.contentType]: CONTENT_TYPES.eventStream,
+  "Cache-Control": "no-cache",
+  Connection: "keep-alive",
+  "Transfer-Encoding": "chunked",
+};

@@ -1,0 +1,115 @@
+import type { Subscription, SubscriptionItem } from "../subscription/subscription.js";
+import { toThreadlineError } from "./errors.js";
+import { encodeThreadEvent, HEARTBEAT_FRAME } from "./sse.js";
+import type { SseConnections } from "./sse-connections.js";
+
+const HEARTBEAT_BYTES = new TextEncoder().encode(HEARTBEAT_FRAME);
+
+/** How {@link threadEventsBody} reports and counts. */
+export interface ThreadEventsBodyOptions {
+  /** A `: keep-alive` comment this often while waiting for an event (ms; 0 = none). */
+  heartbeatMs: number;
+  /** Aborts when the request does (`app.request()` callers; Node cancels the body instead). */
+  signal?: AbortSignal;
+  /** Gets a 5xx-class failure after the response started (others end the stream quietly). */
+  onUnexpected: (error: unknown) => void;
+  /** Counts the response as an open SSE connection while it runs (`/metrics`). */
+  connections?: SseConnections;
+}
+
+/**
+ * The body of `GET …/events` (SPEC §3, R11): a subscription's items as SSE frames, in one
+ * `ReadableStream` the response pulls from. The subscription starts with the body; after its first
+ * item, the next is read only when the client took the last one, so a slow client fills only its
+ * own bounded subscription queue (R12), and nothing is buffered here. While a read waits for an
+ * event, a heartbeat comment goes out every `heartbeatMs`; behind a client that is not reading,
+ * none is queued.
+ *
+ * One stream per response, where Hono's `streamSSE` puts a `TransformStream` and a writer between
+ * the route and the response (issue 9: the SSE path's web streams were ~10 % of the server's CPU at
+ * 300 streams). Cancelling the body (the client went away) or aborting `signal` closes the
+ * subscription and nothing else (R17). A failure after the response started can only end it: a
+ * client reconnecting with `Last-Event-ID` then gets the HTTP error.
+ */
+export function threadEventsBody(
+  subscription: Subscription,
+  options: ThreadEventsBodyOptions,
+): ReadableStream<Uint8Array> {
+  const iterator = subscription[Symbol.asyncIterator]();
+  /** The subscription's first item, asked for when the response starts. */
+  let prefetched: Promise<IteratorResult<SubscriptionItem>> | undefined;
+  let waiting = false;
+  let ended = false;
+  /** The client cancelled the body: the stream is closed, its controller no longer usable. */
+  let cancelled = false;
+  const closeUnlessCancelled = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (!cancelled) controller.close();
+  };
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  const closeConnection = options.connections?.opened();
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    if (heartbeat !== undefined) clearInterval(heartbeat);
+    options.signal?.removeEventListener("abort", end);
+    closeConnection?.();
+    subscription.close();
+    // A subscription suspended at an item it yielded ends only when returned (its broker queue
+    // and subscriber slot are freed in its `finally`); one waiting for an event ends on the close.
+    void iterator.return?.().catch(() => {});
+  };
+  options.signal?.addEventListener("abort", end, { once: true });
+  if (options.signal?.aborted) end();
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        // The subscription starts with the response, not with the client's first read: its
+        // snapshot is of the request's moment, and events meanwhile queue in its bounded broker
+        // queue, overflowing into a catch-up from the log for a client that does not read (R12).
+        prefetched = iterator.next();
+        prefetched.catch(() => {}); // awaited by the first pull
+        if (options.heartbeatMs > 0) {
+          heartbeat = setInterval(() => {
+            if (waiting && !ended) controller.enqueue(HEARTBEAT_BYTES);
+          }, options.heartbeatMs);
+          heartbeat.unref?.();
+        }
+      },
+      async pull(controller) {
+        if (ended) {
+          closeUnlessCancelled(controller);
+          return;
+        }
+        let next: IteratorResult<SubscriptionItem>;
+        waiting = true;
+        try {
+          next = await (prefetched ?? iterator.next());
+        } catch (error) {
+          if (!ended && toThreadlineError(error).status >= 500) options.onUnexpected(error);
+          end();
+          closeUnlessCancelled(controller);
+          return;
+        } finally {
+          waiting = false;
+          prefetched = undefined;
+        }
+        if (ended) {
+          closeUnlessCancelled(controller);
+        } else if (next.done) {
+          end();
+          controller.close();
+        } else {
+          controller.enqueue(encodeThreadEvent(next.value));
+        }
+      },
+      cancel() {
+        cancelled = true;
+        end();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  options.connections?.countedBySource(body);
+  return body;
+}
