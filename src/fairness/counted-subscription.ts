@@ -35,15 +35,43 @@ export class CountedSubscription<
     this.release();
   }
 
-  override [Symbol.asyncIterator](): AsyncIterator<SubscriptionItem<MESSAGE>> {
+  /**
+   * The subscription's items, releasing the slot when they end, fail or are returned: a plain
+   * iterator around the subscription's own rather than a second async generator, which cost
+   * every delivered event another round of promise jobs (issue 9).
+   */
+  override [Symbol.asyncIterator](): AsyncIterableIterator<SubscriptionItem<MESSAGE>> {
     const items = super[Symbol.asyncIterator]();
     const release = this.release;
-    return (async function* () {
-      try {
-        yield* { [Symbol.asyncIterator]: () => items };
-      } finally {
-        release();
-      }
-    })();
+    return {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      async next() {
+        try {
+          const result = await items.next();
+          if (result.done) release();
+          return result;
+        } catch (error) {
+          release();
+          throw error;
+        }
+      },
+      async return(value?: unknown) {
+        try {
+          return (await items.return?.(value)) ?? { done: true, value: undefined };
+        } finally {
+          release();
+        }
+      },
+      async throw(error?: unknown) {
+        try {
+          if (items.throw) return await items.throw(error);
+          throw error;
+        } finally {
+          release();
+        }
+      },
+    };
   }
 }
