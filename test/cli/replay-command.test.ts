@@ -11,29 +11,36 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** Runs `threadline replay ARGS… --speed 50`; resolves with what it printed (stdout lines, stderr). */
+async function replay(args: string[]): Promise<{ lines: string[]; stderr: string }> {
+  const lines: string[] = [];
+  let stderr = "";
+  const log = console.log;
+  console.log = (line: string) => lines.push(line);
+  const spy = vi.spyOn(process.stderr, "write").mockImplementation((text) => {
+    stderr += String(text);
+    return true;
+  });
+  try {
+    await buildProgram()
+      .exitOverride()
+      .parseAsync(["node", "threadline", "replay", ...args, "--speed", "50"]);
+  } finally {
+    console.log = log;
+    spy.mockRestore();
+  }
+  return { lines, stderr };
+}
+
 describe("threadline replay", () => {
   it("SPEC §4: streams a UI recording and a provider recording into new threads of a running server", async () => {
     server = await startServer({ database: "sqlite::memory:", port: 0 });
-    const lines: string[] = [];
-    const log = console.log;
-    console.log = (line: string) => lines.push(line);
-    try {
-      await buildProgram()
-        .exitOverride()
-        .parseAsync([
-          "node",
-          "threadline",
-          "replay",
-          "examples/recordings/weather-tool.sse",
-          "examples/recordings/openai/haiku.chunks.txt",
-          "--server",
-          server.url,
-          "--speed",
-          "50",
-        ]);
-    } finally {
-      console.log = log;
-    }
+    const { lines } = await replay([
+      "examples/recordings/weather-tool.sse",
+      "examples/recordings/openai/haiku.chunks.txt",
+      "--server",
+      server.url,
+    ]);
     expect(lines).toHaveLength(2);
     for (const line of lines) expect(line).toMatch(/: completed$/);
     const { threads } = await server.threadline.threads.list();
@@ -44,33 +51,17 @@ describe("threadline replay", () => {
     server = await startServer({ database: "sqlite::memory:", port: 0 });
     const thread = await server.threadline.threads.create();
     const lines: string[] = [];
-    const log = console.log;
-    console.log = (line: string) => lines.push(line);
     let stderr = "";
-    const spy = vi.spyOn(process.stderr, "write").mockImplementation((text) => {
-      stderr += String(text);
-      return true;
-    });
-    try {
-      for (let i = 0; i < 2; i++) {
-        await buildProgram()
-          .exitOverride()
-          .parseAsync([
-            "node",
-            "threadline",
-            "replay",
-            "examples/recordings/weather-tool.sse",
-            "--server",
-            server.url,
-            "--thread",
-            thread.id,
-            "--speed",
-            "50",
-          ]);
-      }
-    } finally {
-      console.log = log;
-      spy.mockRestore();
+    for (let i = 0; i < 2; i++) {
+      const output = await replay([
+        "examples/recordings/weather-tool.sse",
+        "--server",
+        server.url,
+        "--thread",
+        thread.id,
+      ]);
+      lines.push(...output.lines);
+      stderr += output.stderr;
     }
     expect(lines).toHaveLength(2);
     for (const line of lines) expect(line).toMatch(/: completed$/);
