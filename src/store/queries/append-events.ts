@@ -2,8 +2,8 @@ import { type CompiledQuery, type Kysely, type QueryResult, sql } from "kysely";
 import { primeThreadEventDataJson } from "../../protocol/event-json.js";
 import type { ThreadEvent, ThreadEventData, ThreadEventType } from "../../protocol/events.js";
 import type { Database, EventRow } from "../schema.js";
-import { executePlan, type QueryPlan } from "./batch.js";
-import { compileOnce, isPostgres } from "./compiled-once.js";
+import { executeBatch, executePlan, type QueryPlan } from "./batch.js";
+import { compileOnce, multiRowStatements } from "./compiled-once.js";
 
 /** An event to append, before its seq is known. */
 export interface PendingEvent<T extends ThreadEventType = ThreadEventType> {
@@ -26,25 +26,6 @@ const EVENT_COLUMNS = [
   "payload",
   "created_at",
 ] as const satisfies readonly (keyof EventRow)[];
-
-/**
- * Rows per multi-row statement, largest first (see {@link inBatches}). At most 512 rows × 8
- * parameters: well under SQLite's 32 766 and PostgreSQL's 65 535.
- */
-const BATCH_SIZES = [512, 128, 32, 8, 2, 1];
-
-/**
- * Splits `items` into batches of {@link BATCH_SIZES} rows, largest first: a tick of any size makes
- * a handful of distinct multi-row statements, so each is prepared once and then served from the
- * connection's statement cache (SQLite) instead of being parsed anew every tick.
- */
-export function* inBatches<T>(items: readonly T[]): Generator<T[]> {
-  for (let i = 0; i < items.length; ) {
-    const size = BATCH_SIZES.find((s) => s <= items.length - i) ?? 1;
-    yield items.slice(i, i + size);
-    i += size;
-  }
-}
 
 /**
  * Appends events to their threads' logs inside the caller's transaction, assigning dense seqs
@@ -220,7 +201,7 @@ export async function insertEvents(
   trx: Kysely<Database>,
   events: readonly { workspaceId: string; event: ThreadEvent }[],
 ): Promise<void> {
-  for (const query of insertEventsQueries(trx, events)) await trx.executeQuery(query);
+  await executeBatch(trx, insertEventsQueries(trx, events));
 }
 
 /**
@@ -245,11 +226,10 @@ export function insertEventsQueries(
       created_at: event.createdAt,
     };
   });
-  if (rows.length === 0) return [];
-  if (isPostgres(trx)) {
-    const columns = EVENT_COLUMNS.map((column) => rows.map((row) => row[column]));
-    return [
-      compileOnce(
+  return multiRowStatements(trx, rows, {
+    unnest: (all) => {
+      const columns = EVENT_COLUMNS.map((column) => all.map((row) => row[column]));
+      return compileOnce(
         trx,
         "insert events (unnest)",
         () =>
@@ -258,26 +238,17 @@ export function insertEventsQueries(
               ${columns[3]}::text[], ${columns[4]}::text[], ${columns[5]}::bigint[],
               ${columns[6]}::text[], ${columns[7]}::bigint[])`.compile(trx),
         columns,
-      ),
-    ];
-  }
-  const queries: CompiledQuery[] = [];
-  for (const batch of inBatches(rows)) {
-    const parameters: unknown[] = [];
-    for (const row of batch) {
-      for (const column of EVENT_COLUMNS) parameters.push(row[column]);
-    }
-    queries.push(
+      );
+    },
+    values: (batch) =>
       compileOnce(
         trx,
         `insert events × ${batch.length}`,
         // The rows are built in EVENT_COLUMNS order: the compiled text takes its parameters so.
         () => trx.insertInto("events").values(batch).compile(),
-        parameters,
+        batch.flatMap((row) => EVENT_COLUMNS.map((column) => row[column])),
       ),
-    );
-  }
-  return queries;
+  });
 }
 
 /** A thread's `head_seq` after a bump. */
@@ -288,16 +259,15 @@ function planBumpHeadSeqs(
   bumps: readonly { workspaceId: string; threadId: string; count: number }[],
   now: number,
 ): QueryPlan<Map<string, number>> {
-  const queries: CompiledQuery<HeadRow>[] = [];
-  if (bumps.length > 0 && isPostgres(trx)) {
-    const parameters = [
-      now,
-      bumps.map((b) => b.workspaceId),
-      bumps.map((b) => b.threadId),
-      bumps.map((b) => b.count),
-    ];
-    queries.push(
-      compileOnce(
+  const queries = multiRowStatements(trx, bumps, {
+    unnest: (all) => {
+      const parameters = [
+        now,
+        all.map((b) => b.workspaceId),
+        all.map((b) => b.threadId),
+        all.map((b) => b.count),
+      ];
+      return compileOnce(
         trx,
         "bump head_seq (unnest)",
         () =>
@@ -308,35 +278,29 @@ function planBumpHeadSeqs(
             where threads.workspace_id = v.workspace_id and threads.id = v.id
             returning threads.workspace_id, threads.id, threads.head_seq`.compile(trx),
         parameters,
-      ),
-    );
-  } else {
-    for (const batch of inBatches(bumps)) {
-      // UPDATE … FROM (VALUES …): one join instead of a CASE per thread, so a tick's cost grows
-      // linearly with its threads (a CASE list made it quadratic: 112 ms at 1 600 threads on
-      // SQLite, 5.6 ms this way — bench, 2026-11). VALUES columns are column1… in both SQLite and
-      // PostgreSQL.
-      const parameters: unknown[] = [now];
-      for (const b of batch) parameters.push(b.workspaceId, b.threadId, b.count);
-      queries.push(
-        compileOnce(
-          trx,
-          `bump head_seq × ${batch.length}`,
-          () => {
-            const values = sql.join(
-              batch.map((b) => sql`(${b.workspaceId}, ${b.threadId}, cast(${b.count} as bigint))`),
-            );
-            return sql<HeadRow>`
-              update threads set head_seq = head_seq + v.column3, updated_at = ${now}
-              from (values ${values}) as v
-              where threads.workspace_id = v.column1 and threads.id = v.column2
-              returning workspace_id, id, head_seq`.compile(trx);
-          },
-          parameters,
-        ),
       );
-    }
-  }
+    },
+    // UPDATE … FROM (VALUES …): one join instead of a CASE per thread, so a tick's cost grows
+    // linearly with its threads (a CASE list made it quadratic: 112 ms at 1 600 threads on
+    // SQLite, 5.6 ms this way — bench, 2026-11). VALUES columns are column1… in both SQLite and
+    // PostgreSQL.
+    values: (batch) =>
+      compileOnce(
+        trx,
+        `bump head_seq × ${batch.length}`,
+        () => {
+          const values = sql.join(
+            batch.map((b) => sql`(${b.workspaceId}, ${b.threadId}, cast(${b.count} as bigint))`),
+          );
+          return sql<HeadRow>`
+            update threads set head_seq = head_seq + v.column3, updated_at = ${now}
+            from (values ${values}) as v
+            where threads.workspace_id = v.column1 and threads.id = v.column2
+            returning workspace_id, id, head_seq`.compile(trx);
+        },
+        [now, ...batch.flatMap((b) => [b.workspaceId, b.threadId, b.count])],
+      ),
+  });
   return {
     queries,
     read(results) {

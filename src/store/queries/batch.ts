@@ -74,11 +74,9 @@ export interface QueryPlan<T> {
   read(results: readonly QueryResult<unknown>[]): T;
 }
 
-/** Runs one plan's statements one after another and reads its result. */
+/** Runs one plan's statements ({@link executeBatch}) and reads its result. */
 export async function executePlan<T>(trx: Kysely<Database>, plan: QueryPlan<T>): Promise<T> {
-  const results: QueryResult<unknown>[] = [];
-  for (const query of plan.queries) results.push(await trx.executeQuery(query));
-  return plan.read(results);
+  return plan.read(await executeBatch(trx, plan.queries));
 }
 
 /**

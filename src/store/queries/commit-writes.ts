@@ -1,10 +1,9 @@
-import { type CompiledQuery, type Kysely, type QueryResult, sql } from "kysely";
+import { type Kysely, type QueryResult, sql } from "kysely";
 import type { ThreadEvent } from "../../protocol/events.js";
 import { toStoredMessage } from "../mappers.js";
 import type { Database, MessageRow } from "../schema.js";
 import type { MessageWrite, WriteDecision } from "../store.js";
 import {
-  inBatches,
   insertEventsQueries,
   planReserveSeqs,
   releaseSeqsQueries,
@@ -12,7 +11,7 @@ import {
   threadKey,
 } from "./append-events.js";
 import { executePipelined, executePlans, type QueryPlan } from "./batch.js";
-import { compileOnce, isPostgres } from "./compiled-once.js";
+import { compileOnce, multiRowStatements } from "./compiled-once.js";
 import { writeBodyQuery } from "./write-body.js";
 
 /**
@@ -216,15 +215,14 @@ function planGuard(
   trx: Kysely<Database>,
   writes: readonly MessageWrite[],
 ): QueryPlan<Map<string, RefusedRow>> {
-  const queries: CompiledQuery<RefusedRow>[] = [];
-  if (writes.length > 0 && isPostgres(trx)) {
-    const parameters = [
-      writes.map((w) => w.workspaceId),
-      writes.map((w) => w.messageId),
-      writes.map((w) => w.threadId),
-    ];
-    queries.push(
-      compileOnce(
+  const queries = multiRowStatements(trx, writes, {
+    unnest: (all) => {
+      const parameters = [
+        all.map((w) => w.workspaceId),
+        all.map((w) => w.messageId),
+        all.map((w) => w.threadId),
+      ];
+      return compileOnce(
         trx,
         "guard messages (unnest)",
         () =>
@@ -237,31 +235,25 @@ function planGuard(
             trx,
           ),
         parameters,
-      ),
-    );
-  } else {
-    for (const batch of inBatches(writes)) {
-      queries.push(
-        compileOnce(
-          trx,
-          `guard messages × ${batch.length}`,
-          () => {
-            const values = sql.join(
-              batch.map((w) => sql`(${w.workspaceId}, ${w.messageId}, ${w.threadId})`),
-            );
-            return sql<RefusedRow>`
-              select v.column1 as workspace_id, v.column2 as id, m.thread_id, m.status
-              from (values ${values}) as v
-              left join messages m on m.workspace_id = v.column1 and m.id = v.column2
-              where m.id is null or m.thread_id <> v.column3 or m.status <> 'streaming'`.compile(
-              trx,
-            );
-          },
-          batch.flatMap((w) => [w.workspaceId, w.messageId, w.threadId]),
-        ),
       );
-    }
-  }
+    },
+    values: (batch) =>
+      compileOnce(
+        trx,
+        `guard messages × ${batch.length}`,
+        () => {
+          const values = sql.join(
+            batch.map((w) => sql`(${w.workspaceId}, ${w.messageId}, ${w.threadId})`),
+          );
+          return sql<RefusedRow>`
+            select v.column1 as workspace_id, v.column2 as id, m.thread_id, m.status
+            from (values ${values}) as v
+            left join messages m on m.workspace_id = v.column1 and m.id = v.column2
+            where m.id is null or m.thread_id <> v.column3 or m.status <> 'streaming'`.compile(trx);
+        },
+        batch.flatMap((w) => [w.workspaceId, w.messageId, w.threadId]),
+      ),
+  });
   return {
     queries,
     read(results) {

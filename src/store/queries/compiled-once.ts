@@ -63,3 +63,45 @@ export function compileOnce<R>(
 export function isPostgres(db: Kysely<Database>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
+
+/**
+ * Rows per multi-row statement, largest first (see {@link inBatches}). At most 512 rows × 8
+ * parameters: well under SQLite's 32 766 and PostgreSQL's 65 535.
+ */
+const BATCH_SIZES = [512, 128, 32, 8, 2, 1];
+
+/**
+ * Splits `items` into batches of {@link BATCH_SIZES} rows, largest first: a tick of any size makes
+ * a handful of distinct multi-row statements, so each is prepared once and then served from the
+ * connection's statement cache (SQLite) instead of being parsed anew every tick.
+ */
+function* inBatches<T>(items: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; ) {
+    const size = BATCH_SIZES.find((s) => s <= items.length - i) ?? 1;
+    yield items.slice(i, i + size);
+    i += size;
+  }
+}
+
+/** How {@link multiRowStatements} builds a multi-row statement on each backend. */
+export interface MultiRowBuild<T, R> {
+  /** PostgreSQL: one statement over every item, taking arrays (`unnest`). */
+  unnest(items: readonly T[]): CompiledQuery<R>;
+  /** SQLite: one statement per batch of {@link inBatches} (`VALUES` rows). */
+  values(batch: readonly T[]): CompiledQuery<R>;
+}
+
+/**
+ * The statements of a multi-row query over `items`: on PostgreSQL one whatever their number, on
+ * SQLite one per batch of {@link BATCH_SIZES} rows (a handful of texts serve every tick); none for
+ * no items. The writer tick's bump, guard and events insert are built so.
+ */
+export function multiRowStatements<T, R>(
+  db: Kysely<Database>,
+  items: readonly T[],
+  build: MultiRowBuild<T, R>,
+): CompiledQuery<R>[] {
+  if (items.length === 0) return [];
+  if (isPostgres(db)) return [build.unnest(items)];
+  return Array.from(inBatches(items), (batch) => build.values(batch));
+}

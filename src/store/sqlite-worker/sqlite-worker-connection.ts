@@ -72,13 +72,14 @@ export class SqliteWorkerConnection implements BatchConnection {
   ): Promise<QueryResult<unknown>[]> {
     if (queries.length === 0) return [];
     const thread = this.transaction ?? this.current();
+    const pipelined = options.pipelined && thread === this.transaction;
     const request = thread.request({
       op: "batch",
       id: 0,
       statements: queries.map((q) => ({ sql: q.sql, params: q.parameters })),
-      pipelined: options.pipelined && thread === this.transaction,
+      pipelined,
     });
-    if (options.pipelined && thread === this.transaction) {
+    if (pipelined) {
       request.catch(() => {}); // the transaction's next request carries the error
       return [];
     }
