@@ -36,7 +36,7 @@ export interface SqliteWorkerStoreDriver extends StoreDriver {
 /**
  * Opens the embedded SQLite backend (R26) with its connection in a worker thread (issue 9), so a
  * commit never blocks the event loop: the same pragmas as the in-thread driver (WAL,
- * `synchronous=NORMAL`, `busy_timeout`, `auto_vacuum = INCREMENTAL` for a new file), the same
+ * `synchronous=NORMAL`, `busy_timeout`, `temp_store = MEMORY`, `auto_vacuum = INCREMENTAL` for a new file), the same
  * statement cache and `BEGIN IMMEDIATE` transactions, and the same checkpointer thread for a file
  * (`../sqlite/checkpointer.ts`); a statement is one message to the worker and one back, and a
  * writer tick's statements share two (`../queries/batch.ts`). `path` is a file path or `:memory:`.

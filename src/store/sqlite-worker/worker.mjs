@@ -32,6 +32,7 @@ try {
   if (fresh) db.pragma("auto_vacuum = INCREMENTAL");
   if (path !== ":memory:") db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
+  db.pragma("temp_store = MEMORY");
   if (autoCheckpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${autoCheckpointPages}`);
   db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   if (markerTable) {

@@ -23,7 +23,8 @@ const BUSY_TIMEOUT_MS = 5_000;
 /**
  * Opens the embedded SQLite backend (R26): one writer connection with cached prepared statements,
  * WAL, `synchronous=NORMAL` (durable across process crashes; the last commits may be lost only on
- * power failure), `busy_timeout`, immediate transactions. A new file is created with
+ * power failure), `busy_timeout`, immediate transactions, `temp_store = MEMORY` (statement journals
+ * never written to disk). A new file is created with
  * `auto_vacuum = INCREMENTAL`, so the pages compaction and thread deletions free go back to the
  * file system (`reclaimFreePages`) instead of staying in the file. A file gets a checkpointer
  * thread (`checkpointer.ts`), so commits on this thread do not copy the WAL into the database.
@@ -42,6 +43,10 @@ export async function openSqliteDriver(path: string): Promise<SqliteStoreDriver>
   if (fresh) sqlite.pragma("auto_vacuum = INCREMENTAL");
   if (path !== ":memory:") sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
+  // Statement journals (a multi-row statement's undo copy of the pages it re-dirties in a
+  // transaction) stay in memory instead of spilling to a temporary file past 64 KiB: a tick's
+  // multi-row insert and update no longer write their pages twice (issue 9).
+  sqlite.pragma("temp_store = MEMORY");
   let checkpointer: Checkpointer | undefined;
   if (path !== ":memory:") {
     try {
