@@ -27,10 +27,12 @@ export class FoldDraft {
   #ownsMessage = false;
   #ownsParts = false;
   /**
-   * Parts created or copied by this draft, safe to mutate; created on the first (most drafts fold
-   * one delta into one part, and a draft is made per chunk: issue 9 counts its allocations).
+   * The first part created or copied by this draft, safe to mutate, and the further ones in a set
+   * made on the second: most drafts fold one delta into one part, and a draft is made per chunk
+   * (issue 9: a set per delta was ~130 bytes of every delta's garbage).
    */
-  #ownedParts: Set<object> | undefined;
+  #ownedPart: object | undefined;
+  #moreOwnedParts: Set<object> | undefined;
   #open: Mutable<OpenParts>;
   /** Open-part maps copied by this draft (created on the first). */
   #ownedMaps: Set<OpenMapName> | undefined;
@@ -72,8 +74,7 @@ export class FoldDraft {
   /** Appends `part` (which the draft now owns) and returns its index. */
   append(part: UIMessagePart): number {
     const parts = this.#writableParts();
-    this.#ownedParts ??= new Set();
-    this.#ownedParts.add(part);
+    this.#own(part);
     return parts.push(part) - 1;
   }
 
@@ -81,10 +82,9 @@ export class FoldDraft {
   writablePart<T extends object = UIMessagePart>(index: number): T {
     const parts = this.#writableParts();
     let part = parts[index] as UIMessagePart;
-    if (!this.#ownedParts?.has(part)) {
+    if (!this.#owns(part)) {
       part = { ...part };
-      this.#ownedParts ??= new Set();
-      this.#ownedParts.add(part);
+      this.#own(part);
       parts[index] = part;
     }
     return part as unknown as T;
@@ -132,6 +132,19 @@ export class FoldDraft {
   result(): FoldState {
     if (!this.#ownsMessage && !this.#ownsOpen) return this.#base;
     return { message: this.#message, open: this.#open };
+  }
+
+  #owns(part: object): boolean {
+    return part === this.#ownedPart || this.#moreOwnedParts?.has(part) === true;
+  }
+
+  #own(part: object): void {
+    if (this.#ownedPart === undefined) {
+      this.#ownedPart = part;
+      return;
+    }
+    this.#moreOwnedParts ??= new Set();
+    this.#moreOwnedParts.add(part);
   }
 
   #writableMessage(): UIMessage {

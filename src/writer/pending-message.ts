@@ -225,24 +225,23 @@ export class PendingMessage {
       structural: this.structural,
     };
     const bytes = this.pendingBytesCount;
-    const common = {
-      workspaceId: this.workspaceId,
-      threadId: this.storedMessage.threadId,
-      messageId: this.id,
-      revision: this.storedMessage.revision + 1,
-    };
+    const revision = this.storedMessage.revision + 1;
+    const threadId = this.storedMessage.threadId;
     let write: MessageWrite;
     let bodyBytes: number | undefined;
     const terminal = this.terminalRequest;
     if (terminal) {
       write = {
         kind: "finish",
-        ...common,
+        workspaceId: this.workspaceId,
+        threadId,
+        messageId: this.id,
+        revision,
         status: terminal.status,
-        ...(terminal.errorText === undefined ? {} : { errorText: terminal.errorText }),
         message: finalizeMessage(this.foldState.message, terminal.status, terminal.errorText),
         chunks: changes.chunks,
       };
+      if (terminal.errorText !== undefined) write.errorText = terminal.errorText;
     } else {
       const due = isBodyRewriteDue({
         deltaBytesSinceBody: this.deltaBytesSinceBody + bytes,
@@ -250,16 +249,18 @@ export class PendingMessage {
         msSinceBody: now - this.lastBodyAt,
       });
       if (due) bodyBytes = JSON.stringify(this.foldState.message.parts).length;
+      const chunks = mergeDeltaChunks(changes.chunks);
+      // Built field by field, not with spreads: a tick takes one of these per streaming message.
       write = {
         kind: "stream",
-        ...common,
-        delta: {
-          ...(changes.replacement ? { message: changes.replacement } : {}),
-          chunks: mergeDeltaChunks(changes.chunks),
-        },
-        ...(due ? { body: { fold: this.foldState } } : {}),
-        ...(changes.structural ? { reliable: true } : {}),
+        workspaceId: this.workspaceId,
+        threadId,
+        messageId: this.id,
+        revision,
+        delta: changes.replacement ? { message: changes.replacement, chunks } : { chunks },
       };
+      if (due) write.body = { fold: this.foldState };
+      if (changes.structural) write.reliable = true;
     }
     this.chunks = [];
     this.replacement = undefined;

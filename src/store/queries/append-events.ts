@@ -246,9 +246,26 @@ export function insertEventsQueries(
         `insert events × ${batch.length}`,
         // The rows are built in EVENT_COLUMNS order: the compiled text takes its parameters so.
         () => trx.insertInto("events").values(batch).compile(),
-        batch.flatMap((row) => EVENT_COLUMNS.map((column) => row[column])),
+        eventParameters(batch),
       ),
   });
+}
+
+/** The parameters of a multi-row events insert, row by row in {@link EVENT_COLUMNS} order. */
+function eventParameters(rows: readonly Omit<EventRow, "payload_deflated">[]): unknown[] {
+  const parameters: unknown[] = [];
+  for (const row of rows) for (const column of EVENT_COLUMNS) parameters.push(row[column]);
+  return parameters;
+}
+
+/** The parameters of a multi-row `head_seq` bump: `now`, then each thread's key and count. */
+function bumpParameters(
+  bumps: readonly { workspaceId: string; threadId: string; count: number }[],
+  now: number,
+): unknown[] {
+  const parameters: unknown[] = [now];
+  for (const b of bumps) parameters.push(b.workspaceId, b.threadId, b.count);
+  return parameters;
 }
 
 /** A thread's `head_seq` after a bump. */
@@ -298,7 +315,7 @@ function planBumpHeadSeqs(
             where threads.workspace_id = v.column1 and threads.id = v.column2
             returning workspace_id, id, head_seq`.compile(trx);
         },
-        [now, ...batch.flatMap((b) => [b.workspaceId, b.threadId, b.count])],
+        bumpParameters(batch, now),
       ),
   });
   return {

@@ -251,7 +251,7 @@ function planGuard(
             left join messages m on m.workspace_id = v.column1 and m.id = v.column2
             where m.id is null or m.thread_id <> v.column3 or m.status <> 'streaming'`.compile(trx);
         },
-        batch.flatMap((w) => [w.workspaceId, w.messageId, w.threadId]),
+        guardParameters(batch),
       ),
   });
   return {
@@ -296,4 +296,11 @@ function appliedEvent(
       chunks: write.chunks,
     },
   };
+}
+
+/** The parameters of a multi-row guard read: each write's workspace, message and thread ids. */
+function guardParameters(writes: readonly MessageWrite[]): unknown[] {
+  const parameters: unknown[] = [];
+  for (const w of writes) parameters.push(w.workspaceId, w.messageId, w.threadId);
+  return parameters;
 }

@@ -25,7 +25,8 @@ export function executeCompiledOnce<R>(
 
 /**
  * The statement {@link executeCompiledOnce} runs, for running it later or in a batch
- * (`batch.ts`).
+ * (`batch.ts`). The statement takes `parameters` as they are (Kysely freezes the array): pass an
+ * array built for it.
  * @throws Error on a parameter count that does not match the shape (as there).
  */
 export function compileOnce<R>(
@@ -51,7 +52,7 @@ export function compileOnce<R>(
     sqlText = query.sql;
     byShape.set(shape, sqlText);
   }
-  return CompiledQuery.raw(sqlText, [...parameters]) as CompiledQuery<R>;
+  return CompiledQuery.raw(sqlText, parameters as unknown[]) as CompiledQuery<R>;
 }
 
 /**
