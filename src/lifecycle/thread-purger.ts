@@ -1,7 +1,11 @@
 import type { Clock } from "../clock.js";
 import { ThreadlineError } from "../errors.js";
 import type { EventHub } from "../observe.js";
-import type { ExpiredThread, ThreadStore } from "../store/thread-store.js";
+import {
+  type ExpiredThread,
+  THREAD_UPDATED_AT_SLACK_MS,
+  type ThreadStore,
+} from "../store/thread-store.js";
 import type { CoalescingWriter } from "../writer/coalescing-writer.js";
 import { PeriodicTask } from "./periodic-task.js";
 import { checkInteger, definedOnly, MAX_BATCH_ROWS } from "./task-options.js";
@@ -88,7 +92,8 @@ export function resolveThreadRetention(
 export interface ThreadPurgeOptions {
   /**
    * Delete threads whose last update is older than this many ms before now, in every workspace
-   * (or `workspaceId`) whatever its own TTL. Default: the configured TTLs — a workspace's own
+   * (or `workspaceId`) whatever its own TTL. An age below `THREAD_UPDATED_AT_SLACK_MS` (1 s) acts
+   * as that long: a streaming thread's last update may lag its newest delta by as much. Default: the configured TTLs — a workspace's own
    * (`retention.workspaceThreadTtlMs`) where it has one, else `retention.threadTtlMs`.
    */
   olderThanMs?: number;
@@ -286,7 +291,10 @@ export class ThreadPurger {
   private async purgeOlderThan(
     options: ThreadPurgeOptions & PolicyPurge,
   ): Promise<ThreadPurgeReport> {
-    const cutoff = this.deps.clock.now() - options.olderThanMs;
+    // A streaming thread's updated_at may lag its newest delta by the slack: an age below it would
+    // let a purge pick a thread a stream is still writing to.
+    const cutoff =
+      this.deps.clock.now() - Math.max(options.olderThanMs, THREAD_UPDATED_AT_SLACK_MS);
     const report: ThreadPurgeReport = {
       cutoff,
       dryRun: options.dryRun ?? false,

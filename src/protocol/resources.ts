@@ -11,6 +11,10 @@ export interface Thread {
   /** Set on a fork: the source thread and the seq it was forked at (R19). */
   forkedFrom: { threadId: string; seq: number } | null;
   createdAt: number;
+  /**
+   * When the thread's newest event was written — up to 1 s earlier while a message streams: a
+   * streaming tick moves it at most once a second (`THREAD_UPDATED_AT_SLACK_MS`, issue 9).
+   */
   updatedAt: number;
   headSeq: number;
 }

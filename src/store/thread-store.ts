@@ -1,6 +1,16 @@
 import type { ThreadEvent } from "../protocol/events.js";
 import type { Thread } from "../protocol/resources.js";
 
+/**
+ * How far a thread's `updatedAt` may lag its newest event, in ms. Every event moves it to the
+ * event's time, except a streaming tick's `message.delta`, which moves it only once it is at least
+ * this old: `updated_at` is indexed (retention, R25), and on PostgreSQL a row update that changes
+ * an indexed column cannot be a heap-only (HOT) update, so a tick that moved it every 33 ms
+ * rewrote every streaming thread's index entries 30 times a second (issue 9). Retention treats a
+ * TTL below this as this long, so a thread written to after a purge picked it is still kept.
+ */
+export const THREAD_UPDATED_AT_SLACK_MS = 1_000;
+
 /** Input of {@link ThreadStore.createThread}. */
 export interface CreateThreadInput {
   id: string;

@@ -2,6 +2,7 @@ import { type CompiledQuery, type Kysely, type QueryResult, sql } from "kysely";
 import { primeThreadEventDataJson } from "../../protocol/event-json.js";
 import type { ThreadEvent, ThreadEventData, ThreadEventType } from "../../protocol/events.js";
 import type { Database, EventRow } from "../schema.js";
+import { THREAD_UPDATED_AT_SLACK_MS } from "../thread-store.js";
 import { executeBatch, executePlan, type QueryPlan } from "./batch.js";
 import { compileOnce, multiRowStatements } from "./compiled-once.js";
 
@@ -106,14 +107,36 @@ export class SeqReservation {
   }
 }
 
+/** A seq to reserve: its thread, and whether its event is a streaming tick's delta. */
+export interface SeqRequest {
+  workspaceId: string;
+  threadId: string;
+  /**
+   * The event is a streaming tick's `message.delta`: its thread's `updated_at` moves only when it
+   * is {@link THREAD_UPDATED_AT_SLACK_MS} old (default: it moves to `now`).
+   */
+  delta?: boolean;
+}
+
+/** One thread's share of a reservation. */
+interface ThreadBump {
+  workspaceId: string;
+  threadId: string;
+  count: number;
+  /** Every event of it is a delta: `updated_at` may keep a value less than the slack old. */
+  deltasOnly: boolean;
+}
+
 /**
  * Reserves one seq per item on its thread: bumps each thread's `head_seq` by its number of items,
  * in one statement per 512 threads, taking the threads' row locks for the rest of the
- * transaction. Threads that do not exist (deleted, or of another workspace) get nothing.
+ * transaction, and moves the thread's `updated_at` to `now` (for a thread with only deltas, once
+ * it is {@link THREAD_UPDATED_AT_SLACK_MS} old). Threads that do not exist (deleted, or of another
+ * workspace) get nothing.
  */
 export function reserveSeqs(
   trx: Kysely<Database>,
-  items: readonly { workspaceId: string; threadId: string }[],
+  items: readonly SeqRequest[],
   now: number,
 ): Promise<SeqReservation> {
   return executePlan(trx, planReserveSeqs(trx, items, now));
@@ -122,15 +145,17 @@ export function reserveSeqs(
 /** {@link reserveSeqs} as statements to run (e.g. in one batch with others) and their reading. */
 export function planReserveSeqs(
   trx: Kysely<Database>,
-  items: readonly { workspaceId: string; threadId: string }[],
+  items: readonly SeqRequest[],
   now: number,
 ): QueryPlan<SeqReservation> {
-  const counts = new Map<string, { workspaceId: string; threadId: string; count: number }>();
-  for (const { workspaceId, threadId } of items) {
+  const counts = new Map<string, ThreadBump>();
+  for (const { workspaceId, threadId, delta } of items) {
     const key = threadKey(workspaceId, threadId);
     const entry = counts.get(key);
-    if (entry) entry.count += 1;
-    else counts.set(key, { workspaceId, threadId, count: 1 });
+    if (entry) {
+      entry.count += 1;
+      entry.deltasOnly &&= delta === true;
+    } else counts.set(key, { workspaceId, threadId, count: 1, deltasOnly: delta === true });
   }
   const bump = planBumpHeadSeqs(trx, [...counts.values()], now);
   return {
@@ -158,7 +183,8 @@ export function releaseSeqsQueries(
 ): readonly CompiledQuery[] {
   return planBumpHeadSeqs(
     trx,
-    releases.map((r) => ({ ...r, count: -r.count })),
+    // Giving seqs back is not an event: updated_at keeps what the reservation set.
+    releases.map((r) => ({ ...r, count: -r.count, deltasOnly: true })),
     now,
   ).queries;
 }
@@ -175,7 +201,7 @@ export async function reserveSeq(
 ): Promise<number | undefined> {
   const heads = await executePlan(
     trx,
-    planBumpHeadSeqs(trx, [{ workspaceId, threadId, count: 1 }], now),
+    planBumpHeadSeqs(trx, [{ workspaceId, threadId, count: 1, deltasOnly: false }], now),
   );
   return heads.get(threadKey(workspaceId, threadId));
 }
@@ -258,13 +284,13 @@ function eventParameters(rows: readonly Omit<EventRow, "payload_deflated">[]): u
   return parameters;
 }
 
-/** The parameters of a multi-row `head_seq` bump: `now`, then each thread's key and count. */
-function bumpParameters(
-  bumps: readonly { workspaceId: string; threadId: string; count: number }[],
-  now: number,
-): unknown[] {
-  const parameters: unknown[] = [now];
-  for (const b of bumps) parameters.push(b.workspaceId, b.threadId, b.count);
+/**
+ * The parameters of a multi-row `head_seq` bump: the slack's cutoff and `now`, then each thread's
+ * key, count and whether `updated_at` must move (1) or may stay within the slack (0).
+ */
+function bumpParameters(bumps: readonly ThreadBump[], now: number): unknown[] {
+  const parameters: unknown[] = [now - THREAD_UPDATED_AT_SLACK_MS, now];
+  for (const b of bumps) parameters.push(b.workspaceId, b.threadId, b.count, b.deltasOnly ? 0 : 1);
   return parameters;
 }
 
@@ -273,25 +299,30 @@ type HeadRow = { workspace_id: string; id: string; head_seq: number };
 
 function planBumpHeadSeqs(
   trx: Kysely<Database>,
-  bumps: readonly { workspaceId: string; threadId: string; count: number }[],
+  bumps: readonly ThreadBump[],
   now: number,
 ): QueryPlan<Map<string, number>> {
+  const stale = now - THREAD_UPDATED_AT_SLACK_MS;
   const queries = multiRowStatements(trx, bumps, {
     unnest: (all) => {
       const parameters = [
+        stale,
         now,
         all.map((b) => b.workspaceId),
         all.map((b) => b.threadId),
         all.map((b) => b.count),
+        all.map((b) => !b.deltasOnly),
       ];
       return compileOnce(
         trx,
         "bump head_seq (unnest)",
         () =>
           sql<HeadRow>`
-            update threads set head_seq = head_seq + v.n, updated_at = ${now}
-            from unnest(${parameters[1]}::text[], ${parameters[2]}::text[], ${parameters[3]}::bigint[])
-              as v(workspace_id, id, n)
+            update threads set head_seq = head_seq + v.n,
+              updated_at = case when v.moves or threads.updated_at <= ${parameters[0]}::bigint
+                then ${parameters[1]}::bigint else threads.updated_at end
+            from unnest(${parameters[2]}::text[], ${parameters[3]}::text[], ${parameters[4]}::bigint[],
+              ${parameters[5]}::boolean[]) as v(workspace_id, id, n, moves)
             where threads.workspace_id = v.workspace_id and threads.id = v.id
             returning threads.workspace_id, threads.id, threads.head_seq`.compile(trx),
         parameters,
@@ -307,10 +338,15 @@ function planBumpHeadSeqs(
         `bump head_seq × ${batch.length}`,
         () => {
           const values = sql.join(
-            batch.map((b) => sql`(${b.workspaceId}, ${b.threadId}, cast(${b.count} as bigint))`),
+            batch.map(
+              (b) =>
+                sql`(${b.workspaceId}, ${b.threadId}, cast(${b.count} as bigint), ${b.deltasOnly ? 0 : 1})`,
+            ),
           );
           return sql<HeadRow>`
-            update threads set head_seq = head_seq + v.column3, updated_at = ${now}
+            update threads set head_seq = head_seq + v.column3,
+              updated_at = case when v.column4 = 1 or threads.updated_at <= ${stale}
+                then ${now} else threads.updated_at end
             from (values ${values}) as v
             where threads.workspace_id = v.column1 and threads.id = v.column2
             returning workspace_id, id, head_seq`.compile(trx);

@@ -58,7 +58,11 @@ export async function commitWrites(
     trx,
     planReserveSeqs(
       trx,
-      writes.map((w) => ({ workspaceId: w.workspaceId, threadId: w.threadId })),
+      writes.map((w) => ({
+        workspaceId: w.workspaceId,
+        threadId: w.threadId,
+        delta: w.kind === "stream",
+      })),
       now,
     ),
     planGuard(
