@@ -8,6 +8,7 @@
  */
 
 import { cpus, loadavg } from "node:os";
+import { BODY_REWRITE_MIN_INTERVAL_MS } from "../src/writer/body-policy.js";
 import { type BenchBackend, openPostgresBackend, openSqliteBackend } from "./backends.js";
 import { type BenchOptions, parseOptions, type SoakFlags } from "./cli.js";
 import { runHttpBench } from "./http/http-bench.js";
@@ -203,17 +204,18 @@ function capacityPlan(options: BenchOptions, streams: number): StepPlan {
   };
 }
 
-/** A bytes phase: every message about `sizeChars` long in the middle of the window, no rollover. */
+/**
+ * A bytes phase: every message about `sizeChars` long in the middle of the window, no rollover.
+ * The warm-up lasts past the one body rewrite (R9) that the prefill itself makes due a second
+ * after it: a prefilled 64 KB message would otherwise rewrite its whole body inside the window
+ * (~40 B/char on PostgreSQL), a cost a message streamed to that size spreads over its 64 KB.
+ */
 function bytesPlan(options: BenchOptions, sizeChars: number): StepPlan {
-  const prefill = prefillForSize(
-    sizeChars,
-    CHARS_PER_SEC,
-    options.warmupMs,
-    options.bytesDurationMs,
-  );
+  const warmupMs = Math.max(options.warmupMs, BODY_REWRITE_MIN_INTERVAL_MS + 500);
+  const prefill = prefillForSize(sizeChars, CHARS_PER_SEC, warmupMs, options.bytesDurationMs);
   return {
     streams: options.bytesStreams,
-    warmupMs: options.warmupMs,
+    warmupMs,
     durationMs: options.bytesDurationMs,
     shape: { ...SHAPE, maxMessageChars: Number.POSITIVE_INFINITY },
     prefillChars: () => prefill,
