@@ -16,6 +16,7 @@ for (const backend of BACKENDS) {
         "0003-node-heartbeats",
         "0004-compaction-retention",
         "0005-deflated-payloads",
+        "0006-threads-fillfactor",
       ]);
       expect(await store.migrate()).toEqual([]);
       const db = (store as unknown as { driver: { db: import("kysely").Kysely<unknown> } }).driver

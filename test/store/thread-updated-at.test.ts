@@ -94,4 +94,11 @@ describe("a thread's updatedAt on PostgreSQL [postgres]", () => {
     await writer.write({ type: "text-delta", id: "t", delta: "y" });
     expect(await indexEntries()).toBe(before + 1);
   });
+
+  it("issue 9: migration 6 leaves 30 % of each threads page free for those in-place updates", async () => {
+    const { threadline } = await openThreadline(postgres, {});
+    const { rows } = await sql<{ options: string[] | null }>`select c.reloptions as options
+      from pg_class c where c.oid = 'threads'::regclass`.execute(databaseOf(threadline));
+    expect(rows[0]?.options).toEqual(["fillfactor=70"]);
+  });
 });

@@ -4,6 +4,7 @@ import * as inboundRuns from "./0002-inbound-runs.js";
 import * as nodeHeartbeats from "./0003-node-heartbeats.js";
 import * as compactionRetention from "./0004-compaction-retention.js";
 import * as deflatedPayloads from "./0005-deflated-payloads.js";
+import * as threadsFillfactor from "./0006-threads-fillfactor.js";
 
 /**
  * Every migration this code knows, keyed by a name that sorts in application order (R27). Add new
@@ -15,4 +16,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0003-node-heartbeats": nodeHeartbeats,
   "0004-compaction-retention": compactionRetention,
   "0005-deflated-payloads": deflatedPayloads,
+  "0006-threads-fillfactor": threadsFillfactor,
 };
