@@ -1,7 +1,4 @@
 import { statSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -9,35 +6,16 @@ import {
   SQLITE_AUTOCHECKPOINT_PAGES,
 } from "../../src/store/sqlite/checkpointer.js";
 import {
-  openSqliteDriver,
-  type SqliteStoreDriver,
-} from "../../src/store/sqlite/sqlite-store-driver.js";
-import {
-  openSqliteWorkerDriver,
-  type SqliteWorkerStoreDriver,
-} from "../../src/store/sqlite-worker/sqlite-worker-store-driver.js";
+  closeAfterTest,
+  closeOpenedDrivers,
+  openOnNewFile,
+  SQLITE_DRIVERS,
+  type SqliteDriver,
+} from "../support/sqlite-drivers.js";
 
-type Driver = SqliteStoreDriver | SqliteWorkerStoreDriver;
+afterEach(closeOpenedDrivers);
 
-const DRIVERS: { name: string; open: (path: string) => Promise<Driver> }[] = [
-  { name: "in-thread", open: openSqliteDriver },
-  { name: "worker", open: openSqliteWorkerDriver },
-];
-
-const opened: Driver[] = [];
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((d) => d.close().catch(() => {})));
-});
-
-async function openOnFile(open: (path: string) => Promise<Driver>) {
-  const path = join(await mkdtemp(join(tmpdir(), "threadline-ckpt-")), "threadline.db");
-  const driver = await open(path);
-  opened.push(driver);
-  return { path, driver };
-}
-
-async function autoCheckpoint(driver: Driver): Promise<number> {
+async function autoCheckpoint(driver: SqliteDriver): Promise<number> {
   const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(
     driver.db,
   );
@@ -53,9 +31,9 @@ async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<void
   }
 }
 
-describe.each(DRIVERS)("the WAL checkpointer thread [$name] (issue 9)", ({ open }) => {
+describe.each(SQLITE_DRIVERS)("the WAL checkpointer thread [$name] (issue 9)", ({ open }) => {
   it("copies committed pages into the database file while the writer, checkpointing only past its backstop, never does", async () => {
-    const { path, driver } = await openOnFile(open);
+    const { path, driver } = await openOnNewFile(open);
     expect(await autoCheckpoint(driver)).toBe(BACKSTOP_AUTOCHECKPOINT_PAGES);
     await sql`create table items (id integer primary key, body blob)`.execute(driver.db);
     const before = statSync(path).size;
@@ -67,13 +45,13 @@ describe.each(DRIVERS)("the WAL checkpointer thread [$name] (issue 9)", ({ open 
   });
 
   it("when the checkpointer dies, the writer checkpoints on its own again (SQLite's 1 000 pages); close() ends the thread", async () => {
-    const { driver } = await openOnFile(open);
+    const { driver } = await openOnNewFile(open);
     const checkpointer = driver.checkpointer;
     if (!checkpointer) throw new Error("a file has a checkpointer");
     await checkpointer.worker.terminate();
     await expect.poll(() => autoCheckpoint(driver)).toBe(SQLITE_AUTOCHECKPOINT_PAGES);
 
-    const other = await openOnFile(open);
+    const other = await openOnNewFile(open);
     const exited = new Promise((resolve) =>
       other.driver.checkpointer?.worker.once("exit", resolve),
     );
@@ -83,7 +61,7 @@ describe.each(DRIVERS)("the WAL checkpointer thread [$name] (issue 9)", ({ open 
 
   it("an in-memory database has none", async () => {
     const driver = await open(":memory:");
-    opened.push(driver);
+    closeAfterTest(driver);
     expect(driver.checkpointer).toBeUndefined();
   });
 });

@@ -1,30 +1,9 @@
 import { readFileSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  openSqliteDriver,
-  type SqliteStoreDriver,
-} from "../../src/store/sqlite/sqlite-store-driver.js";
-import {
-  openSqliteWorkerDriver,
-  type SqliteWorkerStoreDriver,
-} from "../../src/store/sqlite-worker/sqlite-worker-store-driver.js";
+import { closeOpenedDrivers, openOnNewFile, SQLITE_DRIVERS } from "../support/sqlite-drivers.js";
 
-type Driver = SqliteStoreDriver | SqliteWorkerStoreDriver;
-
-const DRIVERS: { name: string; open: (path: string) => Promise<Driver> }[] = [
-  { name: "in-thread", open: openSqliteDriver },
-  { name: "worker", open: openSqliteWorkerDriver },
-];
-
-const opened: Driver[] = [];
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((d) => d.close().catch(() => {})));
-});
+afterEach(closeOpenedDrivers);
 
 /** Bytes this process has passed to write(2) and friends so far (every thread, Linux). */
 function bytesWritten(): number {
@@ -33,11 +12,9 @@ function bytesWritten(): number {
   return Number(match[1]);
 }
 
-describe.each(DRIVERS)("SQLite statement journals [$name] (issue 9)", ({ open }) => {
+describe.each(SQLITE_DRIVERS)("SQLite statement journals [$name] (issue 9)", ({ open }) => {
   it("a multi-row statement re-writing a transaction's pages writes nothing to disk before the commit", async () => {
-    const path = join(await mkdtemp(join(tmpdir(), "threadline-temp-")), "threadline.db");
-    const driver = await open(path);
-    opened.push(driver);
+    const { driver } = await openOnNewFile(open);
     await sql`create table items (id integer primary key, body text not null)`.execute(driver.db);
     // ~1 MiB of rows: far past the 64 KiB a statement journal keeps in memory by default.
     await sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < 1000)

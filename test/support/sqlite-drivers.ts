@@ -1,0 +1,42 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  openSqliteDriver,
+  type SqliteStoreDriver,
+} from "../../src/store/sqlite/sqlite-store-driver.js";
+import {
+  openSqliteWorkerDriver,
+  type SqliteWorkerStoreDriver,
+} from "../../src/store/sqlite-worker/sqlite-worker-store-driver.js";
+
+/** Either SQLite driver: the connection in this thread or in a worker thread. */
+export type SqliteDriver = SqliteStoreDriver | SqliteWorkerStoreDriver;
+
+/** Both SQLite drivers, for `describe.each` over what each must do alike (pragmas, checkpoints). */
+export const SQLITE_DRIVERS: { name: string; open: (path: string) => Promise<SqliteDriver> }[] = [
+  { name: "in-thread", open: openSqliteDriver },
+  { name: "worker", open: openSqliteWorkerDriver },
+];
+
+const opened: SqliteDriver[] = [];
+
+/** Closes a driver {@link closeOpenedDrivers} has not closed yet, after the test. */
+export function closeAfterTest(driver: SqliteDriver): void {
+  opened.push(driver);
+}
+
+/** Closes every driver opened by {@link openOnNewFile} or given to {@link closeAfterTest}. */
+export async function closeOpenedDrivers(): Promise<void> {
+  await Promise.all(opened.splice(0).map((d) => d.close().catch(() => {})));
+}
+
+/** Opens a driver on a new file in a new temporary directory; closed by {@link closeOpenedDrivers}. */
+export async function openOnNewFile(
+  open: (path: string) => Promise<SqliteDriver>,
+): Promise<{ path: string; driver: SqliteDriver }> {
+  const path = join(await mkdtemp(join(tmpdir(), "threadline-sqlite-")), "threadline.db");
+  const driver = await open(path);
+  closeAfterTest(driver);
+  return { path, driver };
+}
