@@ -92,9 +92,10 @@ export function resolveThreadRetention(
 export interface ThreadPurgeOptions {
   /**
    * Delete threads whose last update is older than this many ms before now, in every workspace
-   * (or `workspaceId`) whatever its own TTL. An age below `THREAD_UPDATED_AT_SLACK_MS` (1 s) acts
-   * as that long: a streaming thread's last update may lag its newest delta by as much. Default: the configured TTLs — a workspace's own
-   * (`retention.workspaceThreadTtlMs`) where it has one, else `retention.threadTtlMs`.
+   * (or `workspaceId`) whatever its own TTL. Default: the configured TTLs — a workspace's own
+   * (`retention.workspaceThreadTtlMs`) where it has one, else `retention.threadTtlMs`. An age
+   * below `THREAD_UPDATED_AT_SLACK_MS` (1 s) acts as that long: a streaming thread's last update
+   * may lag its newest delta by as much.
    */
   olderThanMs?: number;
   /** Only this workspace's threads (default every workspace's). */

@@ -36,10 +36,11 @@ export interface SqliteWorkerStoreDriver extends StoreDriver {
 /**
  * Opens the embedded SQLite backend (R26) with its connection in a worker thread (issue 9), so a
  * commit never blocks the event loop: the same pragmas as the in-thread driver (WAL,
- * `synchronous=NORMAL`, `busy_timeout`, `temp_store = MEMORY`, `auto_vacuum = INCREMENTAL` for a new file), the same
- * statement cache and `BEGIN IMMEDIATE` transactions, and the same checkpointer thread for a file
- * (`../sqlite/checkpointer.ts`); a statement is one message to the worker and one back, and a
- * writer tick's statements share two (`../queries/batch.ts`). `path` is a file path or `:memory:`.
+ * `synchronous=NORMAL`, `busy_timeout`, `temp_store = MEMORY`, `auto_vacuum = INCREMENTAL` for a
+ * new file), the same statement cache and `BEGIN IMMEDIATE` transactions, and the same
+ * checkpointer thread for a file (`../sqlite/checkpointer.ts`); a statement is one message to the
+ * worker and one back, and a writer tick's statements share two (`../queries/batch.ts`). `path`
+ * is a file path or `:memory:`.
  *
  * A worker that dies fails the statements waiting on it with `unavailable` (transient, caused by
  * `ERR_SQLITE_WORKER_EXITED`: writers keep their changes and retry, R30) and is restarted on the

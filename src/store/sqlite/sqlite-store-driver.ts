@@ -23,11 +23,11 @@ const BUSY_TIMEOUT_MS = 5_000;
 /**
  * Opens the embedded SQLite backend (R26): one writer connection with cached prepared statements,
  * WAL, `synchronous=NORMAL` (durable across process crashes; the last commits may be lost only on
- * power failure), `busy_timeout`, immediate transactions, `temp_store = MEMORY` (statement journals
- * never written to disk). A new file is created with
- * `auto_vacuum = INCREMENTAL`, so the pages compaction and thread deletions free go back to the
- * file system (`reclaimFreePages`) instead of staying in the file. A file gets a checkpointer
- * thread (`checkpointer.ts`), so commits on this thread do not copy the WAL into the database.
+ * power failure), `busy_timeout`, immediate transactions, `temp_store = MEMORY` (statement
+ * journals never written to disk). A new file is created with `auto_vacuum = INCREMENTAL`, so the
+ * pages compaction and thread deletions free go back to the file system (`reclaimFreePages`)
+ * instead of staying in the file. A file gets a checkpointer thread (`checkpointer.ts`), so
+ * commits on this thread do not copy the WAL into the database.
  * `path` is a file path or `:memory:`.
  *
  * @throws SQLite's error opening `path` (e.g. code `SQLITE_CANTOPEN`).
