@@ -53,7 +53,7 @@ afterEach(async () => {
 
 describe("a full disk under SQLite (R6, R30)", () => {
   it("R30: commits fail as an outage, not poison: producers wait, then get `unavailable` naming the full disk; once space is back every accepted chunk is written and the file is intact", async () => {
-    const dir = await tinyFileSystem("8m");
+    const dir = await tinyFileSystem("16m");
     const file = join(dir, "threadline.db");
     const { threadline, clock } = await openThreadline(sqlite, {
       database: `sqlite:${file}`,
@@ -69,9 +69,10 @@ describe("a full disk under SQLite (R6, R30)", () => {
     await fillDisk(filler);
     const poisoned: string[] = [];
     threadline.events.on("writer:poisoned", ({ messageId }) => poisoned.push(messageId));
-    // Enough text that the commit needs new pages the disk no longer has.
+    // Enough text (1 MB) that the commit needs more than the write-ahead log file already holds,
+    // so it must grow onto a disk that has no room left.
     const accepted: string[] = [];
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 1_000; i++) {
       const delta = `${String(i).padStart(4, "0")}${"x".repeat(1_000)} `;
       await writer.write({ type: "text-delta", id: "t", delta });
       accepted.push(delta);
