@@ -129,7 +129,10 @@ async function stopRemoteWriter(
     const request: StopRequest = { workspaceId, threadId: target.threadId, messageId: target.id };
     await deps.store.announceStop(request);
     const now = await deps.store.getMessage(workspaceId, target.id);
-    if (now?.status !== "streaming") return { stopped: false, message: now ?? null };
+    // The lease holder may have aborted it already: the same answer as when its event arrives.
+    if (now?.status !== "streaming") {
+      return { stopped: now?.status === "aborted", message: now ?? null };
+    }
     for await (const item of subscription) {
       if (item.type === "message.finished" && item.messageId === target.id) break;
       if (item.type === "message.deleted" && item.messageId === target.id) break;

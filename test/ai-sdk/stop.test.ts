@@ -262,6 +262,31 @@ describe("stop from another node (R28, PostgreSQL LISTEN/NOTIFY)", () => {
     await viewerOnB.return?.();
   });
 
+  it("the lease holder aborts before the stopping node reads the message back: still stopped: true", async () => {
+    const database = await postgres.freshDatabase();
+    const a = await openThreadline(postgres, { database, clock: systemClock, nodeId: "node-a" });
+    const b = await openThreadline(postgres, { database, clock: systemClock, nodeId: "node-b" });
+    await a.threadline.threads.create({ id: "t1" });
+    const writer = await a.threadline.writers.open("t1");
+    await writer.write({ type: "text-start", id: "a" });
+    await writer.write({ type: "text-delta", id: "a", delta: "from A" });
+    await writer.flush();
+    // B's stop request reaches A, and A's abort commits, before B reads the message again.
+    const store = b.threadline.store;
+    const announce = store.announceStop.bind(store);
+    store.announceStop = async (request) => {
+      await announce(request);
+      while ((await a.threadline.messages.get(writer.id)).status === "streaming") {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+
+    const result = await b.threadline.stop("t1");
+
+    expect(result).toMatchObject({ stopped: true, message: { id: writer.id, status: "aborted" } });
+    expect(writer.signal.aborted).toBe(true);
+  });
+
   it("a stop whose lease holder never answers times out with stopped: false, leaving the live lease alone (R18)", async () => {
     const database = await postgres.freshDatabase();
     const b = await openThreadline(postgres, {
