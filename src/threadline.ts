@@ -30,6 +30,7 @@ import {
   type NodeTakeover,
   resolveNodeTiming,
 } from "./lifecycle/node-heartbeat.js";
+import { DatabaseReachability } from "./lifecycle/reachability.js";
 import { stopLocalWriter } from "./lifecycle/stop-message.js";
 import {
   resolveThreadRetention,
@@ -47,7 +48,11 @@ import type { NodeRecord } from "./store/node-records.js";
 import { openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 import { ThreadlineWorkspace, type WorkspaceDeps } from "./workspace.js";
-import { CoalescingWriter, type WriterOptions } from "./writer/coalescing-writer.js";
+import {
+  CoalescingWriter,
+  DEFAULT_LEASE_TTL_MS,
+  type WriterOptions,
+} from "./writer/coalescing-writer.js";
 
 /** The workspace used when none is named (a server without API keys serves only this one). */
 export const DEFAULT_WORKSPACE = "default";
@@ -397,11 +402,16 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
       ...options,
       limits,
     });
+    // One view of the database's availability for both judges of dead writers (R18, R31).
+    const reachability = new DatabaseReachability();
     const sweeper = new LeaseSweeper(store, clock, events, {
       ...(options.sweepIntervalMs === undefined ? {} : { intervalMs: options.sweepIntervalMs }),
       orphansAtStart: options.orphansAtStart ?? true,
+      nodeId,
+      leaseTtlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
+      reachability,
     });
-    heartbeat = new NodeHeartbeat(store, clock, events, nodeId, nodeTiming);
+    heartbeat = new NodeHeartbeat(store, clock, events, nodeId, nodeTiming, { reachability });
     const stopListening = await store.listen({
       onCommit: (commit) => {
         if (commit.deleted) {

@@ -35,6 +35,14 @@ export class LeaseRenewer {
     }, this.leaseTtlMs / 3);
   }
 
+  /**
+   * Renews at once, in the commit chain (call when the database answers again after an outage:
+   * the leases may have run out meanwhile, and another node judges them by it, R18).
+   */
+  renewNow(): void {
+    if (this.hasLeases()) this.enqueue(() => this.renew());
+  }
+
   /** Stops renewing (shutdown: the terminal writes release the leases). */
   stop(): void {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);

@@ -3,7 +3,9 @@ import { ThreadlineError } from "../errors.js";
 import type { EventHub } from "../observe.js";
 import type { HeartbeatOutcome, NodeIncarnation, NodeRecord } from "../store/node-records.js";
 import type { Store, WorkspaceEvent } from "../store/store.js";
+import { isTransientStoreError } from "../store/transient-errors.js";
 import { PeriodicTask } from "./periodic-task.js";
+import { DatabaseReachability } from "./reachability.js";
 
 /** Default time between two heartbeats of a node, in ms (R31). */
 export const DEFAULT_HEARTBEAT_MS = 2_000;
@@ -93,7 +95,11 @@ function positiveMs(field: string, value: unknown, fallback: number): number {
  * - {@link leave} (graceful shutdown, after the writers ended their messages): deletes the row.
  *
  * A dead node's messages are thus finalized within `nodeTimeoutMs + heartbeatMs` of its last
- * beat (default ≤ 10 s), well before their leases expire (R18, 30 s by default).
+ * beat (default ≤ 10 s), well before their leases expire (R18, 30 s by default). An outage of the
+ * database does not count towards a heartbeat's age (see {@link DatabaseReachability}, fed by the
+ * beats): after one longer than `nodeTimeoutMs`, the first node back takes over only the nodes
+ * that were dead before it, or that still have not beaten `nodeTimeoutMs` after it ended — never
+ * the live nodes that had no way to beat meanwhile.
  *
  * Emits `lifecycle:node-lost`, `lifecycle:node-restarted`, `lifecycle:heartbeat-lost` and, on a
  * failed beat, `lifecycle:error` (`task: "heartbeat"`).
@@ -104,6 +110,7 @@ export class NodeHeartbeat {
   private readonly task: PeriodicTask<NodeTakeover[]>;
   private readonly enabled: boolean;
   private readonly batchSize: number;
+  private readonly reachability: DatabaseReachability;
   private startCount = 0;
   private lastBeatAt = Number.NEGATIVE_INFINITY;
   private lastOutcome: HeartbeatOutcome = "alive";
@@ -114,11 +121,16 @@ export class NodeHeartbeat {
     private readonly hub: EventHub,
     nodeId: string,
     private readonly timing: NodeTiming,
-    options: { batchSize?: number } = {},
+    options: {
+      batchSize?: number;
+      /** What this node saw of the database's availability (default its own, fed by the beats). */
+      reachability?: DatabaseReachability;
+    } = {},
   ) {
     this.enabled = store.capabilities.crossProcessNotify;
     this.node = { nodeId, incarnation: randomId() };
     this.batchSize = options.batchSize ?? 100;
+    this.reachability = options.reachability ?? new DatabaseReachability();
     this.task = new PeriodicTask(
       clock,
       timing.heartbeatMs,
@@ -202,7 +214,14 @@ export class NodeHeartbeat {
 
   private async beat(): Promise<void> {
     const now = this.clock.now();
-    const outcome = await this.store.beatHeartbeat(this.node, now);
+    let outcome: HeartbeatOutcome;
+    try {
+      outcome = await this.store.beatHeartbeat(this.node, now);
+    } catch (error) {
+      if (isTransientStoreError(error)) this.reachability.unreachable(now);
+      throw error;
+    }
+    this.reachability.reached(now);
     this.lastBeatAt = now;
     if (outcome !== "alive" && outcome !== this.lastOutcome) {
       this.hub.emit("lifecycle:heartbeat-lost", { nodeId: this.node.nodeId, outcome });
@@ -213,7 +232,8 @@ export class NodeHeartbeat {
 
   private async takeOverDeadNodes(): Promise<NodeTakeover[]> {
     const now = this.clock.now();
-    const staleBefore = now - this.timing.nodeTimeoutMs;
+    const timeoutMs = this.timing.nodeTimeoutMs;
+    const staleBefore = this.reachability.effectiveNow(now, timeoutMs) - timeoutMs;
     const stale = await this.store.findStaleNodes(staleBefore, this.node.nodeId, this.batchSize);
     const takeovers: NodeTakeover[] = [];
     for (const dead of stale) {

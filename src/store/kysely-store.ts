@@ -310,7 +310,12 @@ export class KyselyStore implements Store {
     scope?: SweepScope,
   ): Promise<WorkspaceEvent[]> {
     const expiredBefore = scope?.leaseExpiredBefore ?? now;
-    const candidates = await findExpiredLeases(this.driver.db, expiredBefore, limit);
+    const candidates = await findExpiredLeases(
+      this.driver.db,
+      expiredBefore,
+      limit,
+      scope?.exceptOwner,
+    );
     const swept: WorkspaceEvent[] = [];
     for (const { workspaceId, id } of candidates) {
       const event = await this.write(async (trx, appended) => {

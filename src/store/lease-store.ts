@@ -3,15 +3,26 @@ import type { ThreadEvent } from "../protocol/events.js";
 import type { WorkspaceEvent } from "./event-log-store.js";
 
 /**
- * Which streaming messages a crash sweep finalizes `aborted`, and what it says (R18, R31): those
- * whose writer lease expired before `leaseExpiredBefore` (ms; `Number.MAX_SAFE_INTEGER` = every
- * streaming message, for a single-writer SQLite process at start), with `errorText` and the abort
- * chunk's `reason`.
+ * Which streaming messages a crash sweep finalizes `aborted`, and what it says (R18, R31). Every
+ * field is optional: a plain sweep takes the leases that expired before its `now`.
  */
 export interface SweepScope {
-  leaseExpiredBefore: number;
-  errorText: string;
+  /**
+   * Leases that expired before this time are swept (ms; default the sweep's `now`;
+   * `Number.MAX_SAFE_INTEGER` = every streaming message, for a single-writer SQLite process at
+   * start, R31).
+   */
+  leaseExpiredBefore?: number;
+  /** The finalized messages' `errorText` (default `LEASE_EXPIRED_TEXT` of `queries/leases.ts`). */
+  errorText?: string;
+  /** The abort chunk's `reason` (default none). */
   reason?: string;
+  /**
+   * Leases this owner holds are left alone, expired or not (R18): a live process passes its own
+   * node id, since it renews every lease it owns itself — an expired one only means the database
+   * was out of reach for longer than a lease.
+   */
+  exceptOwner?: string;
 }
 
 /**
@@ -57,8 +68,9 @@ export interface LeaseStore {
   ): Promise<ThreadEvent | undefined>;
   /**
    * Finalizes `aborted` up to `limit` streaming messages whose lease expired before `now` (R18), or
-   * before `scope.leaseExpiredBefore` with the scope's text (R31), each with a `message.finished`
-   * event. A lease renewed meanwhile wins: that message is left alone.
+   * before `scope.leaseExpiredBefore` with the scope's text (R31), leaving `scope.exceptOwner`'s
+   * alone, each with a `message.finished` event. A lease renewed meanwhile wins: that message is
+   * left alone.
    */
   sweepExpiredLeases(now: number, limit: number, scope?: SweepScope): Promise<WorkspaceEvent[]>;
 }

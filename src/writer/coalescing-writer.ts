@@ -10,6 +10,9 @@ import { CommitLoop, type CommitMode } from "./commit-loop.js";
 import { MessageWriter } from "./message-writer.js";
 import { PendingMessage, type TakenWrite } from "./pending-message.js";
 
+/** Default length of a writer lease in ms (R18), renewed every third of it. */
+export const DEFAULT_LEASE_TTL_MS = 30_000;
+
 /** Settings of the coalescing writer. */
 export interface WriterOptions {
   /** Coalescing window in ms (R3; default 33). `0` writes every change through before returning. */
@@ -98,7 +101,7 @@ export class CoalescingWriter {
     options: WriterOptions = {},
   ) {
     this.windowMs = options.windowMs ?? 33;
-    this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
+    this.leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
     this.retryInitialMs = options.retryInitialMs ?? 50;
     this.retryMaxMs = options.retryMaxMs ?? 5_000;
     this.limits = resolveMessageLimits(options.limits);
@@ -378,6 +381,7 @@ export class CoalescingWriter {
       return;
     }
     this.loop.succeeded();
+    if (this.outageSince !== undefined) this.leases.renewNow(); // back from an outage
     this.outageSince = undefined;
     round.committed += taken.length;
     let events = 0;

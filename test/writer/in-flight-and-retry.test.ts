@@ -3,6 +3,7 @@ import { openStore } from "../../src/store/open-store.js";
 import type { MessageWrite, Store, WriteOutcome } from "../../src/store/store.js";
 import { BACKENDS_WITH_WORKER as BACKENDS, openThreadline } from "../support/backends.js";
 import { drive, gate, logOf, take, textOf } from "../support/helpers.js";
+import { outageError } from "../support/outage-store.js";
 
 /**
  * A real store whose `commitWrites` runs `before` first: to hold a write in flight (like crush's
@@ -50,13 +51,6 @@ function holdNextCommit() {
       await released.promise;
     },
   };
-}
-
-/** What a PostgreSQL restart looks like to a writer: a transient error (SQLSTATE 57P01), an outage. */
-function outageError(): Error {
-  return Object.assign(new Error("terminating connection due to administrator command"), {
-    code: "57P01",
-  });
 }
 
 for (const backend of BACKENDS) {

@@ -52,18 +52,24 @@ export async function readLease(
 
 /**
  * Streaming messages whose lease expired before `now`, oldest lease first (`now` =
- * `Number.MAX_SAFE_INTEGER`: every streaming message, R31).
+ * `Number.MAX_SAFE_INTEGER`: every streaming message, R31), except those `exceptOwner` holds.
  */
 export async function findExpiredLeases(
   db: Kysely<Database>,
   now: number,
   limit: number,
+  exceptOwner?: string,
 ): Promise<{ workspaceId: string; id: string }[]> {
   const rows = await db
     .selectFrom("messages")
     .select(["workspace_id", "id"])
     .where("status", "=", "streaming")
     .where((eb) => eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", now)]))
+    .$if(exceptOwner !== undefined, (qb) =>
+      qb.where((eb) =>
+        eb.or([eb("lease_owner", "is", null), eb("lease_owner", "<>", exceptOwner ?? "")]),
+      ),
+    )
     .orderBy("lease_expires_at")
     .limit(limit)
     .execute();
@@ -85,11 +91,11 @@ export function sweepExpiredLease(
   now: number,
   options: { lockRow: boolean; scope?: SweepScope },
 ): Promise<ThreadEvent | undefined> {
-  const scope = options.scope ?? { leaseExpiredBefore: now, errorText: LEASE_EXPIRED_TEXT };
+  const scope = options.scope ?? {};
   return abortOrphanedMessage(trx, workspaceId, messageId, now, {
     lockRow: options.lockRow,
-    leaseExpiredBefore: scope.leaseExpiredBefore,
-    errorText: scope.errorText,
+    leaseExpiredBefore: scope.leaseExpiredBefore ?? now,
+    errorText: scope.errorText ?? LEASE_EXPIRED_TEXT,
     chunk: scope.reason === undefined ? { type: "abort" } : { type: "abort", reason: scope.reason },
   });
 }
