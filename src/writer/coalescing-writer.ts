@@ -81,6 +81,8 @@ export class CoalescingWriter {
   private readonly leases: LeaseRenewer;
   /** Since when every commit fails for a reason of the database's, not of the data (an outage). */
   private outageSince: number | undefined;
+  /** When the last attempt of the outage failed: the outage is known to have lasted until then. */
+  private outageSeenAt: number | undefined;
   private closing = false;
   /** {@link close} began: an outage no longer holds producers back (nothing will retry for long). */
   private shuttingDown = false;
@@ -177,7 +179,9 @@ export class CoalescingWriter {
    */
   refuseWhenUnavailable(terminal: boolean): void {
     if (this.outageSince === undefined || terminal) return;
-    const outageMs = this.clock.now() - this.outageSince;
+    // Judged by the last failed attempt, not the clock: the database may be back since (a retry
+    // is due at the bound, see handleFailures).
+    const outageMs = (this.outageSeenAt ?? this.outageSince) - this.outageSince;
     if (outageMs >= this.unavailableAfterMs) {
       throw unavailable(`for ${Math.round(outageMs / 1000)} s`);
     }
@@ -383,6 +387,7 @@ export class CoalescingWriter {
     this.loop.succeeded();
     if (this.outageSince !== undefined) this.leases.renewNow(); // back from an outage
     this.outageSince = undefined;
+    this.outageSeenAt = undefined;
     round.committed += taken.length;
     let events = 0;
     outcomes.forEach((outcome, i) => {
@@ -424,14 +429,19 @@ export class CoalescingWriter {
       (!committedSome && !(await this.databaseAnswers()));
     if (outage) {
       this.outageSince ??= now;
-      if (this.shuttingDown || now - this.outageSince >= this.unavailableAfterMs) {
+      this.outageSeenAt = now;
+      const untilBoundMs = this.outageSince + this.unavailableAfterMs - now;
+      if (this.shuttingDown || untilBoundMs <= 0) {
         const error = unavailable(`for ${Math.round((now - this.outageSince) / 1000)} s`, first);
         for (const p of this.pending.values()) p.failed(error);
       }
-      this.scheduleRetry(first, failed.length);
+      // One attempt falls on the bound itself, so producers are refused only if the database
+      // is still down then — never because the backoff's next attempt lies beyond it.
+      this.scheduleRetry(first, failed.length, untilBoundMs > 0 ? untilBoundMs : undefined);
       return;
     }
     this.outageSince = undefined;
+    this.outageSeenAt = undefined;
     for (const { taken, error } of failed) {
       const p = taken.pending;
       if (p.strike() >= POISON_STRIKES) {
@@ -516,8 +526,8 @@ export class CoalescingWriter {
     void outcome.published.then(() => p.committed(t.version));
   }
 
-  private scheduleRetry(error: unknown, writes: number): void {
-    const { attempt, retryInMs } = this.loop.scheduleRetry();
+  private scheduleRetry(error: unknown, writes: number, notAfterMs?: number): void {
+    const { attempt, retryInMs } = this.loop.scheduleRetry(notAfterMs);
     this.hub.emit("writer:error", { error, writes, attempt, retryInMs });
   }
 }

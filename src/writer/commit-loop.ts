@@ -77,13 +77,15 @@ export class CommitLoop {
   }
 
   /**
-   * Schedules a retry of every dirty message after a failed commit, with doubling backoff (R6);
-   * the armed tick is cancelled (the retry takes everything).
+   * Schedules a retry of every dirty message after a failed commit, with doubling backoff (R6),
+   * but no later than `notAfterMs` from now when given; the armed tick is cancelled (the retry
+   * takes everything).
    * @returns the attempt number and the delay in ms.
    */
-  scheduleRetry(): { attempt: number; retryInMs: number } {
+  scheduleRetry(notAfterMs = Number.POSITIVE_INFINITY): { attempt: number; retryInMs: number } {
     this.failures += 1;
-    const retryInMs = Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** (this.failures - 1));
+    const backoffMs = this.retry.initialMs * 2 ** (this.failures - 1);
+    const retryInMs = Math.max(0, Math.min(this.retry.maxMs, backoffMs, notAfterMs));
     if (this.tickTimer !== undefined) {
       this.clock.clearTimeout(this.tickTimer);
       this.tickTimer = undefined;

@@ -202,6 +202,43 @@ for (const backend of BACKENDS) {
       await writer.write({ type: "text-delta", id: "t", delta: "z" }); // accepted again
     });
 
+    it("R7, R30: an outage shorter than the bound never refuses a producer, even when the backoff's next attempt lies past the bound: one attempt falls on the bound", async () => {
+      let fail = false;
+      const database = await backend.freshDatabase({ shared: true });
+      const store = interceptCommits(await openStore(database, "test-node"), async () => {
+        if (fail) throw outageError();
+      });
+      // The first failure is the tick at 10 ms; retries follow at 60, 160, 360 and 760 ms, where the
+      // backoff's next (800 ms later) would lie past the bound at 1 010 ms.
+      const { threadline, clock } = await openThreadline(backend, {
+        database,
+        store,
+        windowMs: 10,
+        unavailableAfterMs: 1_000,
+      });
+      const retries: number[] = [];
+      threadline.events.on("writer:error", ({ retryInMs }) => retries.push(retryInMs));
+      const thread = await threadline.threads.create();
+      const writer = await threadline.writers.open(thread.id);
+      await writer.write({ type: "text-start", id: "t" });
+      fail = true;
+      await writer.write({ type: "text-delta", id: "t", delta: "a" });
+      const start = clock.now();
+      while (clock.now() - start < 900) {
+        clock.advance(10);
+        await threadline.idle();
+      }
+      fail = false; // back after 0.9 s, before the bound
+      while (clock.now() - start < 1_020) {
+        clock.advance(10);
+        await threadline.idle();
+      }
+      expect(retries).toEqual([50, 100, 200, 400, 250]);
+      await writer.write({ type: "text-delta", id: "t", delta: "b" }); // not refused
+      await drive(clock, writer.flush());
+      expect(textOf((await threadline.store.getMessage("default", writer.id))!)).toBe("ab");
+    });
+
     it("R12 (crush): structural changes are published with the bounded wait, not lossy", async () => {
       const { threadline, clock } = await openThreadline(backend, {
         windowMs: 3_600_000,
