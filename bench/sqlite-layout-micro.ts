@@ -1,0 +1,190 @@
+/**
+ * Micro-benchmark of the event log's page writes on SQLite (issue 9: bytes per streamed character
+ * at 1 KB messages, and the tick's commit time). A writer tick appends one event per active
+ * thread; in today's layout (`log`: the `events` table of migration 1, keyed by workspace, thread
+ * and seq) each of those rows lands in its thread's own leaf of the primary-key index, so a tick
+ * dirties about one index page per thread, whatever the rows' size. Compared, on fresh files with
+ * the store's pragmas, over the same ticks:
+ *
+ * - `log`: today's table;
+ * - `without-rowid`: the same key as a clustered `WITHOUT ROWID` table (no separate index, rows in
+ *   the key's leaves);
+ * - `staging`: each tick appends to a `recent_events` table keyed by an increasing integer (its new
+ *   rows share the rightmost pages), and every `--merge-ms` of ticks one transaction moves those
+ *   rows into `events` in key order (a thread's rows of that span land in its leaf at once). Reads
+ *   would have to look in both tables; only the writes are measured here.
+ *
+ * Prints per layout: bytes written per tick (`/proc/self/io` write_bytes: WAL and checkpoints),
+ * commit time per tick (mean, p99, max: the merge's tick and any checkpoint past the store's
+ * backstop of 10 000 WAL pages included) and the file sizes at the end.
+ * Not part of `npm run bench`.
+ *
+ * ```
+ * npx tsx bench/sqlite-layout-micro.ts [--threads 800] [--ticks 300] [--payload 150] [--merge-ms 2000]
+ * ```
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { BACKSTOP_AUTOCHECKPOINT_PAGES } from "../src/store/sqlite/checkpointer.js";
+
+interface Options {
+  threads: number;
+  ticks: number;
+  payload: number;
+  mergeMs: number;
+}
+
+const TICK_MS = 33;
+const LAYOUTS = ["log", "without-rowid", "staging"] as const;
+type Layout = (typeof LAYOUTS)[number];
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = { threads: 800, ticks: 300, payload: 150, mergeMs: 2_000 };
+  const names: Record<string, keyof Options> = {
+    threads: "threads",
+    ticks: "ticks",
+    payload: "payload",
+    "merge-ms": "mergeMs",
+  };
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = names[argv[i]?.replace(/^--/, "") ?? ""];
+    const value = Number(argv[i + 1]);
+    if (key === undefined || !Number.isInteger(value) || value <= 0) {
+      throw new Error(
+        `usage: sqlite-layout-micro.ts [--threads N] [--ticks N] [--payload BYTES] [--merge-ms N] (got ${argv[i]} ${argv[i + 1]})`,
+      );
+    }
+    options[key] = value;
+  }
+  return options;
+}
+
+/** Bytes this process has caused to be written to storage so far (Linux `/proc/self/io`). */
+function writeBytes(): number {
+  const line = readFileSync("/proc/self/io", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("write_bytes:"));
+  return Number(line?.split(":")[1] ?? Number.NaN);
+}
+
+const COLUMNS = `workspace_id text not null, thread_id text not null, seq integer not null,
+  type text not null, message_id text, revision integer, payload text not null,
+  created_at integer not null`;
+
+/** Opens a fresh file with the store's pragmas and the layout's tables. */
+function open(path: string, layout: Layout): BetterSqlite3.Database {
+  const db = new BetterSqlite3(path);
+  db.pragma("auto_vacuum = INCREMENTAL");
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("temp_store = MEMORY");
+  // The store's writer leaves checkpoints to its checkpointer thread (every 100 ms) with this as a
+  // backstop; here they run inside a commit past it, and once at the end (counted in the bytes).
+  db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+  const key = "primary key (workspace_id, thread_id, seq)";
+  db.exec(
+    layout === "without-rowid"
+      ? `create table events (${COLUMNS}, ${key}) without rowid`
+      : `create table events (${COLUMNS}, ${key})`,
+  );
+  if (layout === "staging") {
+    db.exec(`create table recent_events (id integer primary key, ${COLUMNS})`);
+  }
+  return db;
+}
+
+/** One layout over `options.ticks` ticks: per tick one event per thread, in one transaction. */
+function run(layout: Layout, options: Options, dir: string) {
+  const path = join(dir, `${layout}.db`);
+  const db = open(path, layout);
+  const target = layout === "staging" ? "recent_events" : "events";
+  const rowsPerStatement = 100;
+  const placeholders = Array.from({ length: rowsPerStatement }, () => "(?, ?, ?, ?, ?, ?, ?, ?)");
+  const insert = db.prepare(
+    `insert into ${target} (workspace_id, thread_id, seq, type, message_id, revision, payload, created_at) values ${placeholders.join(", ")}`,
+  );
+  const mergeStaged = () => {
+    db.prepare(
+      "insert into events select workspace_id, thread_id, seq, type, message_id, revision, payload, created_at from recent_events order by workspace_id, thread_id, seq",
+    ).run();
+    db.prepare("delete from recent_events").run();
+  };
+  const threads = Array.from(
+    { length: options.threads },
+    (_, i) => `thread-${i}-${"x".repeat(20)}`,
+  );
+  const payload = JSON.stringify({
+    chunks: [{ type: "text-delta", delta: "y".repeat(options.payload - 40) }],
+  });
+  const mergeEvery = Math.max(1, Math.round(options.mergeMs / TICK_MS));
+  const tick = db.transaction((t: number) => {
+    const parameters: unknown[] = [];
+    for (const thread of threads) {
+      parameters.push(
+        "default",
+        thread,
+        t,
+        "message.delta",
+        `${thread}-m`,
+        t,
+        payload,
+        t * TICK_MS,
+      );
+      if (parameters.length === rowsPerStatement * 8) {
+        insert.run(parameters);
+        parameters.length = 0;
+      }
+    }
+    if (parameters.length > 0) {
+      const rows = parameters.length / 8;
+      db.prepare(
+        `insert into ${target} (workspace_id, thread_id, seq, type, message_id, revision, payload, created_at) values ${placeholders.slice(0, rows).join(", ")}`,
+      ).run(parameters);
+    }
+    if (layout === "staging" && (t + 1) % mergeEvery === 0) mergeStaged();
+  });
+  const before = writeBytes();
+  const times: number[] = [];
+  for (let t = 0; t < options.ticks; t++) {
+    const started = performance.now();
+    tick(t);
+    times.push(performance.now() - started);
+  }
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  const written = writeBytes() - before;
+  db.close();
+  const size = statSync(path).size;
+  times.sort((a, b) => a - b);
+  const mean = times.reduce((s, x) => s + x, 0) / times.length;
+  return {
+    layout,
+    bytesPerTick: written / options.ticks,
+    bytesPerEvent: written / (options.ticks * options.threads),
+    meanMs: mean,
+    p99Ms: times[Math.floor(times.length * 0.99)] ?? Number.NaN,
+    maxMs: times.at(-1) ?? Number.NaN,
+    fileMb: size / 1e6,
+  };
+}
+
+const options = parseOptions(process.argv.slice(2));
+console.log(
+  `event log layouts on SQLite: ${options.threads} threads × ${options.ticks} ticks, one ~${options.payload}-byte event per thread per tick, staging merged every ${options.mergeMs} ms of ticks`,
+);
+const dir = mkdtempSync(join(tmpdir(), "threadline-layout-"));
+try {
+  console.log(
+    "| layout | bytes written / tick | per event | commit mean / p99 / max (ms) | file (MB) |",
+  );
+  console.log("|---|---|---|---|---|");
+  for (const layout of LAYOUTS) {
+    const r = run(layout, options, dir);
+    console.log(
+      `| ${r.layout} | ${Math.round(r.bytesPerTick).toLocaleString("en")} | ${Math.round(r.bytesPerEvent)} | ${r.meanMs.toFixed(1)} / ${r.p99Ms.toFixed(1)} / ${r.maxMs.toFixed(1)} | ${r.fileMb.toFixed(1)} |`,
+    );
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
