@@ -13,6 +13,9 @@ import { PendingMessage, type TakenWrite } from "./pending-message.js";
 /** Default length of a writer lease in ms (R18), renewed every third of it. */
 export const DEFAULT_LEASE_TTL_MS = 30_000;
 
+/** Default time producers wait out an outage before they are refused `unavailable`, in ms (R30). */
+export const DEFAULT_UNAVAILABLE_AFTER_MS = 10_000;
+
 /** Settings of the coalescing writer. */
 export interface WriterOptions {
   /** Coalescing window in ms (R3; default 33). `0` writes every change through before returning. */
@@ -107,7 +110,7 @@ export class CoalescingWriter {
     this.retryInitialMs = options.retryInitialMs ?? 50;
     this.retryMaxMs = options.retryMaxMs ?? 5_000;
     this.limits = resolveMessageLimits(options.limits);
-    this.unavailableAfterMs = options.unavailableAfterMs ?? 10_000;
+    this.unavailableAfterMs = options.unavailableAfterMs ?? DEFAULT_UNAVAILABLE_AFTER_MS;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
     this.loop = new CommitLoop(
       {

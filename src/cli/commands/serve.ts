@@ -11,6 +11,7 @@ import {
   DEFAULT_MAX_CHUNK_BYTES,
   DEFAULT_MAX_MESSAGE_BYTES,
 } from "../../protocol/limits.js";
+import { DEFAULT_UNAVAILABLE_AFTER_MS } from "../../writer/coalescing-writer.js";
 import { parseDuration, parseWorkspaceDurations } from "../parse-duration.js";
 import {
   createServeLogger,
@@ -42,6 +43,11 @@ export interface ServeOptions {
   heartbeatMs: number;
   /** `--node-timeout-ms`: heartbeat age past which a node is dead (R31; default 8 000). */
   nodeTimeoutMs: number;
+  /**
+   * `--unavailable-after-ms`: how long uploads wait out a database outage before new chunks are
+   * refused 503 `unavailable` (R30; default 10 000).
+   */
+  unavailableAfterMs: number;
   /** `--log-level`: lowest level logged (issue 8 item 4; default `info`). */
   logLevel: ServeLogLevel;
   /**
@@ -142,6 +148,14 @@ export function serveCommand(): Command {
       )
         .argParser(parsePositiveInt("--node-timeout-ms"))
         .default(DEFAULT_NODE_TIMEOUT_MS),
+    )
+    .addOption(
+      envOption(
+        "--unavailable-after-ms <ms>",
+        "how long uploads wait out a database outage (what they sent is kept) before new chunks are refused 503; raise it above your database's failover time",
+      )
+        .argParser(parsePositiveInt("--unavailable-after-ms"))
+        .default(DEFAULT_UNAVAILABLE_AFTER_MS),
     )
     .addOption(
       envOption(
@@ -250,6 +264,7 @@ export function serverOptionsOf(options: ServeOptions): ServerOptions {
     ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
     heartbeatMs: options.heartbeatMs,
     nodeTimeoutMs: options.nodeTimeoutMs,
+    unavailableAfterMs: options.unavailableAfterMs,
     compaction: { resumeHorizonMs: options.resumeHorizonMs },
     ...retentionOf(options),
     ...workspaceLimitsOf(options),
