@@ -120,15 +120,25 @@ function run(layout: Layout, options: Options, dir: string) {
   };
   const rowsPerStatement = 100;
   const placeholders = Array.from({ length: rowsPerStatement }, () => "(?, ?, ?, ?, ?, ?, ?, ?)");
+  /** Statements prepared once per SQL text, as the store's statement cache does. */
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const prepared = (text: string): BetterSqlite3.Statement => {
+    let statement = statements.get(text);
+    if (statement === undefined) {
+      statement = db.prepare(text);
+      statements.set(text, statement);
+    }
+    return statement;
+  };
   const insertInto = (table: string, rows: number) =>
-    db.prepare(
+    prepared(
       `insert into ${table} (workspace_id, thread_id, seq, type, message_id, revision, payload, created_at) values ${placeholders.slice(0, rows).join(", ")}`,
     );
   const mergeStaged = () => {
-    db.prepare(
+    prepared(
       "insert into events select workspace_id, thread_id, seq, type, message_id, revision, payload, created_at from recent_events order by workspace_id, thread_id, seq",
     ).run();
-    db.prepare("delete from recent_events").run();
+    prepared("delete from recent_events").run();
   };
   const threads = Array.from(
     { length: options.threads },
@@ -142,11 +152,11 @@ function run(layout: Layout, options: Options, dir: string) {
     const lo = sorted[Math.floor((k * sorted.length) / mergeEvery)];
     const hi = sorted[Math.floor(((k + 1) * sorted.length) / mergeEvery)];
     if (lo !== undefined && lo !== hi) {
-      db.prepare(
+      prepared(
         `insert into events select workspace_id, thread_id, seq, type, message_id, revision, payload, created_at from ${other} where thread_id >= ? ${hi === undefined ? "" : "and thread_id < ?"} order by workspace_id, thread_id, seq`,
       ).run(hi === undefined ? [lo] : [lo, hi]);
     }
-    if (k === mergeEvery - 1) db.prepare(`delete from ${other}`).run();
+    if (k === mergeEvery - 1) prepared(`delete from ${other}`).run();
   };
   const payload = JSON.stringify({
     chunks: [{ type: "text-delta", delta: "y".repeat(options.payload - 40) }],

@@ -2,7 +2,6 @@ import type { Clock } from "../clock.js";
 import type { EventHub } from "../observe.js";
 import { RESTART_REASON } from "../protocol/events.js";
 import type { Store, SweepScope } from "../store/store.js";
-import { isTransientStoreError } from "../store/transient-errors.js";
 import { DEFAULT_LEASE_TTL_MS } from "../writer/coalescing-writer.js";
 import { PeriodicTask } from "./periodic-task.js";
 import { DatabaseReachability } from "./reachability.js";
@@ -123,16 +122,11 @@ export class LeaseSweeper {
   private async sweepAll(scope: SweepScope): Promise<number> {
     let total = 0;
     for (;;) {
-      const startedAt = this.clock.now();
-      let swept: Awaited<ReturnType<Store["sweepExpiredLeases"]>>;
-      try {
-        // Each finalized message reached the subscribers as its transaction committed (R10).
-        swept = await this.store.sweepExpiredLeases(startedAt, this.batchSize, scope);
-      } catch (error) {
-        if (isTransientStoreError(error)) this.reachability.unreachable(startedAt);
-        throw error;
-      }
-      this.reachability.reached(startedAt);
+      const now = this.clock.now();
+      // Each finalized message reached the subscribers as its transaction committed (R10).
+      const swept = await this.reachability.observe(now, () =>
+        this.store.sweepExpiredLeases(now, this.batchSize, scope),
+      );
       total += swept.length;
       if (swept.length < this.batchSize) break;
     }

@@ -3,7 +3,6 @@ import { ThreadlineError } from "../errors.js";
 import type { EventHub } from "../observe.js";
 import type { HeartbeatOutcome, NodeIncarnation, NodeRecord } from "../store/node-records.js";
 import type { Store, WorkspaceEvent } from "../store/store.js";
-import { isTransientStoreError } from "../store/transient-errors.js";
 import { PeriodicTask } from "./periodic-task.js";
 import { DatabaseReachability } from "./reachability.js";
 
@@ -214,14 +213,9 @@ export class NodeHeartbeat {
 
   private async beat(): Promise<void> {
     const now = this.clock.now();
-    let outcome: HeartbeatOutcome;
-    try {
-      outcome = await this.store.beatHeartbeat(this.node, now);
-    } catch (error) {
-      if (isTransientStoreError(error)) this.reachability.unreachable(now);
-      throw error;
-    }
-    this.reachability.reached(now);
+    const outcome = await this.reachability.observe(now, () =>
+      this.store.beatHeartbeat(this.node, now),
+    );
     this.lastBeatAt = now;
     if (outcome !== "alive" && outcome !== this.lastOutcome) {
       this.hub.emit("lifecycle:heartbeat-lost", { nodeId: this.node.nodeId, outcome });

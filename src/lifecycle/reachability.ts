@@ -1,3 +1,5 @@
+import { isTransientStoreError } from "../store/transient-errors.js";
+
 /** How many ended outages are remembered (more than any deadline needs: they end periods apart). */
 const REMEMBERED_OUTAGES = 16;
 
@@ -8,9 +10,9 @@ const REMEMBERED_OUTAGES = 16;
  * must not take those missed renewals for deaths, or one outage longer than a lease (a PostgreSQL
  * failover) would abort every other node's live streams.
  *
- * Fed by the node's periodic tasks with the time each call to the database started:
- * {@link reached} for one that succeeded, {@link unreachable} for one that failed for a transient
- * reason. An outage is known from the start of the last call that succeeded before it to the start
+ * Fed by the node's periodic tasks (through {@link observe}) with the time each call to the
+ * database started: {@link reached} for one that succeeded, {@link unreachable} for one that
+ * failed for a transient reason. An outage is known from the start of the last call that succeeded before it to the start
  * of the first that succeeded after it, so it is never shorter than the real one; an answer to a
  * call started before a known failure, or a failure of a call started before a known answer, says
  * nothing new and is ignored.
@@ -32,6 +34,23 @@ export class DatabaseReachability {
   private outageFrom: number | undefined;
   /** Ended outages, oldest first. */
   private readonly outages: { from: number; to: number }[] = [];
+
+  /**
+   * Runs `call`, a call to the database started at `startedAt` (ms), and records what it shows:
+   * {@link reached} when it resolves, {@link unreachable} when it fails for a transient reason.
+   * @returns what `call` resolves to. @throws what `call` throws.
+   */
+  async observe<T>(startedAt: number, call: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await call();
+    } catch (error) {
+      if (isTransientStoreError(error)) this.unreachable(startedAt);
+      throw error;
+    }
+    this.reached(startedAt);
+    return result;
+  }
 
   /** A call to the database that started at `startedAt` (ms) succeeded. */
   reached(startedAt: number): void {

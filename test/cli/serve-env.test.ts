@@ -3,7 +3,7 @@
  * line wins), `--help` lists each variable, and a variable takes effect in a real process.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { serveCommand } from "../../src/cli/commands/serve.js";
+import { serveCommand, serverOptionsOf } from "../../src/cli/commands/serve.js";
 import { envNameOf } from "../../src/cli/shared-options.js";
 import { API_KEYS_ENV, PATHS } from "../../src/protocol/http.js";
 import { parseServeFlags } from "../support/parse-serve.js";
@@ -42,6 +42,18 @@ describe("threadline serve environment variables (issue 8 item 4)", () => {
     vi.stubEnv("THREADLINE_LOG_LEVEL", "info");
     vi.stubEnv("THREADLINE_MAX_BODY_BYTES", "1MiB");
     expect(() => parseServeFlags([])).toThrow(/--max-body-bytes must be a positive integer/);
+  });
+
+  it("R30: --unavailable-after-ms sets how long uploads wait out an outage (default 10 000 ms; THREADLINE_UNAVAILABLE_AFTER_MS); not a positive integer is refused naming the flag", () => {
+    const optionsOf = (args: string[]) =>
+      serverOptionsOf(parseServeFlags(["--api-key", "ws:k", ...args]));
+    expect(optionsOf([]).unavailableAfterMs).toBe(10_000);
+    expect(optionsOf(["--unavailable-after-ms", "45000"]).unavailableAfterMs).toBe(45_000);
+    vi.stubEnv("THREADLINE_UNAVAILABLE_AFTER_MS", "60000");
+    expect(optionsOf([]).unavailableAfterMs).toBe(60_000);
+    expect(() => optionsOf(["--unavailable-after-ms", "0"])).toThrow(
+      /--unavailable-after-ms must be a positive integer/,
+    );
   });
 
   it("in a real serve: THREADLINE_MAX_BODY_BYTES answers 413 past it, THREADLINE_LOG_LEVEL=debug logs /healthz", async () => {

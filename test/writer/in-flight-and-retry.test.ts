@@ -1,11 +1,9 @@
-import { describe, expect, it, vi } from "vitest";
-import { serverOptionsOf } from "../../src/cli/commands/serve.js";
+import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import type { MessageWrite, Store, WriteOutcome } from "../../src/store/store.js";
 import { BACKENDS_WITH_WORKER as BACKENDS, openThreadline } from "../support/backends.js";
 import { drive, gate, logOf, take, textOf } from "../support/helpers.js";
 import { outageError } from "../support/outage-store.js";
-import { parseServeFlags } from "../support/parse-serve.js";
 
 /**
  * A real store whose `commitWrites` runs `before` first: to hold a write in flight (like crush's
@@ -313,21 +311,3 @@ for (const backend of BACKENDS) {
     }
   });
 }
-
-describe("threadline serve --unavailable-after-ms (R30)", () => {
-  it("sets how long uploads wait out an outage (default 10 000 ms; THREADLINE_UNAVAILABLE_AFTER_MS); not a positive integer is refused naming the flag", () => {
-    const optionsOf = (args: string[]) =>
-      serverOptionsOf(parseServeFlags(["--api-key", "ws:k", ...args]));
-    expect(optionsOf([]).unavailableAfterMs).toBe(10_000);
-    expect(optionsOf(["--unavailable-after-ms", "45000"]).unavailableAfterMs).toBe(45_000);
-    vi.stubEnv("THREADLINE_UNAVAILABLE_AFTER_MS", "60000");
-    try {
-      expect(optionsOf([]).unavailableAfterMs).toBe(60_000);
-    } finally {
-      vi.unstubAllEnvs();
-    }
-    expect(() => optionsOf(["--unavailable-after-ms", "0"])).toThrow(
-      /--unavailable-after-ms must be a positive integer/,
-    );
-  });
-});
