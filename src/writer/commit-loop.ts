@@ -15,10 +15,12 @@ export interface CommitLoopHost {
  * When the coalescing writer commits (R3–R6): one serial chain of commits, so writes of a message
  * never overlap or reorder (R6), fed by
  *
- * - window ticks: armed one window after the oldest uncommitted change, and at least one window
- *   after the previous tick started, so a slow commit is absorbed by the next window instead of
- *   adding to it, and streaming writes make at most one commit per window however slow a commit is
- *   (R3, R5); one tick armed or queued at a time;
+ * - window ticks on a fixed cadence: a tick arms the next one window after its own start, so
+ *   continuous streams are committed every window however long a commit takes (a slow commit is
+ *   absorbed by the next window instead of adding to it; one longer than a window is followed by
+ *   the next tick at once), and never more often (R3, R5). A cadence slot that finds nothing dirty
+ *   lapses; the next change then opens a fresh window, committed one window after it was accepted
+ *   (R3). One tick armed or queued at a time;
  * - urgent commits: requested by structural and terminal changes and flushes, batched per turn of
  *   the event loop (`setImmediate`), so changes arriving in the same turn share one transaction (R4);
  * - retries after a failed commit, with doubling backoff between `retryInitialMs` and `retryMaxMs`
@@ -50,10 +52,12 @@ export class CommitLoop {
     this.chain = this.chain.then(task);
   }
 
-  /** Arms the tick for the oldest uncommitted change, unless a tick or a retry is armed or queued. */
+  /**
+   * Arms the tick for the oldest uncommitted change (one window after it, or the cadence's next
+   * slot), unless a tick or a retry is armed or queued.
+   */
   scheduleTick(): void {
-    if (this.stopped) return;
-    if (this.tickTimer !== undefined || this.tickQueued || this.retryTimer !== undefined) return;
+    if (!this.canArm()) return;
     const oldest = this.host.oldestDirtySince();
     if (oldest === undefined) return;
     this.armTick(Math.max(oldest, this.lastTickAt) + this.windowMs);
@@ -126,6 +130,19 @@ export class CommitLoop {
     this.retryTimer = undefined;
   }
 
+  private canArm(): boolean {
+    return (
+      !this.stopped &&
+      this.tickTimer === undefined &&
+      !this.tickQueued &&
+      this.retryTimer === undefined
+    );
+  }
+
+  /**
+   * Arms a tick at `dueAt`. When it fires with nothing dirty (the slot after a tick, or the dirty
+   * messages went with an urgent commit meanwhile) it commits nothing and arms no next one.
+   */
   private armTick(dueAt: number): void {
     this.tickTimer = this.clock.setTimeout(
       () => {
@@ -136,6 +153,7 @@ export class CommitLoop {
           this.armTick(dueAt);
           return;
         }
+        if (this.host.oldestDirtySince() === undefined) return;
         this.tickQueued = true;
         this.enqueue(async () => {
           this.lastTickAt = this.clock.now();
@@ -143,7 +161,9 @@ export class CommitLoop {
             await this.host.commit("all");
           } finally {
             this.tickQueued = false;
-            this.scheduleTick();
+            // The cadence's next slot, dirty or not yet: changes that queued behind a commit that
+            // blocked the event loop (SQLite's synchronous driver) arrive only after it ended.
+            if (this.canArm()) this.armTick(this.lastTickAt + this.windowMs);
           }
         });
       },
