@@ -7,7 +7,7 @@ import type { CommitRecord } from "./strategies/strategy.js";
 /** Spacing and duration of the streaming commits that started in a window. */
 export interface CommitLoopFigures {
   started: number;
-  /** Shortest start-to-start gap between two streaming commits (ms). */
+  /** Shortest start-to-start gap between two streaming commits (ms; the writer's clock if given). */
   minGapMs: number;
   /** Gaps shorter than one window, allowing 1 ms of `Date.now()` granularity. */
   gapsUnderWindow: number;
@@ -26,7 +26,10 @@ export function analyzeCommitLog(
   windowMs: number,
 ): CommitLoopFigures {
   const commits = log.filter((c) => c.startMs >= from && c.startMs < to);
-  const gaps = commits.slice(1).map((c, i) => c.startMs - (commits[i] as CommitRecord).startMs);
+  // The writer's own start of each commit when it reports one: the transaction's start can lag it
+  // by a collection pause or the batch's preparation, which differ from tick to tick.
+  const startOf = (c: CommitRecord) => c.writerStartedAt ?? c.startMs;
+  const gaps = commits.slice(1).map((c, i) => startOf(c) - startOf(commits[i] as CommitRecord));
   const durations = commits.map((c) => c.durationMs).sort((a, b) => a - b);
   const writes = commits.reduce((sum, c) => sum + c.writes, 0);
   return {

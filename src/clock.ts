@@ -10,11 +10,18 @@ export interface Clock {
   now(): number;
   setTimeout(callback: () => void, delayMs: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
+  /**
+   * How much finer real time is than `now()` (ms; 0 when unset): a span measured between two
+   * readings can be this much longer in real time, so spacings that must hold in real time (ticks
+   * a window apart) add it.
+   */
+  readonly resolutionMs?: number;
 }
 
 /** The real clock: `Date.now()` and the host's timers (which do not keep the process alive). */
 export const systemClock: Clock = {
   now: () => Date.now(),
+  resolutionMs: 1, // Date.now() truncates to the millisecond
   setTimeout: (callback, delayMs) => {
     const timer = setTimeout(callback, delayMs);
     (timer as { unref?: () => void }).unref?.();

@@ -26,8 +26,13 @@ export interface CommitCounts {
 
 /** One commit of a process-wide commit loop. */
 export interface CommitRecord {
-  /** performance.now() ms when the commit started. */
+  /** performance.now() ms when the commit's transaction started. */
   startMs: number;
+  /**
+   * The writer's clock (epoch ms) when it began the commit (a window tick's start, before it takes
+   * its batch): what the writer spaces ticks by. Gaps are measured on it when given.
+   */
+  writerStartedAt?: number;
   durationMs: number;
   /** Message writes in the commit. */
   writes: number;

@@ -50,11 +50,16 @@ export async function openThreadlineStrategy(
   const counts: CommitCounts = { streaming: 0, other: 0 };
   let writerErrors = 0;
   const log: CommitRecord[] = [];
-  threadline.events.on("writer:commit", ({ urgent, durationMs, writes }) => {
+  threadline.events.on("writer:commit", ({ urgent, durationMs, writes, startedAt }) => {
     if (urgent) counts.other += 1;
     else {
       counts.streaming += 1;
-      log.push({ startMs: performance.now() - durationMs, durationMs, writes });
+      log.push({
+        startMs: performance.now() - durationMs,
+        writerStartedAt: startedAt,
+        durationMs,
+        writes,
+      });
     }
   });
   threadline.events.on("writer:error", () => {

@@ -15,12 +15,14 @@ export interface CommitLoopHost {
  * When the coalescing writer commits (R3–R6): one serial chain of commits, so writes of a message
  * never overlap or reorder (R6), fed by
  *
- * - window ticks on a fixed cadence: a tick arms the next one window after its own start, so
- *   continuous streams are committed every window however long a commit takes (a slow commit is
- *   absorbed by the next window instead of adding to it; one longer than a window is followed by
- *   the next tick at once), and never more often (R3, R5). A cadence slot that finds nothing dirty
- *   lapses; the next change then opens a fresh window, committed one window after it was accepted
- *   (R3). One tick armed or queued at a time;
+ * - window ticks: armed one window after the oldest uncommitted change (R3: the window opens at
+ *   the first buffered change), and at least a window after the previous tick started. Changes
+ *   accepted while a tick was committing, or that queued behind it before the event loop turned
+ *   once (SQLite's synchronous driver blocks the loop for the commit), go with the tick one window
+ *   after that one started: a slow commit is absorbed by the next window instead of adding to it,
+ *   so continuous streams are committed every window, and one commit longer than a window is
+ *   followed by the next tick at once (R3, R5). Ticks are a window apart in real time, the clock's
+ *   resolution added. One tick armed or queued at a time;
  * - urgent commits: requested by structural and terminal changes and flushes, batched per turn of
  *   the event loop (`setImmediate`), so changes arriving in the same turn share one transaction (R4);
  * - retries after a failed commit, with doubling backoff between `retryInitialMs` and `retryMaxMs`
@@ -37,6 +39,10 @@ export class CommitLoop {
   private tickQueued = false;
   /** When the last tick's commit started (ticks are at least a window apart). */
   private lastTickAt = Number.NEGATIVE_INFINITY;
+  /** From a tick's start until the event loop turns after its commit: changes count from its start. */
+  private inTickTurn = false;
+  /** Ticks started so far (a turn's end clears only its own tick's flag). */
+  private ticks = 0;
   private failures = 0;
   private stopped = false;
 
@@ -52,15 +58,19 @@ export class CommitLoop {
     this.chain = this.chain.then(task);
   }
 
-  /**
-   * Arms the tick for the oldest uncommitted change (one window after it, or the cadence's next
-   * slot), unless a tick or a retry is armed or queued.
-   */
+  /** Arms the tick for the oldest uncommitted change, unless a tick or a retry is armed or queued. */
   scheduleTick(): void {
-    if (!this.canArm()) return;
+    if (this.stopped) return;
+    if (this.tickTimer !== undefined || this.tickQueued || this.retryTimer !== undefined) return;
     const oldest = this.host.oldestDirtySince();
     if (oldest === undefined) return;
-    this.armTick(Math.max(oldest, this.lastTickAt) + this.windowMs);
+    const opensAt = this.inTickTurn ? this.lastTickAt : oldest;
+    this.armTick(
+      Math.max(
+        opensAt + this.windowMs,
+        this.lastTickAt + this.windowMs + (this.clock.resolutionMs ?? 0),
+      ),
+    );
   }
 
   /** Asks for an urgent commit in this turn of the event loop (R4). */
@@ -130,19 +140,7 @@ export class CommitLoop {
     this.retryTimer = undefined;
   }
 
-  private canArm(): boolean {
-    return (
-      !this.stopped &&
-      this.tickTimer === undefined &&
-      !this.tickQueued &&
-      this.retryTimer === undefined
-    );
-  }
-
-  /**
-   * Arms a tick at `dueAt`. When it fires with nothing dirty (the slot after a tick, or the dirty
-   * messages went with an urgent commit meanwhile) it commits nothing and arms no next one.
-   */
+  /** Arms a tick at `dueAt`; one that fires after urgent commits took everything commits nothing. */
   private armTick(dueAt: number): void {
     this.tickTimer = this.clock.setTimeout(
       () => {
@@ -157,13 +155,16 @@ export class CommitLoop {
         this.tickQueued = true;
         this.enqueue(async () => {
           this.lastTickAt = this.clock.now();
+          this.inTickTurn = true;
+          const tick = ++this.ticks;
           try {
             await this.host.commit("all");
           } finally {
             this.tickQueued = false;
-            // The cadence's next slot, dirty or not yet: changes that queued behind a commit that
-            // blocked the event loop (SQLite's synchronous driver) arrive only after it ended.
-            if (this.canArm()) this.armTick(this.lastTickAt + this.windowMs);
+            setImmediate(() => {
+              if (tick === this.ticks) this.inTickTurn = false;
+            });
+            this.scheduleTick();
           }
         });
       },
