@@ -6,6 +6,8 @@ import { Histogram } from "./measure.js";
 
 /** One message's written deltas: the text length after each and when it was written. */
 interface MessageTrack {
+  /** The stream (producer) writing the message, when the caller names one. */
+  stream: object | undefined;
   ends: number[];
   writtenAt: number[];
   /** Index of the first delta not yet delivered. */
@@ -26,6 +28,8 @@ export class DeliveryTracker {
   readonly producerLag = new Histogram();
   measureFrom = Number.POSITIVE_INFINITY;
   measureTo = Number.POSITIVE_INFINITY;
+  /** Latencies of the window's deltas by stream, for streams named to {@link begin} (ms). */
+  private readonly byStream = new Map<object, number[]>();
   /** Deltas written / delivered, all time. */
   written = 0;
   delivered = 0;
@@ -33,9 +37,24 @@ export class DeliveryTracker {
   windowDeltas = 0;
   windowChars = 0;
 
-  /** Starts tracking a message (before its first delta). */
-  begin(messageId: string): void {
-    this.messages.set(messageId, { ends: [], writtenAt: [], next: 0 });
+  /**
+   * Starts tracking a message (before its first delta); `stream` (any object standing for its
+   * producer, e.g. its thread) groups its deltas' latencies for {@link streamMedians}.
+   */
+  begin(messageId: string, stream?: object): void {
+    this.messages.set(messageId, { stream, ends: [], writtenAt: [], next: 0 });
+  }
+
+  /**
+   * The median latency of each named stream's deltas written in the window (ms), one value per
+   * stream that had any: how evenly the streams fared (past saturation some may starve while the
+   * rest stay fast, which the pooled quantiles hide).
+   */
+  streamMedians(): number[] {
+    return [...this.byStream.values()].map((values) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)] ?? 0;
+    });
   }
 
   /** Records a delta of `chars` characters bringing the message's text to `length`, due at `dueAt`. */
@@ -60,7 +79,14 @@ export class DeliveryTracker {
     const now = performance.now();
     while (track.next < track.ends.length && (track.ends[track.next] ?? 0) <= textLength) {
       const at = track.writtenAt[track.next] ?? now;
-      if (at >= this.measureFrom && at < this.measureTo) this.latency.record(now - at);
+      if (at >= this.measureFrom && at < this.measureTo) {
+        this.latency.record(now - at);
+        if (track.stream !== undefined) {
+          const values = this.byStream.get(track.stream) ?? [];
+          if (values.length === 0) this.byStream.set(track.stream, values);
+          values.push(now - at);
+        }
+      }
       track.next += 1;
       this.delivered += 1;
     }

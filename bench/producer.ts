@@ -35,7 +35,7 @@ export async function prepareStream(
   prefillChars: number,
 ): Promise<PreparedStream> {
   const message = await thread.startMessage();
-  tracker.begin(message.id);
+  tracker.begin(message.id, thread);
   if (prefillChars > 0) {
     tracker.wrote(message.id, prefillChars, prefillChars, performance.now());
     await message.append(text(prefillChars));
@@ -70,7 +70,7 @@ export async function runStream(
     if (stream.length >= shape.maxMessageChars) {
       await stream.message.finish();
       stream.message = await stream.thread.startMessage();
-      tracker.begin(stream.message.id);
+      tracker.begin(stream.message.id, stream.thread);
       stream.length = 0;
     }
   }

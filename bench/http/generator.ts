@@ -131,6 +131,7 @@ async function run(message: Extract<ToGenerator, { type: "run" }>): Promise<Gene
   return {
     latencyMs: tracker.latency.values,
     producerLagMs: tracker.producerLag.values,
+    streamMedianLatencyMs: tracker.streamMedians(),
     windowDeltas: tracker.windowDeltas,
     windowChars: tracker.windowChars,
     backlogFirstThird: mean(backlog.slice(0, third)),

@@ -194,6 +194,13 @@ function timedOutStep(streams: number, budgetMs: number): HttpStepResult {
     deltasPerSec: 0,
     latencyMs: { ...none, samples: 0 },
     producerLagMs: none,
+    streamMedianLatencyMs: {
+      p10: Number.NaN,
+      p50: Number.NaN,
+      p90: Number.NaN,
+      max: Number.NaN,
+      streams: 0,
+    },
     backlog: { firstThird: Number.NaN, lastThird: Number.NaN, undeliveredAfterDrain: Number.NaN },
     cpu: {
       serverPctOfCore: Number.NaN,
@@ -223,6 +230,7 @@ function describe(r: HttpStepResult): string {
   return (
     `S=${r.streams} ${r.keepsUp ? "ok  " : "FAIL"} p50/p99 ${r.latencyMs.p50.toFixed(1)}/${r.latencyMs.p99.toFixed(1)} ms, ` +
     `lag p99 ${r.producerLagMs.p99.toFixed(1)} ms, ${r.deltasPerSec.toFixed(0)} deltas/s, ` +
+    `stream medians p10/p90/max ${r.streamMedianLatencyMs.p10.toFixed(0)}/${r.streamMedianLatencyMs.p90.toFixed(0)}/${r.streamMedianLatencyMs.max.toFixed(0)} ms, ` +
     `server ${r.cpu.serverPctOfCore.toFixed(0)} % (${r.cpu.serverUsPerDelta.toFixed(1)} µs/delta), generators ${gen} %, others ${r.cpu.othersPctOfCore.toFixed(0)} %` +
     (r.keepsUp ? "" : ` — ${r.failures.join("; ")} [limit: ${r.limit}]`) +
     (r.errors.count > 0 ? ` errors: ${r.errors.first.join(" | ")}` : "")

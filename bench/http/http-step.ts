@@ -35,6 +35,11 @@ export interface HttpStepResult {
   latencyMs: { p50: number; p99: number; max: number; samples: number };
   /** How late producers wrote their deltas against their 20 ms schedule. */
   producerLagMs: { p50: number; p99: number; max: number };
+  /**
+   * How evenly the streams fared: quantiles over the streams of each one's median latency (ms).
+   * Alike when p90 stays near p10; past saturation a few starving streams show as a high max.
+   */
+  streamMedianLatencyMs: { p10: number; p50: number; p90: number; max: number; streams: number };
   backlog: { firstThird: number; lastThird: number; undeliveredAfterDrain: number };
   cpu: {
     /** The server process, % of one core. */
@@ -125,6 +130,7 @@ function judge(
 ): HttpStepResult {
   const latency = new Histogram();
   const lag = new Histogram();
+  const streamMedians: number[] = [];
   let deltas = 0;
   let firstThird = 0;
   let lastThird = 0;
@@ -133,6 +139,7 @@ function judge(
   for (const f of figures) {
     for (const ms of f.latencyMs) latency.record(ms);
     for (const ms of f.producerLagMs) lag.record(ms);
+    streamMedians.push(...f.streamMedianLatencyMs);
     deltas += f.windowDeltas;
     firstThird += f.backlogFirstThird;
     lastThird += f.backlogLastThird;
@@ -171,6 +178,7 @@ function judge(
       samples: latency.count,
     },
     producerLagMs: { p50: round(lag.quantile(0.5)), p99: round(lagP99), max: round(lag.max) },
+    streamMedianLatencyMs: spread(streamMedians),
     backlog: {
       firstThird: round(firstThird),
       lastThird: round(lastThird),
@@ -191,6 +199,14 @@ function judge(
           : "server",
     errors,
   };
+}
+
+/** Quantiles of per-stream medians (nearest rank; NaN when there are none). */
+function spread(medians: readonly number[]): HttpStepResult["streamMedianLatencyMs"] {
+  const sorted = [...medians].sort((a, b) => a - b);
+  const at = (q: number) =>
+    round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN);
+  return { p10: at(0.1), p50: at(0.5), p90: at(0.9), max: at(1), streams: sorted.length };
 }
 
 function round(value: number): number {

@@ -36,6 +36,8 @@ export interface GeneratorFigures {
   latencyMs: number[];
   /** How late each delta of the window was written against its schedule (ms). */
   producerLagMs: number[];
+  /** Each stream's median delta → viewer latency over the window (ms). */
+  streamMedianLatencyMs: number[];
   windowDeltas: number;
   windowChars: number;
   /** Written-but-undelivered deltas, averaged over the first and the last third of the window. */
