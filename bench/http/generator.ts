@@ -33,6 +33,8 @@ class KeptDeliveryTracker extends DeliveryTracker {
 }
 
 const SETUP_CONCURRENCY = 16;
+/** How long setup waits for every stream's prefill to reach its viewer before reporting ready. */
+const SETUP_LIVE_TIMEOUT_MS = 30_000;
 const BACKLOG_SAMPLE_MS = 100;
 
 interface Step {
@@ -70,6 +72,11 @@ async function setup(message: Extract<ToGenerator, { type: "setup" }>): Promise<
     SETUP_CONCURRENCY,
     (i) => prepareStream(threads[i] as BenchThread, tracker, message.slots[i]?.prefillChars ?? 0),
   );
+  // Ready once every prefill reached its viewer, i.e. the server reads every upload: a step whose
+  // uploads were still being accepted when it started measured the server's start-up backlog (at
+  // 400 streams some uploads reached their route seconds into the window).
+  const liveBy = performance.now() + SETUP_LIVE_TIMEOUT_MS;
+  while (tracker.backlog > 0 && performance.now() < liveBy) await sleep(10);
   current = {
     peer,
     tracker,
