@@ -77,6 +77,11 @@ async function setup(message: Extract<ToGenerator, { type: "setup" }>): Promise<
   // 400 streams some uploads reached their route seconds into the window).
   const liveBy = performance.now() + SETUP_LIVE_TIMEOUT_MS;
   while (tracker.backlog > 0 && performance.now() < liveBy) await sleep(10);
+  if (tracker.backlog > 0) {
+    console.error(
+      `generator: ${tracker.backlog} prefills not at their viewers after ${SETUP_LIVE_TIMEOUT_MS / 1000} s; the step starts anyway`,
+    );
+  }
   current = {
     peer,
     tracker,

@@ -15,7 +15,7 @@ import type { StreamShape } from "../producer.js";
 import { gitState, machineInfo } from "../run-info.js";
 import { type Generator, startGenerators } from "./generators.js";
 import { type BackendReport, formatHttpTable } from "./http-report.js";
-import { type HttpStepPlan, type HttpStepResult, runHttpStep } from "./http-step.js";
+import { type HttpStepPlan, type HttpStepResult, runHttpStep, streamSpread } from "./http-step.js";
 import { type HttpBackend, type RunningServer, startServer } from "./servers.js";
 
 /** 50 deltas/s of 4 characters per stream; messages grow to 8 KB (as the in-process bench). */
@@ -194,13 +194,7 @@ function timedOutStep(streams: number, budgetMs: number): HttpStepResult {
     deltasPerSec: 0,
     latencyMs: { ...none, samples: 0 },
     producerLagMs: none,
-    streamMedianLatencyMs: {
-      p10: Number.NaN,
-      p50: Number.NaN,
-      p90: Number.NaN,
-      max: Number.NaN,
-      streams: 0,
-    },
+    streamMedianLatencyMs: streamSpread([]),
     backlog: { firstThird: Number.NaN, lastThird: Number.NaN, undeliveredAfterDrain: Number.NaN },
     cpu: {
       serverPctOfCore: Number.NaN,

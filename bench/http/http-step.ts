@@ -178,7 +178,7 @@ function judge(
       samples: latency.count,
     },
     producerLagMs: { p50: round(lag.quantile(0.5)), p99: round(lagP99), max: round(lag.max) },
-    streamMedianLatencyMs: spread(streamMedians),
+    streamMedianLatencyMs: streamSpread(streamMedians),
     backlog: {
       firstThird: round(firstThird),
       lastThird: round(lastThird),
@@ -202,7 +202,7 @@ function judge(
 }
 
 /** Quantiles of per-stream medians (nearest rank; NaN when there are none). */
-function spread(medians: readonly number[]): HttpStepResult["streamMedianLatencyMs"] {
+export function streamSpread(medians: readonly number[]): HttpStepResult["streamMedianLatencyMs"] {
   const sorted = [...medians].sort((a, b) => a - b);
   const at = (q: number) =>
     round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN);

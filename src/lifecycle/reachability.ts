@@ -12,10 +12,10 @@ const REMEMBERED_OUTAGES = 16;
  *
  * Fed by the node's periodic tasks (through {@link observe}) with the time each call to the
  * database started: {@link reached} for one that succeeded, {@link unreachable} for one that
- * failed for a transient reason. An outage is known from the start of the last call that succeeded before it to the start
- * of the first that succeeded after it, so it is never shorter than the real one; an answer to a
- * call started before a known failure, or a failure of a call started before a known answer, says
- * nothing new and is ignored.
+ * failed for a transient reason. An outage is known from the start of the last call that
+ * succeeded before it to the start of the first that succeeded after it, so it is never shorter
+ * than the real one; an answer to a call started before a known failure, or a failure of a call
+ * started before a known answer, says nothing new and is ignored.
  *
  * @example
  * ```ts
