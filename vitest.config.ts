@@ -1,5 +1,20 @@
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+/**
+ * Test files that measure timing or load the machine (process kills under load, floods, storage
+ * growth, the real browser): they run one after another in one process, after the rest, with
+ * nothing beside them. The rest mostly wait on timers, processes and PostgreSQL, so they run two
+ * files at a time even on 2 cores.
+ */
+const ALONE = [
+  "test/faults/**/*.test.ts",
+  "test/fairness/flood.test.ts",
+  "test/lifecycle/compaction-storage.test.ts",
+  "test/http/inspector.test.ts",
+  "test/examples/ai-sdk-chat.test.ts",
+];
 
 export default defineConfig({
   resolve: {
@@ -16,10 +31,30 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ["test/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: "forks",
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "parallel",
+          include: ["test/**/*.test.ts"],
+          exclude: ALONE,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "alone",
+          include: ALONE,
+          poolOptions: { forks: { singleFork: true } },
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

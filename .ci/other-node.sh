@@ -56,7 +56,8 @@ if [ "$step" = run ]; then
   # `[postgres]`; `pg` is plain JavaScript, the same code on every Node), the process-level fault
   # suites, the browser tests and the real-clock load and storage measurements stay out, so the
   # whole CI run keeps under ~15 minutes on 2 cores.
-  node node_modules/vitest/vitest.mjs run -t '^(?!.*\[postgres\])' --exclude 'test/faults/**' \
+  # One file at a time in each (two suites run side by side).
+  node node_modules/vitest/vitest.mjs run --maxWorkers=1 -t '^(?!.*\[postgres\])' --exclude 'test/faults/**' \
     --exclude 'test/examples/ai-sdk-chat.test.ts' --exclude 'test/http/inspector.test.ts' \
     --exclude 'test/fairness/flood.test.ts' --exclude 'test/lifecycle/compaction-storage.test.ts' ||
     status=$?
