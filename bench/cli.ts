@@ -5,12 +5,15 @@
  * npm run bench -- [--quick] [--duration-ms 3000] [--warmup-ms 600] [--ladder 1,2,5,10,…]
  *   [--start 20] [--refine 1] [--retry-marginal 1] [--bytes-streams 10] [--bytes-duration-ms 2000] [--p99-ms 100]
  *   [--backends sqlite,postgres] [--strategies naive,window,threadline] [--sqlite-worker 0|1] [--out PATH]
- * npm run bench -- --http [--quick] [--http-backends threadline-sqlite,threadline-sqlite-worker,threadline-postgres,ds-memory,ds-file]
+ * npm run bench -- --http [--quick] [--http-backends node-floor,threadline-sqlite,threadline-sqlite-worker,threadline-postgres,ds-memory,ds-file]
+ *   [--http-steps 200,200]
  * ```
  * npm run bench -- --soak [--soak-minutes 10] [--soak-streams 200] [--soak-sample-s 30]
  *   [--backends sqlite,postgres] [--soak-dir bench/results]
  * `--soak` runs Threadline alone at constant traffic for minutes per backend (bench/soak/).
- * `--http` runs the end-to-end bench of bench/http (see bench/README.md) instead.
+ * `--http` runs the end-to-end bench of bench/http (see bench/README.md) instead; `--http-steps`
+ * runs just those stream counts (full windows, fresh processes each) instead of its capacity search:
+ * for A/B runs and profiles (`BENCH_SERVER_NODE_ARGS`).
  * Every flag also reads `BENCH_<FLAG>` (e.g. `BENCH_DURATION_MS=2000`, `BENCH_QUICK=1`);
  * PostgreSQL is `DATABASE_URL` (default `postgres://root@127.0.0.1:5432/test`).
  */
@@ -52,6 +55,11 @@ export interface BenchOptions {
   http: boolean;
   /** Servers the HTTP bench measures. */
   httpBackends: HttpBackend[];
+  /**
+   * `--http-steps`: the stream counts to run, in order, on fresh processes each, with the full
+   * windows, instead of the capacity search (no table, no JSON); empty for the search.
+   */
+  httpSteps: number[];
   /**
    * `--soak`: Threadline alone at a constant number of live streams for minutes per backend
    * (bench/soak/); null otherwise.
@@ -136,6 +144,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     sqliteWorker: (get("sqlite-worker") ?? "0") === "1",
     http: get("http") === "1" || get("http") === "true",
     httpBackends: list("http-backends", [...HTTP_BACKENDS]) as HttpBackend[],
+    httpSteps: list("http-steps", []).map(Number),
     soak:
       get("soak") === "1" || get("soak") === "true"
         ? {

@@ -61,6 +61,10 @@ export async function runHttpBench(options: BenchOptions): Promise<void> {
     log(
       `note: load average ${loadAvgAtStart.map((l) => l.toFixed(2)).join(" ")}: other work may skew the figures`,
     );
+  if (options.httpSteps.length > 0) {
+    await runSteps(options, config);
+    return;
+  }
   const reports: BackendReport[] = [];
   for (const backend of options.httpBackends) {
     const processes = await startProcesses(backend, options.databaseUrl);
@@ -95,6 +99,28 @@ export async function runHttpBench(options: BenchOptions): Promise<void> {
     )}\n`,
   );
   console.log(`\nwrote ${HTTP_RESULTS} (${elapsedSec} s)`);
+}
+
+/**
+ * `--http-steps`: each stream count of `options.httpSteps` on each backend, on fresh processes
+ * each, printed as it ends (for A/B runs and server profiles; no capacity search, nothing written).
+ */
+async function runSteps(options: BenchOptions, config: typeof FULL): Promise<void> {
+  for (const backend of options.httpBackends) {
+    for (const streams of options.httpSteps) {
+      const processes = await startProcesses(backend, options.databaseUrl);
+      try {
+        const stepPlan = plan(config, streams, options.p99Ms);
+        const result = await withinBudget(
+          runHttpStep(processes.server, processes.generators, stepPlan),
+          stepPlan,
+        );
+        log(`[${backend}] ${describe(result)}`);
+      } finally {
+        await processes.stop();
+      }
+    }
+  }
 }
 
 /** The server under test and the generator processes driving it. */

@@ -1,6 +1,7 @@
 /**
  * The servers under test, each a child process of the bench: `threadline serve` on a fresh SQLite
- * file or PostgreSQL schema, and the Durable Streams reference server in memory or on files.
+ * file or PostgreSQL schema, the Durable Streams reference server in memory or on files, and the
+ * floor (`node-floor`: plain `node:http` speaking Threadline's wire, storing nothing).
  * Each is started on a free loopback port and stopped (its data removed) afterwards.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -13,8 +14,12 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { sleep } from "../producer.js";
 
-/** The backends of the HTTP bench (`threadline-sqlite-worker`: `--db sqlite:PATH?worker=1`). */
+/**
+ * The backends of the HTTP bench (`threadline-sqlite-worker`: `--db sqlite:PATH?worker=1`;
+ * `node-floor`: bench/http/floor-server.ts, what Node's HTTP and JSON alone cost per delta).
+ */
 export const HTTP_BACKENDS = [
+  "node-floor",
   "threadline-sqlite",
   "threadline-sqlite-worker",
   "threadline-postgres",
@@ -41,6 +46,7 @@ export interface RunningServer {
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DS_SCRIPT = fileURLToPath(new URL("./ds-server.ts", import.meta.url));
+const FLOOR_SCRIPT = fileURLToPath(new URL("./floor-server.ts", import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
 
 /**
@@ -89,6 +95,12 @@ export async function startServer(
       ],
       { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] },
     );
+  } else if (backend === "node-floor") {
+    description = "plain node:http speaking Threadline's wire, storing nothing (floor-server.ts)";
+    child = spawn(process.execPath, ["--import", "tsx", FLOOR_SCRIPT, String(port)], {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
   } else {
     const args = backend === "ds-file" ? [String(port), join(dir, "streams")] : [String(port)];
     description = `@durable-streams/server DurableStreamTestServer${backend === "ds-file" ? " (file-backed: LMDB + log files)" : " (in memory)"}`;
@@ -115,7 +127,7 @@ export async function startServer(
     await stop();
     throw error;
   }
-  const kind = backend.startsWith("threadline") ? "threadline" : "durable-streams";
+  const kind = backend.startsWith("ds-") ? "durable-streams" : "threadline";
   return { backend, kind, pid, baseUrl, description, stop };
 }
 
