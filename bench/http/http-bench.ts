@@ -80,7 +80,7 @@ export async function runHttpBench(options: BenchOptions): Promise<void> {
   console.log(
     "capacity: largest S with p99 delta→viewer and producer lag ≤ 100 ms, nothing undelivered after the drain;\n" +
       "server µs/delta: server CPU per delta delivered to its one viewer, at capacity; generator %: the busiest generator process;\n" +
-      "limit: what ended the ladder (generator = a generator process ≥ 80 % of a core, or producers lagging while the server idled; machine = other processes used ≥ 50 % of a core meanwhile)",
+      "limit: what ended the ladder (generator = a generator process ≥ 80 % of a core, or producers lagging while the server idled; machine = other processes used ≥ 50 % of a core meanwhile, or every core was ≥ 90 % busy while the server was below 90 % of one)",
   );
   writeFileSync(
     HTTP_RESULTS,

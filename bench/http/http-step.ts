@@ -3,6 +3,7 @@
  * measurement window, a drain; the server's and each generator's CPU read from /proc over the
  * window; the verdict on whether the server kept up and, when it did not, what limited it.
  */
+import { availableParallelism } from "node:os";
 import { Histogram } from "../measure.js";
 import { sleep } from "../producer.js";
 import type { StepPlan } from "../step.js";
@@ -20,6 +21,13 @@ export const GENERATOR_LIMIT_PCT = 80;
 const OTHERS_LIMIT_PCT = 50;
 /** A server below this share of one core while producers lag is idle, not the limit (%). */
 const IDLE_SERVER_PCT = 50;
+/**
+ * A failing step whose processes together used this share of every core, while the server used
+ * less than {@link SATURATED_SERVER_PCT} of one, ran out of machine rather than server (%).
+ */
+const MACHINE_BUSY_PCT = 90;
+/** A server process at this share of one core or more is taken as saturated (%). */
+const SATURATED_SERVER_PCT = 90;
 /** Setup of the step's threads and viewers, before the first delta, may take this long (ms). */
 const START_DELAY_MS = 100;
 
@@ -53,8 +61,10 @@ export interface HttpStepResult {
   };
   /**
    * What ended the step when it failed: `machine` when other processes took at least half a core
-   * meanwhile (a shared machine: the figures say little), `generator` when a generator process was
-   * near a full core or producers lagged while the server idled, else `server`.
+   * meanwhile (a shared machine: the figures say little), or when server, generators and others
+   * together kept ≥ 90 % of every core busy while the server was below 90 % of one (it waited for
+   * the CPU, not for itself); `generator` when a generator process was near a full core or
+   * producers lagged while the server idled; else `server`.
    */
   limit: "server" | "generator" | "machine" | null;
   errors: { count: number; first: string[] };
@@ -165,6 +175,9 @@ function judge(
   const generatorBound =
     Math.max(0, ...generatorPct) >= GENERATOR_LIMIT_PCT ||
     (lagP99 > plan.p99LimitMs && serverPct < IDLE_SERVER_PCT);
+  const busyPct = serverPct + generatorPct.reduce((sum, pct) => sum + pct, 0) + othersPct;
+  const machineFull =
+    busyPct >= MACHINE_BUSY_PCT * availableParallelism() && serverPct < SATURATED_SERVER_PCT;
   return {
     streams: plan.streams,
     keepsUp,
@@ -192,7 +205,7 @@ function judge(
     },
     limit: keepsUp
       ? null
-      : othersPct >= OTHERS_LIMIT_PCT
+      : othersPct >= OTHERS_LIMIT_PCT || machineFull
         ? "machine"
         : generatorBound
           ? "generator"
