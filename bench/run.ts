@@ -25,6 +25,7 @@ import { gitState, machineInfo } from "./run-info.js";
 import { runSoak } from "./soak/soak.js";
 import { writeSoakResults } from "./soak/soak-report.js";
 import { runStep, type StepMeters, type StepPlan, type StepResult } from "./step.js";
+import { openFloor } from "./strategies/floor.js";
 import { openNaive } from "./strategies/naive.js";
 import { openPerMessageWindow } from "./strategies/per-message-window.js";
 import type { Strategy, StrategyFactory, StrategyName } from "./strategies/strategy.js";
@@ -34,6 +35,7 @@ import { startWatchdog } from "./watchdog.js";
 const FACTORIES: Record<StrategyName, StrategyFactory> = {
   naive: openNaive,
   window: openPerMessageWindow,
+  floor: openFloor,
   threadline: openThreadlineStrategy,
 };
 

@@ -74,8 +74,8 @@ export interface Strategy {
   close(): Promise<void>;
 }
 
-/** The three strategies compared. */
-export type StrategyName = "naive" | "window" | "threadline";
+/** The three strategies compared, and the floor (no storage: what the harness alone costs). */
+export type StrategyName = "naive" | "window" | "threadline" | "floor";
 
 /** Opens a strategy on a backend. */
 export type StrategyFactory = (target: BackendTarget) => Promise<Strategy>;
