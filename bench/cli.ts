@@ -144,7 +144,12 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     sqliteWorker: (get("sqlite-worker") ?? "0") === "1",
     http: get("http") === "1" || get("http") === "true",
     httpBackends: list("http-backends", [...HTTP_BACKENDS]) as HttpBackend[],
-    httpSteps: list("http-steps", []).map(Number),
+    httpSteps: list("http-steps", []).map((step) => {
+      const streams = Number(step);
+      if (!Number.isInteger(streams) || streams <= 0)
+        throw new Error(`--http-steps takes positive stream counts, e.g. 200,280 (got ${step})`);
+      return streams;
+    }),
     soak:
       get("soak") === "1" || get("soak") === "true"
         ? {
