@@ -1,4 +1,9 @@
-import { statSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -64,4 +69,35 @@ describe.each(SQLITE_DRIVERS)("the WAL checkpointer thread [$name] (issue 9)", (
     closeAfterTest(driver);
     expect(driver.checkpointer).toBeUndefined();
   });
+});
+
+const LIBRARY = fileURLToPath(new URL("../../src/index.ts", import.meta.url));
+
+describe("closing a Threadline on a SQLite file", () => {
+  it.each([
+    ["in-thread", ""],
+    ["worker", "?worker=1"],
+  ])(
+    "[%s] ends in a process with nothing else to do: close() resolves and the process exits 0 (it used to exit 13 with close() pending, the checkpointer thread unreferenced)",
+    async (_name, query) => {
+      const dir = mkdtempSync(join(tmpdir(), "threadline-close-"));
+      try {
+        const script = [
+          `import { createThreadline } from ${JSON.stringify(LIBRARY)};`,
+          `const threadline = await createThreadline({ database: ${JSON.stringify(`sqlite:${join(dir, "t.db")}${query}`)} });`,
+          "await threadline.close();",
+          'console.log("closed");',
+        ].join("\n");
+        // A script file: `--eval` with `--input-type` would pass that flag on to the worker threads.
+        const file = join(dir, "close.mjs");
+        writeFileSync(file, script);
+        const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", file], {
+          timeout: 15_000,
+        });
+        expect(stdout.trim()).toBe("closed");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

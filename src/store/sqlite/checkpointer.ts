@@ -34,8 +34,9 @@ export interface Checkpointer {
  * 2026-12-02). The price: a hot page is copied once per interval, which at light load is more
  * often than every 1 000 WAL pages (~25 % more bytes written in the benchmark).
  *
- * The thread never keeps the process alive. `onExit` is called if it ends on its own (a crash):
- * the writer should then checkpoint on its own again.
+ * The thread never keeps the process alive while it runs, only while `close()` waits for it.
+ * `onExit` is called if it ends on its own (a crash): the writer should then checkpoint on its own
+ * again.
  *
  * @throws Error when the thread cannot open the file.
  */
@@ -61,6 +62,9 @@ export async function startCheckpointer(path: string, onExit: () => void): Promi
     worker,
     async close() {
       closing = true;
+      // Unreferenced, the thread would let a process with nothing else to do exit before it
+      // answers, leaving this close (and the store's) pending for good.
+      worker.ref();
       worker.postMessage("close"); // ignored by a thread that has exited
       await exited;
     },
