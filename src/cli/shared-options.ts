@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { ThreadlineError } from "../errors.js";
 import { DEFAULT_WORKSPACE } from "../threadline.js";
 
@@ -62,14 +62,41 @@ export function withWorkspace(command: Command): Command {
   return command.option("--workspace <id>", "workspace (tenant) to act in", DEFAULT_WORKSPACE);
 }
 
-/** Parses a non-negative integer option, with a clear error. */
+/**
+ * Parses a non-negative integer option.
+ * @throws InvalidArgumentError (commander prints it naming the flag) for anything else.
+ */
 export function parseNonNegativeInt(name: string) {
   return (value: string): number => {
     const number = Number(value);
-    if (!Number.isSafeInteger(number) || number < 0) {
-      throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+    // Decimal digits only: Number() would also take "0x10", "1e3" or "".
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number)) {
+      throw new InvalidArgumentError(
+        `${name} must be a non-negative integer, got ${JSON.stringify(value)}`,
+      );
     }
     return number;
+  };
+}
+
+/** The largest TCP port. */
+const MAX_PORT = 65_535;
+
+/**
+ * Parses a `--port` option: an integer from 0 (any free port) to 65 535.
+ * @throws InvalidArgumentError (commander prints it naming the flag) for anything else — before
+ *   anything is opened, instead of Node's `ERR_SOCKET_BAD_PORT` after the database was.
+ */
+export function parsePort(name: string) {
+  const nonNegative = parseNonNegativeInt(name);
+  return (value: string): number => {
+    const port = nonNegative(value);
+    if (port > MAX_PORT) {
+      throw new InvalidArgumentError(
+        `${name} must be a port from 0 (any free port) to ${MAX_PORT}, got ${JSON.stringify(value)}`,
+      );
+    }
+    return port;
   };
 }
 

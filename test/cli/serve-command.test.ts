@@ -65,6 +65,30 @@ describe("threadline serve flags (SPEC §4)", () => {
     });
   }
 
+  it("SPEC §4: --port takes 0 (any free port) to 65 535", () => {
+    expect(parseServe(["--port", "0"]).port).toBe(0);
+    expect(parseServe(["--port", "65535"]).port).toBe(65_535);
+    expect(parseServe([]).port).toBe(4_000);
+  });
+
+  for (const [value, reason] of [
+    ["99999", "must be a port from 0 (any free port) to 65535"],
+    ["65536", "must be a port from 0 (any free port) to 65535"],
+    ["abc", "must be a non-negative integer"],
+    ["-1", "must be a non-negative integer"],
+    ["0x10", "must be a non-negative integer"],
+    ["", "must be a non-negative integer"],
+  ] as const) {
+    it(`SPEC §4: --port ${JSON.stringify(value)} is refused naming the flag before anything is opened (99999 used to surface as Node's ERR_SOCKET_BAD_PORT after the database was opened, or a silent exit)`, () => {
+      expect(() => parseServe(["--port", value])).toThrow(
+        expect.objectContaining({
+          code: "commander.invalidArgument",
+          message: expect.stringContaining(`--port ${reason}`),
+        }),
+      );
+    });
+  }
+
   it("R32/R25: --resume-horizon-ms sets the compaction horizon (default 24 h), --thread-ttl a thread TTL (default none), --workspace-thread-ttl one per workspace", () => {
     const defaults = parseServe(["--api-key", "ws:key"]);
     expect(defaults.compaction).toEqual({ resumeHorizonMs: 86_400_000 });

@@ -3,7 +3,7 @@ import { Command, Option } from "commander";
 import { loadDemoRecordings } from "../../demo/demo-recordings.js";
 import { formatDemoTable } from "../../demo/demo-report.js";
 import { runDemo } from "../../demo/run-demo.js";
-import { parseNonNegativeInt } from "../shared-options.js";
+import { parsePort } from "../shared-options.js";
 
 const DEMO_DATABASE_FILE = ".threadline/demo.db";
 
@@ -33,12 +33,7 @@ export function demoCommand(): Command {
         .argParser(parseSpeed),
     )
     .option("--serve", "keep the server running afterwards", false)
-    .option(
-      "--port <port>",
-      "port of the demo server (0 = any free port)",
-      parseNonNegativeInt("--port"),
-      0,
-    )
+    .option("--port <port>", "port of the demo server (0 = any free port)", parsePort("--port"), 0)
     .action(async (paths: string[], options: DemoCommandOptions) => {
       const database = options.db ?? freshDemoDatabase();
       const { source, files } = await loadDemoRecordings(paths);

@@ -19,7 +19,13 @@ import {
   SERVE_LOG_LEVELS,
   type ServeLogLevel,
 } from "../serve-logger.js";
-import { envOption, parseNonNegativeInt, redactPassword, withDatabase } from "../shared-options.js";
+import {
+  envOption,
+  parseNonNegativeInt,
+  parsePort,
+  redactPassword,
+  withDatabase,
+} from "../shared-options.js";
 import { type ServerOptions, startServer } from "../start-server.js";
 
 /** The parsed flags of `threadline serve`. */
@@ -86,9 +92,7 @@ export function serveCommand(): Command {
       ),
     )
     .addOption(
-      envOption("--port <port>", "port to listen on")
-        .argParser(parseNonNegativeInt("--port"))
-        .default(4000),
+      envOption("--port <port>", "port to listen on").argParser(parsePort("--port")).default(4000),
     )
     .addOption(
       envOption("--window-ms <ms>", "coalescing window of streamed deltas (0 = write-through)")
