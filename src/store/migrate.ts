@@ -2,6 +2,7 @@ import { type Kysely, type MigrationProvider, Migrator, sql } from "kysely";
 import { ThreadlineError } from "../errors.js";
 import { MIGRATIONS } from "./migrations/index.js";
 import type { Database } from "./schema.js";
+import { isTransientStoreError } from "./transient-errors.js";
 
 const MIGRATION_TABLE = "threadline_migrations";
 const MIGRATION_LOCK_TABLE = "threadline_migrations_lock";
@@ -14,7 +15,9 @@ const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATION
  *
  * @returns the names of the migrations this call applied (empty when the schema was current).
  * @throws ThreadlineError `schema_too_new` when the database holds a migration this code does not
- *   know, i.e. it was migrated by a newer Threadline; `internal` when a migration fails.
+ *   know, i.e. it was migrated by a newer Threadline; `unavailable` when the database cannot be
+ *   reached (refused, unknown host, shutting down: a transient store error on every try) or
+ *   refuses the login (no such role or database, bad password); `internal` when a migration fails.
  */
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {
   const applied = await appliedMigrations(db);
@@ -38,8 +41,15 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
     if (!error)
       return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
     // Kysely inspects the catalog of every schema first; a schema that another process drops at
-    // that moment fails the look-up. Such a failure passes on retry; a real one does not.
+    // that moment fails the look-up. Such a failure passes on retry; a real one does not. A
+    // database that cannot be reached (refused, unknown host, shutting down: it may be starting,
+    // so it is retried too) or that refuses the login (no such role or database, bad password:
+    // retrying cannot help) is not a failed migration: say so, with the driver's words.
     attempt += 1;
+    if (isLoginRefusal(error) || (isTransientStoreError(error) && attempt >= MIGRATION_ATTEMPTS)) {
+      const message = `cannot connect to the database: ${messageOf(error)}`;
+      throw new ThreadlineError("unavailable", message, { cause: error });
+    }
     if (attempt >= MIGRATION_ATTEMPTS) {
       throw new ThreadlineError("internal", `database migration failed: ${String(error)}`, {
         cause: error,
@@ -83,4 +93,22 @@ function refuseNewerSchema(applied: string[] | undefined): void {
       { details: { unknownMigrations: unknown, latestKnown: LATEST_SCHEMA_VERSION } },
     );
   }
+}
+
+/** PostgreSQL refused the login: invalid authorization (SQLSTATE class 28) or no such database. */
+function isLoginRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && (code.startsWith("28") || code === "3D000");
+}
+
+/** `error`'s message, or the first message down its `cause` chain (pg's AggregateError has none). */
+function messageOf(error: unknown): string {
+  for (let current = error, depth = 0; depth < 5; depth++) {
+    if (!(current instanceof Error)) return String(current);
+    if (current.message !== "") return current.message;
+    const inner = (current as { errors?: unknown[] }).errors?.[0] ?? current.cause;
+    if (inner === undefined) return current.name;
+    current = inner;
+  }
+  return String(error);
 }

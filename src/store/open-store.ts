@@ -16,7 +16,9 @@ import type { Store } from "./store.js";
  *
  * The store is not migrated yet: call {@link Store.migrate}.
  *
- * @throws ThreadlineError `bad_request` for any other URL, an unknown `sqlite:` option or value.
+ * @throws ThreadlineError `bad_request` for any other URL, an unknown `sqlite:` option or value;
+ *   `unavailable` naming the path when the SQLite file cannot be opened (a missing directory, no
+ *   permission, not a database).
  * @example
  * ```ts
  * const store = await openStore("sqlite:./threadline.db", "node-1");
@@ -28,9 +30,18 @@ export async function openStore(databaseUrl: string, nodeId: string): Promise<St
     const { path, worker } = parseSqliteUrl(databaseUrl.slice("sqlite:".length));
     if (path === "")
       throw new ThreadlineError("bad_request", "sqlite: needs a path, e.g. sqlite:./threadline.db");
-    return new KyselyStore(
-      worker ? await openSqliteWorkerDriver(path) : await openSqliteDriver(path),
-    );
+    try {
+      return new KyselyStore(
+        worker ? await openSqliteWorkerDriver(path) : await openSqliteDriver(path),
+      );
+    } catch (error) {
+      // e.g. better-sqlite3's bare "Cannot open database because the directory does not exist".
+      throw new ThreadlineError(
+        "unavailable",
+        `cannot open the SQLite database ${path}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
   }
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     const url = new URL(databaseUrl);

@@ -1,8 +1,12 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
+import { ThreadlineError } from "../../src/errors.js";
 import { openStore } from "../../src/store/open-store.js";
 import { createThreadline } from "../../src/threadline.js";
 import { BACKENDS_WITH_WORKER as BACKENDS, openThreadline } from "../support/backends.js";
+import { DATABASE_URL } from "../support/database-url.js";
 import { logOf, textOf } from "../support/helpers.js";
 
 for (const backend of BACKENDS) {
@@ -185,6 +189,42 @@ for (const backend of BACKENDS) {
 }
 
 describe("database URLs", () => {
+  it.each([
+    ["in-thread", ""],
+    ["worker", "?worker=1"],
+  ])(
+    "[%s] a SQLite file that cannot be opened is `unavailable`, naming the path (was better-sqlite3's bare TypeError)",
+    async (_name, query) => {
+      const path = join(tmpdir(), `threadline-no-dir-${process.pid}`, "t.db");
+      const opening = createThreadline({ database: `sqlite:${path}${query}` });
+      await expect(opening).rejects.toBeInstanceOf(ThreadlineError);
+      await expect(opening).rejects.toMatchObject({
+        code: "unavailable",
+        message: expect.stringMatching(
+          new RegExp(`^cannot open the SQLite database ${path}: .*directory does not exist`),
+        ),
+      });
+    },
+  );
+
+  it.each([
+    ["a refused connection", "port", "1", /ECONNREFUSED/],
+    ["an unknown role", "username", "threadline_no_such_role", /role/],
+    ["an unknown database", "pathname", "/threadline_no_such_db", /database/],
+  ] as const)(
+    "PostgreSQL: %s is `unavailable: cannot connect to the database` with the driver's reason (was `internal: database migration failed`)",
+    async (_name, field, value, reason) => {
+      const url = new URL(DATABASE_URL);
+      url[field] = value;
+      const opening = createThreadline({ database: url.toString() });
+      await expect(opening).rejects.toMatchObject({
+        code: "unavailable",
+        message: expect.stringMatching(/^cannot connect to the database: /),
+      });
+      await expect(opening).rejects.toThrow(reason);
+    },
+  );
+
   it("rejects unsupported URLs with a clear error", async () => {
     await expect(openStore("mysql://x", "n")).rejects.toMatchObject({ code: "bad_request" });
     await expect(openStore("sqlite:", "n")).rejects.toMatchObject({ code: "bad_request" });
