@@ -1,4 +1,6 @@
+import { readFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cliErrorMessage } from "../../src/cli/error-message.js";
 import { buildProgram } from "../../src/cli/program.js";
@@ -107,5 +109,13 @@ describe("threadline's error line", () => {
     expect(cliErrorMessage(new ThreadlineError("not_found", "no thread t"))).toBe(
       "not_found: no thread t",
     );
+  });
+
+  it("a file that cannot be read: what is wrong and its path, not Node's 'Error: ENOENT: …, open …'", async () => {
+    const missing = await readFile("/nonexistent/recording.sse").catch((e: unknown) => e);
+    expect(cliErrorMessage(missing)).toBe("no such file or directory: /nonexistent/recording.sse");
+    // Node names no path when reading a directory: its own message stays.
+    const directory = await readFile(tmpdir()).catch((e: unknown) => e);
+    expect(cliErrorMessage(directory)).toBe(String(directory));
   });
 });
