@@ -15,6 +15,7 @@ import {
   closeOpenedDrivers,
   openOnNewFile,
   SQLITE_DRIVERS,
+  SQLITE_URL_SUFFIXES,
   type SqliteDriver,
 } from "../support/sqlite-drivers.js";
 
@@ -74,10 +75,7 @@ describe.each(SQLITE_DRIVERS)("the WAL checkpointer thread [$name] (issue 9)", (
 const LIBRARY = fileURLToPath(new URL("../../src/index.ts", import.meta.url));
 
 describe("closing a Threadline on a SQLite file", () => {
-  it.each([
-    ["in-thread", ""],
-    ["worker", "?worker=1"],
-  ])(
+  it.each(SQLITE_URL_SUFFIXES)(
     "[%s] ends in a process with nothing else to do: close() resolves and the process exits 0 (it used to exit 13 with close() pending, the checkpointer thread unreferenced)",
     async (_name, query) => {
       const dir = mkdtempSync(join(tmpdir(), "threadline-close-"));

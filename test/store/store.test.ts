@@ -8,6 +8,7 @@ import { createThreadline } from "../../src/threadline.js";
 import { BACKENDS_WITH_WORKER as BACKENDS, openThreadline } from "../support/backends.js";
 import { DATABASE_URL } from "../support/database-url.js";
 import { logOf, textOf } from "../support/helpers.js";
+import { SQLITE_URL_SUFFIXES } from "../support/sqlite-drivers.js";
 
 for (const backend of BACKENDS) {
   describe(`store [${backend.name}]`, () => {
@@ -189,10 +190,7 @@ for (const backend of BACKENDS) {
 }
 
 describe("database URLs", () => {
-  it.each([
-    ["in-thread", ""],
-    ["worker", "?worker=1"],
-  ])(
+  it.each(SQLITE_URL_SUFFIXES)(
     "[%s] a SQLite file that cannot be opened is `unavailable`, naming the path (was better-sqlite3's bare TypeError)",
     async (_name, query) => {
       const path = join(tmpdir(), `threadline-no-dir-${process.pid}`, "t.db");

@@ -21,6 +21,15 @@ export const SQLITE_DRIVERS: { name: string; open: (path: string) => Promise<Sql
 
 const opened: SqliteDriver[] = [];
 
+/**
+ * The two SQLite drivers as `sqlite:` URL suffixes, for tests that open a whole Threadline:
+ * `[name, suffix]` rows for `it.each` (`sqlite:${path}${suffix}`).
+ */
+export const SQLITE_URL_SUFFIXES = [
+  ["in-thread", ""],
+  ["worker", "?worker=1"],
+] as const;
+
 /** Closes a driver {@link closeOpenedDrivers} has not closed yet, after the test. */
 export function closeAfterTest(driver: SqliteDriver): void {
   opened.push(driver);
