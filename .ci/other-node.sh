@@ -54,12 +54,14 @@ if [ "$step" = run ]; then
   # native SQLite binding (built above for this Node), worker threads, Web streams, fetch and the
   # HTTP server, on the SQLite backends. The PostgreSQL variants of the shared test bodies (named
   # `[postgres]`; `pg` is plain JavaScript, the same code on every Node), the process-level fault
-  # suites, the browser tests and the real-clock load and storage measurements stay out, so the
-  # whole CI run keeps under ~15 minutes on 2 cores.
+  # suites (test/faults, and the run triggers' kill, SIGTERM and two-node tests), the browser tests
+  # and the real-clock load and storage measurements stay out, so the whole CI run keeps under ~15
+  # minutes on 2 cores.
   # One file at a time in each (two suites run side by side).
   node node_modules/vitest/vitest.mjs run --maxWorkers=1 -t '^(?!.*\[postgres\])' --exclude 'test/faults/**' \
     --exclude 'test/examples/ai-sdk-chat.test.ts' --exclude 'test/http/inspector.test.ts' \
-    --exclude 'test/fairness/flood.test.ts' --exclude 'test/lifecycle/compaction-storage.test.ts' ||
+    --exclude 'test/fairness/flood.test.ts' --exclude 'test/lifecycle/compaction-storage.test.ts' \
+    --exclude 'test/inbound/processes.test.ts' ||
     status=$?
   echo "Node $major: suite in $((SECONDS - start))s"
   exit "$status"
