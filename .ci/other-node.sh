@@ -53,15 +53,12 @@ if [ "$step" = run ]; then
   # The machine Node's run covers everything. Here what depends on the Node version runs: the
   # native SQLite binding (built above for this Node), worker threads, Web streams, fetch and the
   # HTTP server, on the SQLite backends. The PostgreSQL variants of the shared test bodies (named
-  # `[postgres]`; `pg` is plain JavaScript, the same code on every Node), the process-level fault
-  # suites (test/faults, and the run triggers' kill, SIGTERM and two-node tests), the browser tests
-  # and the real-clock load and storage measurements stay out, so the whole CI run keeps under ~15
-  # minutes on 2 cores.
-  # One file at a time in each (two suites run side by side).
-  node node_modules/vitest/vitest.mjs run --maxWorkers=1 -t '^(?!.*\[postgres\])' --exclude 'test/faults/**' \
-    --exclude 'test/examples/ai-sdk-chat.test.ts' --exclude 'test/http/inspector.test.ts' \
-    --exclude 'test/fairness/flood.test.ts' --exclude 'test/lifecycle/compaction-storage.test.ts' \
-    --exclude 'test/inbound/processes.test.ts' ||
+  # `[postgres]`; `pg` is plain JavaScript, the same code on every Node) and the files
+  # .ci/vitest.other-node.config.ts leaves out (process-level faults, browser tests, real-clock
+  # load and storage measurements) stay out, so the whole CI run keeps under ~15 minutes on 2
+  # cores. One file at a time in each (two suites run side by side).
+  node node_modules/vitest/vitest.mjs run --config .ci/vitest.other-node.config.ts --maxWorkers=1 \
+    -t '^(?!.*\[postgres\])' ||
     status=$?
   echo "Node $major: suite in $((SECONDS - start))s"
   exit "$status"
