@@ -110,17 +110,28 @@ async function runSteps(options: BenchOptions, config: typeof FULL): Promise<voi
     for (const streams of options.httpSteps) {
       const processes = await startProcesses(backend, options.databaseUrl);
       try {
-        const stepPlan = plan(config, streams, options.p99Ms);
-        const result = await withinBudget(
-          runHttpStep(processes.server, processes.generators, stepPlan),
-          stepPlan,
-        );
-        log(`[${backend}] ${describe(result)}`);
+        await runLoggedStep(processes, config, streams, options.p99Ms);
       } finally {
         await processes.stop();
       }
     }
   }
+}
+
+/** One step of `streams` on `processes`, within its budget, its line printed as it ends. */
+async function runLoggedStep(
+  processes: StepProcesses,
+  config: typeof FULL,
+  streams: number,
+  p99LimitMs: number,
+): Promise<HttpStepResult> {
+  const stepPlan = plan(config, streams, p99LimitMs);
+  const result = await withinBudget(
+    runHttpStep(processes.server, processes.generators, stepPlan),
+    stepPlan,
+  );
+  log(`[${processes.server.backend}] ${describe(result)}`);
+  return result;
 }
 
 /** The server under test and the generator processes driving it. */
@@ -156,13 +167,8 @@ async function benchBackend(
   const { server } = processes;
   const ran = new Map<number, HttpStepResult>();
   const runAt = async (streams: number): Promise<HttpStepResult> => {
-    const stepPlan = plan(config, streams, p99LimitMs);
-    const result = await withinBudget(
-      runHttpStep(processes.server, processes.generators, stepPlan),
-      stepPlan,
-    );
+    const result = await runLoggedStep(processes, config, streams, p99LimitMs);
     ran.set(streams, result);
-    log(`[${server.backend}] ${describe(result)}`);
     // Past saturation a step leaves work behind (uploads queued in a client, a backlog in the
     // server) that would spill into the next step: that one starts on fresh processes.
     if (!result.keepsUp) await processes.restart();
