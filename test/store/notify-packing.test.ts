@@ -40,9 +40,16 @@ describe("commit announcements packed into few notifications (R26, PostgreSQL)",
         ...(i % 50 === 0 ? { deleted: true } : {}),
       }));
       await db.transaction().execute((trx) => announceCommits(trx, channel, "node-a", commits));
+      // Until both listeners heard every commit: the plain one may get its notifications later
+      // than node-b (it used to stop waiting after its first, failing "> 1" now and then).
+      const heardRaw = () =>
+        notifications.reduce(
+          (sum, payload) => sum + (JSON.parse(payload) as { c: [] }).c.length,
+          0,
+        );
       const deadline = Date.now() + 5_000;
       while (
-        (received.length < commits.length || notifications.length === 0) &&
+        (received.length < commits.length || heardRaw() < commits.length) &&
         Date.now() < deadline
       ) {
         await new Promise((resolve) => setTimeout(resolve, 20));
