@@ -72,7 +72,7 @@ export interface ThreadlineEventMap {
   "lifecycle:listen-restored": { gapMs: number };
   /**
    * A background task (sweep, renewal, heartbeat, listener, run scheduler, purge, compaction,
-   * thread-purge) failed; it will run again.
+   * thread-purge, recent-events) failed; it will run again.
    */
   "lifecycle:error": { task: string; error: unknown };
   /** A processed idempotency key was sent again: the original message was answered (R21). */

@@ -31,6 +31,7 @@ import {
   resolveNodeTiming,
 } from "./lifecycle/node-heartbeat.js";
 import { DatabaseReachability } from "./lifecycle/reachability.js";
+import { RecentEventsUpkeep } from "./lifecycle/recent-events-upkeep.js";
 import { stopLocalWriter } from "./lifecycle/stop-message.js";
 import {
   resolveThreadRetention,
@@ -146,7 +147,11 @@ export class Threadline<
     deps: WorkspaceDeps,
     private readonly inbound: { scheduler: RunScheduler; purger: RetentionPurger },
     private readonly heartbeat: NodeHeartbeat,
-    private readonly upkeep: { compactor: LogCompactor; threads: ThreadPurger },
+    private readonly upkeep: {
+      compactor: LogCompactor;
+      threads: ThreadPurger;
+      recentEvents: RecentEventsUpkeep;
+    },
   ) {
     super(DEFAULT_WORKSPACE, deps);
     this.views.set(DEFAULT_WORKSPACE, this);
@@ -319,6 +324,7 @@ export class Threadline<
       await this.inbound.purger.stop();
       await this.upkeep.compactor.stop();
       await this.upkeep.threads.stop();
+      await this.upkeep.recentEvents.stop();
       await this.inbound.scheduler.stop();
       try {
         await this.writer.close(SHUTDOWN_REASON);
@@ -460,6 +466,7 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
     const inbound = inboundDeps(fire, nodeId, inboundOptions, scheduler);
     const compactor = new LogCompactor(store, clock, events, compaction);
     const threads = new ThreadPurger({ store, writer, clock, hub: events }, retention);
+    const recentEvents = new RecentEventsUpkeep(store, clock, events);
     const stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
     const lifetime = new Lifetime();
     const quotas = new WorkspaceQuotas(workspaceLimits, clock, events);
@@ -490,7 +497,7 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
         purger,
       },
       heartbeat,
-      { compactor, threads },
+      { compactor, threads, recentEvents },
     );
     // Before any writer opens: this node id's previous process left only orphans (R31).
     await heartbeat.start();
@@ -499,6 +506,7 @@ export async function createThreadline<MESSAGE extends UIMessage = UIMessage>(
     purger.start();
     compactor.start();
     threads.start();
+    recentEvents.start();
     return threadline;
   } catch (error) {
     await heartbeat?.stop();

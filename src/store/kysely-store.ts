@@ -278,6 +278,10 @@ export class KyselyStore implements Store {
     return step;
   }
 
+  async moveRecentEvents() {
+    return (await this.driver.recentEvents?.step()) ?? 0;
+  }
+
   // LeaseStore: writer leases, stopping an orphan (R28) and the crash sweep (R18, R31).
 
   renewLeases(owner: string, expiresAt: number, now: number) {

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.js";
+import type { RecentEventsMover } from "./sqlite/recent-events.js";
 import type { RemoteCommit, RemoteHandlers, StopRequest, StoreCapabilities } from "./store.js";
 
 /**
@@ -26,5 +27,10 @@ export interface StoreDriver {
    * thread deletion batches (R25, R32).
    */
   reclaimFreePages?(maxPages: number): Promise<void>;
+  /**
+   * Moves recent events into the log (SQLite, migration 7); its `note` hears every commit that
+   * `announce` does. Absent where events are written to the log directly (PostgreSQL).
+   */
+  readonly recentEvents?: RecentEventsMover;
   close(): Promise<void>;
 }

@@ -51,6 +51,12 @@ export interface StoreCapabilities {
   readonly crossProcessNotify: boolean;
   /** Claims can skip rows locked by another transaction (`FOR UPDATE SKIP LOCKED`). */
   readonly skipLocked: boolean;
+  /**
+   * New events land in a table of recent events that {@link EventLogStore.moveRecentEvents}
+   * empties into the log a slice of threads per step (SQLite, migration 7; issue 9). Reads see
+   * both either way.
+   */
+  readonly recentEvents: boolean;
 }
 
 /**

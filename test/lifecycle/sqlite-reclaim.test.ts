@@ -8,6 +8,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { Threadline } from "../../src/threadline.js";
 import { BACKENDS, openThreadline, SQLITE_WORKER } from "../support/backends.js";
+import { moveAllRecentEvents } from "../support/inspect-store.js";
 
 const SQLITE_BACKENDS = [BACKENDS.find((b) => b.name === "sqlite")!, SQLITE_WORKER];
 const HORIZON_MS = 60_000;
@@ -84,6 +85,7 @@ describe.each(SQLITE_BACKENDS)("SQLite space reclaim [$name]", (sqlite) => {
     });
     const thread = await threadline.threads.create();
     await longReply(threadline, thread.id, 300);
+    await moveAllRecentEvents(threadline.store); // the log at its full size (migration 7)
     const full = pagesOf(database);
     expect(full.autoVacuum).toBe(0);
     clock.advance(HORIZON_MS + 1);

@@ -22,6 +22,7 @@ for (const backend of BACKENDS) {
         "0004-compaction-retention",
         "0005-deflated-payloads",
         "0006-threads-fillfactor",
+        "0007-sqlite-recent-events",
       ]);
       expect(await store.migrate()).toEqual([]);
       const db = (store as unknown as { driver: { db: import("kysely").Kysely<unknown> } }).driver
@@ -182,8 +183,8 @@ for (const backend of BACKENDS) {
       const { threadline } = await openThreadline(backend);
       expect(threadline.store.capabilities).toEqual(
         backend.name === "postgres"
-          ? { dialect: "postgres", crossProcessNotify: true, skipLocked: true }
-          : { dialect: "sqlite", crossProcessNotify: false, skipLocked: false },
+          ? { dialect: "postgres", crossProcessNotify: true, skipLocked: true, recentEvents: false }
+          : { dialect: "sqlite", crossProcessNotify: false, skipLocked: false, recentEvents: true },
       );
     });
   });

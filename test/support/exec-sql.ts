@@ -52,10 +52,16 @@ export async function refuseRows(
   const name = `refuse_${rule.table}`;
   const when =
     rule.containing === undefined ? undefined : { column: rule.column, text: rule.containing };
+  // On SQLite `events` is a view over the two tables that hold its rows (migration 7).
+  const sqliteTables = rule.table === "events" ? ["events_recent", "event_log"] : [rule.table];
   await execSql(database, {
-    sqlite: `CREATE TRIGGER ${name} BEFORE ${rule.on.toUpperCase()} ON ${rule.table}
+    sqlite: sqliteTables
+      .map(
+        (table) => `CREATE TRIGGER ${name}_${table} BEFORE ${rule.on.toUpperCase()} ON ${table}
       ${when ? `WHEN instr(NEW.${when.column}, '${when.text}') > 0` : ""}
       BEGIN SELECT RAISE(ABORT, '${rule.message}'); END;`,
+      )
+      .join("\n"),
     postgres: `
       create function ${name}() returns trigger language plpgsql as $$
       begin
@@ -69,7 +75,7 @@ export async function refuseRows(
   });
   return () =>
     execSql(database, {
-      sqlite: `DROP TRIGGER ${name}`,
+      sqlite: sqliteTables.map((table) => `DROP TRIGGER ${name}_${table};`).join("\n"),
       postgres: `drop trigger ${name} on ${rule.table}`,
     });
 }

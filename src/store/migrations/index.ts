@@ -5,6 +5,7 @@ import * as nodeHeartbeats from "./0003-node-heartbeats.js";
 import * as compactionRetention from "./0004-compaction-retention.js";
 import * as deflatedPayloads from "./0005-deflated-payloads.js";
 import * as threadsFillfactor from "./0006-threads-fillfactor.js";
+import * as sqliteRecentEvents from "./0007-sqlite-recent-events.js";
 
 /**
  * Every migration this code knows, keyed by a name that sorts in application order (R27). Add new
@@ -17,4 +18,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0004-compaction-retention": compactionRetention,
   "0005-deflated-payloads": deflatedPayloads,
   "0006-threads-fillfactor": threadsFillfactor,
+  "0007-sqlite-recent-events": sqliteRecentEvents,
 };

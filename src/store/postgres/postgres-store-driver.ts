@@ -22,7 +22,12 @@ export async function openPostgresDriver(
   if (settings.schema) await createSchema(db, settings.schema);
   const channel = channelFor(settings.schema);
   return {
-    capabilities: { dialect: "postgres", crossProcessNotify: true, skipLocked: true },
+    capabilities: {
+      dialect: "postgres",
+      crossProcessNotify: true,
+      skipLocked: true,
+      recentEvents: false,
+    },
     db,
     schema: settings.schema ?? "public",
     readTransaction: (fn) => db.transaction().setIsolationLevel("repeatable read").execute(fn),

@@ -4,7 +4,7 @@ import type { ThreadEvent, ThreadEventData, ThreadEventType } from "../../protoc
 import type { Database, EventRow } from "../schema.js";
 import { THREAD_UPDATED_AT_SLACK_MS } from "../thread-store.js";
 import { executeBatch, executePlan, type QueryPlan } from "./batch.js";
-import { compileOnce, multiRowStatements } from "./compiled-once.js";
+import { compileOnce, isPostgres, multiRowStatements } from "./compiled-once.js";
 
 /** An event to append, before its seq is known. */
 export interface PendingEvent<T extends ThreadEventType = ThreadEventType> {
@@ -252,7 +252,7 @@ export function insertEventsQueries(
       created_at: event.createdAt,
     };
   });
-  return multiRowStatements(trx, rows, {
+  const statements = multiRowStatements(trx, rows, {
     unnest: (all) => {
       const columns = EVENT_COLUMNS.map((column) => all.map((row) => row[column]));
       return compileOnce(
@@ -266,15 +266,44 @@ export function insertEventsQueries(
         columns,
       );
     },
+    // SQLite: straight into the recent events (migration 7), not through the view's trigger.
     values: (batch) =>
       compileOnce(
         trx,
         `insert events × ${batch.length}`,
         // The rows are built in EVENT_COLUMNS order: the compiled text takes its parameters so.
-        () => trx.insertInto("events").values(batch).compile(),
+        () =>
+          sql`insert into events_recent (${sql.raw(EVENT_COLUMNS.join(", "))}) values ${sql.join(
+            batch.map((row) => sql`(${sql.join(EVENT_COLUMNS.map((c) => row[c]))})`),
+          )}`.compile(trx),
         eventParameters(batch),
       ),
   });
+  if (statements.length === 0 || isPostgres(trx)) return statements;
+  return [...statements, ...recentBucketQueries(trx, rows)];
+}
+
+/**
+ * SQLite: the statements recording the `created_at` buckets of rows just inserted into
+ * `events_recent`, where readers look for them (migration 7) — one per distinct value (a tick's
+ * events share one).
+ */
+function recentBucketQueries(
+  trx: Kysely<Database>,
+  rows: readonly Pick<EventRow, "created_at">[],
+): CompiledQuery[] {
+  const buckets = new Set(rows.map((row) => row.created_at));
+  return [...buckets].map((createdAt) =>
+    compileOnce(
+      trx,
+      "insert events_recent_buckets",
+      () =>
+        sql`insert or ignore into events_recent_buckets (created_at) values (${createdAt})`.compile(
+          trx,
+        ),
+      [createdAt],
+    ),
+  );
 }
 
 /** The parameters of a multi-row events insert, row by row in {@link EVENT_COLUMNS} order. */

@@ -58,22 +58,27 @@ export async function deleteThreadRows(
   threadId: string,
   maxRows: number,
 ): Promise<ThreadRowsDeleted> {
-  const events = await trx
-    .deleteFrom("events")
-    .where("workspace_id", "=", workspaceId)
-    .where("thread_id", "=", threadId)
-    .where("seq", "in", (eb) =>
-      eb
-        .selectFrom("events")
-        .select("seq")
-        .where("workspace_id", "=", workspaceId)
-        .where("thread_id", "=", threadId)
-        .orderBy("seq")
-        .limit(maxRows),
-    )
-    .executeTakeFirst();
-  const deletedEvents = Number(events.numDeletedRows);
-  if (deletedEvents > 0) return { events: deletedEvents, bodies: 0, messages: 0, done: false };
+  // Counted from the seqs read, not from the delete: on SQLite `events` is a view whose triggers
+  // delete the rows (migration 7), and SQLite counts no changes made through them.
+  const seqs = (
+    await trx
+      .selectFrom("events")
+      .select("seq")
+      .where("workspace_id", "=", workspaceId)
+      .where("thread_id", "=", threadId)
+      .orderBy("seq")
+      .limit(maxRows)
+      .execute()
+  ).map((row) => Number(row.seq));
+  if (seqs.length > 0) {
+    await trx
+      .deleteFrom("events")
+      .where("workspace_id", "=", workspaceId)
+      .where("thread_id", "=", threadId)
+      .where("seq", "in", seqs)
+      .execute();
+    return { events: seqs.length, bodies: 0, messages: 0, done: false };
+  }
 
   const ids = (
     await trx

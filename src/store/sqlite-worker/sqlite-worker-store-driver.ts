@@ -7,6 +7,7 @@ import {
   SQLITE_AUTOCHECKPOINT_PAGES,
   startCheckpointer,
 } from "../sqlite/checkpointer.js";
+import { RecentEventsMover } from "../sqlite/recent-events.js";
 import type { StoreDriver } from "../store-driver.js";
 import { SqliteWorkerConnection } from "./sqlite-worker-connection.js";
 import { SqliteWorkerDialect } from "./sqlite-worker-dialect.js";
@@ -91,6 +92,7 @@ class SqliteWorkerDriverHandle implements SqliteWorkerStoreDriver {
     dialect: "sqlite",
     crossProcessNotify: false,
     skipLocked: false,
+    recentEvents: true,
   } as const;
 
   constructor(
@@ -98,7 +100,9 @@ class SqliteWorkerDriverHandle implements SqliteWorkerStoreDriver {
     private readonly dialect: SqliteWorkerDialect,
     readonly db: Kysely<Database>,
     readonly checkpointer: Checkpointer | undefined,
-  ) {}
+  ) {
+    this.recentEvents = new RecentEventsMover(db);
+  }
 
   get worker(): Worker | undefined {
     return this.connection.worker;
@@ -106,7 +110,9 @@ class SqliteWorkerDriverHandle implements SqliteWorkerStoreDriver {
 
   // One connection and immediate transactions: a transaction already sees a single snapshot.
   readTransaction: StoreDriver["readTransaction"] = (fn) => this.db.transaction().execute(fn);
-  announce = async () => {};
+  readonly recentEvents: RecentEventsMover;
+  // No other process listens; the threads committed to are the next moves of recent events.
+  announce: StoreDriver["announce"] = async (_trx, commits) => this.recentEvents.note(commits);
   announceStop = async () => {};
   listen = async () => async () => {};
   reclaimFreePages = (maxPages: number) =>

@@ -8,6 +8,7 @@ import {
   SQLITE_AUTOCHECKPOINT_PAGES,
   startCheckpointer,
 } from "./checkpointer.js";
+import { RecentEventsMover } from "./recent-events.js";
 import { ThreadlineSqliteDialect } from "./sqlite-dialect.js";
 import { withStatementCache } from "./statement-cache.js";
 
@@ -64,13 +65,21 @@ export async function openSqliteDriver(path: string): Promise<SqliteStoreDriver>
   const db = new Kysely<Database>({
     dialect: new ThreadlineSqliteDialect({ database: withStatementCache(sqlite) }),
   });
+  const recentEvents = new RecentEventsMover(db);
   return {
-    capabilities: { dialect: "sqlite", crossProcessNotify: false, skipLocked: false },
+    capabilities: {
+      dialect: "sqlite",
+      crossProcessNotify: false,
+      skipLocked: false,
+      recentEvents: true,
+    },
     db,
     checkpointer,
     // One connection and immediate transactions: a transaction already sees a single snapshot.
     readTransaction: (fn) => db.transaction().execute(fn),
-    announce: async () => {},
+    recentEvents,
+    // No other process listens; the threads committed to are the next moves of recent events.
+    announce: async (_trx, commits) => recentEvents.note(commits),
     announceStop: async () => {},
     listen: async () => async () => {},
     // Through Kysely's one connection, so it never lands inside another caller's transaction;

@@ -1,0 +1,260 @@
+/**
+ * SQLite's recent events (migration 7, issue 9): a tick's events land in `events_recent`, clustered
+ * by commit time, and {@link Store.moveRecentEvents} moves them into `event_log`, keyed by thread,
+ * one slice of threads per step. Whatever the split, the `events` view reads as one log (SPEC §1:
+ * dense seqs, each event once; R11 snapshots and resumes), deletions and compaction reach both
+ * tables (R20, R32), and a failed step loses nothing.
+ */
+import Database from "better-sqlite3";
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import { RECENT_EVENTS_STEP_MS } from "../../src/lifecycle/recent-events-upkeep.js";
+import type { ThreadlineEventMap } from "../../src/observe.js";
+import { RECENT_EVENTS_CYCLE_STEPS } from "../../src/store/sqlite/recent-events.js";
+import type { Store } from "../../src/store/store.js";
+import type { Threadline, ThreadlineOptions } from "../../src/threadline.js";
+import { BACKENDS, openThreadline, SQLITE_WORKER } from "../support/backends.js";
+import { refuseRows } from "../support/exec-sql.js";
+import { databaseOf, moveAllRecentEvents } from "../support/inspect-store.js";
+
+const SQLITE_BACKENDS = [BACKENDS.find((b) => b.name === "sqlite")!, SQLITE_WORKER];
+
+/** Where a store's events are now: how many rows each table holds. */
+async function tables(store: Store): Promise<{ recent: number; log: number }> {
+  const { rows } = await sql<{ recent: number; log: number }>`
+    select (select count(*) from events_recent) as recent, (select count(*) from event_log) as log`.execute(
+    databaseOf(store),
+  );
+  return { recent: Number(rows[0]?.recent), log: Number(rows[0]?.log) };
+}
+
+/** Streams one message of `deltas` committed deltas (windowMs 0: one event each) on a thread. */
+async function reply(threadline: Threadline, threadId: string, deltas: number): Promise<void> {
+  const writer = await threadline.writers.open(threadId);
+  await writer.write({ type: "text-start", id: "t" });
+  for (let i = 0; i < deltas; i++)
+    await writer.write({ type: "text-delta", id: "t", delta: `${i} ` });
+  await writer.write({ type: "text-end", id: "t" });
+  await writer.finish();
+}
+
+/** Every thread's whole log and snapshot, as a reader sees them. */
+async function readAll(store: Store, threadIds: readonly string[]) {
+  return Promise.all(
+    threadIds.map(async (id) => ({
+      events: await store.readEvents("default", id, 0, 10_000),
+      snapshot: await store.readSnapshot("default", id),
+    })),
+  );
+}
+
+/**
+ * Opens a Threadline (windowMs 0) on a new file, with `count` threads and one reply of 5 deltas
+ * on each.
+ */
+async function threadsWithReplies(
+  backend: (typeof SQLITE_BACKENDS)[number],
+  count: number,
+  options: Partial<ThreadlineOptions> = {},
+) {
+  const database = await backend.freshDatabase({ shared: true });
+  const opened = await openThreadline(backend, { windowMs: 0, database, ...options });
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const thread = await opened.threadline.threads.create({
+      id: `thread-${String(i).padStart(3, "0")}`,
+    });
+    ids.push(thread.id);
+    await reply(opened.threadline, thread.id, 5);
+  }
+  return { ...opened, ids };
+}
+
+describe.each(SQLITE_BACKENDS)(
+  "recent events on SQLite [$name] (migration 7, issue 9)",
+  (backend) => {
+    it("SPEC §1, R11: the log and snapshots read the same with the events recent, moved a slice at a time, or moved", async () => {
+      const { threadline, ids } = await threadsWithReplies(backend, 40);
+      const store = threadline.store;
+      // 40 threads × (thread.created, message.created, 5 deltas + text start/end, finished).
+      const first = await tables(store);
+      expect(first.log).toBe(0);
+      const reference = await readAll(store, ids);
+      expect(
+        reference.every((t) => t.events.map((e) => e.seq).join() === "1,2,3,4,5,6,7,8,9,10"),
+      ).toBe(true);
+
+      // The first cycle moves everything at once (an earlier process may have left events).
+      expect(await store.moveRecentEvents()).toBe(first.recent);
+      expect(await tables(store)).toEqual({ recent: 0, log: first.recent });
+      for (let i = 1; i < RECENT_EVENTS_CYCLE_STEPS; i++)
+        expect(await store.moveRecentEvents()).toBe(0);
+      expect(await readAll(store, ids)).toEqual(reference);
+
+      // A second reply on every thread: the next cycle moves 2 of the 40 threads per step.
+      for (const id of ids) await reply(threadline, id, 5);
+      const second = await readAll(store, ids);
+      const waiting = (await tables(store)).recent;
+      const perThread = waiting / ids.length;
+      expect(await store.moveRecentEvents()).toBe(2 * perThread);
+      expect((await tables(store)).recent).toBe(waiting - 2 * perThread);
+      expect(await readAll(store, ids)).toEqual(second);
+      let moved = 2 * perThread;
+      for (let i = 1; i < RECENT_EVENTS_CYCLE_STEPS; i++) moved += await store.moveRecentEvents();
+      expect(moved).toBe(waiting);
+      expect((await tables(store)).recent).toBe(0);
+      expect(await readAll(store, ids)).toEqual(second);
+    });
+
+    it("events of threads this store did not note (another connection's) are moved within a cycle: the slices cover every key", async () => {
+      const { threadline, ids, database } = await threadsWithReplies(backend, 3);
+      const store = threadline.store;
+      await moveAllRecentEvents(store);
+      // Another process appends to a thread this one never wrote (through the view, as it would).
+      const other = new Database(database.slice("sqlite:".length).replace(/\?.*$/, ""));
+      try {
+        other
+          .prepare(
+            `insert into events (workspace_id, thread_id, seq, type, message_id, revision, payload, created_at)
+           values ('default', 'zzz-elsewhere', 1, 'thread.created', null, null, '{}', 5)`,
+          )
+          .run();
+      } finally {
+        other.close();
+      }
+      for (const id of ids) await reply(threadline, id, 2);
+      expect((await tables(store)).recent).toBeGreaterThan(1);
+      for (let i = 0; i < RECENT_EVENTS_CYCLE_STEPS; i++) await store.moveRecentEvents();
+      expect((await tables(store)).recent).toBe(0);
+      expect((await store.readEvents("default", "zzz-elsewhere", 0, 10)).map((e) => e.seq)).toEqual(
+        [1],
+      );
+    });
+
+    it("R30: a failed step moves nothing and loses nothing; the next cycle moves everything", async () => {
+      const { threadline, ids, database } = await threadsWithReplies(backend, 4);
+      const store = threadline.store;
+      await moveAllRecentEvents(store);
+      for (const id of ids) await reply(threadline, id, 3);
+      const before = await readAll(store, ids);
+      const waiting = (await tables(store)).recent;
+      const lift = await refuseRows(database, {
+        table: "event_log",
+        on: "insert",
+        message: "refused",
+      });
+      // The cycle's first slice holds a thread: the step fails, its transaction rolled back.
+      await expect(store.moveRecentEvents()).rejects.toThrow(/refused/);
+      expect((await tables(store)).recent).toBe(waiting);
+      expect(await readAll(store, ids)).toEqual(before);
+      await lift();
+      // The rest of the failed cycle moves its slices; the next one is a sweep of what is left.
+      for (let i = 1; i < RECENT_EVENTS_CYCLE_STEPS; i++) await store.moveRecentEvents();
+      expect((await tables(store)).recent).toBeGreaterThan(0);
+      await store.moveRecentEvents();
+      expect((await tables(store)).recent).toBe(0);
+      expect(await readAll(store, ids)).toEqual(before);
+    });
+
+    it.each([
+      ["the step first", true],
+      ["the commit first", false],
+    ])(
+      "SPEC §1: a commit racing a step (%s) leaves the log dense, each event once",
+      async (_, stepFirst) => {
+        const { threadline, ids } = await threadsWithReplies(backend, 2);
+        const store = threadline.store;
+        const id = ids[0]!;
+        await store.moveRecentEvents(); // the first cycle's sweep
+        const writer = await threadline.writers.open(id);
+        await writer.write({ type: "text-start", id: "t" });
+        for (let i = 0; i < 20; i++) {
+          const write = writer.write({ type: "text-delta", id: "t", delta: `${i} ` });
+          const step = store.moveRecentEvents();
+          await (stepFirst ? Promise.all([step, write]) : Promise.all([write, step]));
+        }
+        await writer.write({ type: "text-end", id: "t" });
+        await writer.finish();
+        await moveAllRecentEvents(store);
+        const seqs = (await store.readEvents("default", id, 0, 10_000)).map((e) => e.seq);
+        expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+        expect(seqs.length).toBe(10 + 20 + 4); // first reply, 20 deltas, created/start/end/finished
+        expect((await threadline.threads.get(id)).headSeq).toBe(seqs.length);
+      },
+    );
+
+    it("R20, R32: deleting a thread and compacting its deltas reach both tables", async () => {
+      const { threadline, ids, clock } = await threadsWithReplies(backend, 2, {
+        compaction: { resumeHorizonMs: 0 },
+      });
+      const store = threadline.store;
+      await moveAllRecentEvents(store);
+      for (const id of ids) await reply(threadline, id, 4); // these stay recent
+      const [kept, deleted] = ids as [string, string];
+      await threadline.threads.delete(deleted);
+      await expect
+        .poll(async () => (await store.readEvents("default", deleted, 0, 100)).length)
+        .toBe(0);
+      const { rows } = await sql<{ n: number }>`
+      select (select count(*) from events_recent where thread_id = ${deleted})
+        + (select count(*) from event_log where thread_id = ${deleted}) as n`.execute(
+        databaseOf(store),
+      );
+      expect(Number(rows[0]?.n)).toBe(0);
+
+      clock.advance(1); // both replies finished before now
+    const report = await threadline.log.compact();
+      // Both replies' deltas (text start, deltas, text end): the first moved, the second recent.
+    expect(report.rows).toBe(7 + 6);
+      const types = (await store.readEvents("default", kept, 0, 100)).map((e) => e.type);
+      expect(types).not.toContain("message.delta");
+      const messages = await threadline.messages.list(kept);
+      expect(messages.messages.map((m) => m.parts)).toEqual([
+        [{ type: "text", text: "0 1 2 3 4 ", state: "done" }],
+        [{ type: "text", text: "0 1 2 3 ", state: "done" }],
+      ]);
+    });
+
+    it("the upkeep moves them every step on the Threadline's clock; a failed step is a lifecycle:error and the schedule goes on", async () => {
+      const { threadline, clock, database } = await threadsWithReplies(backend, 3);
+      const errors: ThreadlineEventMap["lifecycle:error"][] = [];
+      threadline.events.on("lifecycle:error", (e) => errors.push(e));
+      const lift = await refuseRows(database, {
+        table: "event_log",
+        on: "insert",
+        message: "refused",
+      });
+      clock.advance(RECENT_EVENTS_STEP_MS);
+      await expect.poll(() => errors.length).toBe(1);
+      expect(errors[0]).toMatchObject({
+        task: "recent-events",
+        error: expect.objectContaining({ message: expect.stringMatching(/refused/) }),
+      });
+      await lift();
+      for (let i = 0; i <= RECENT_EVENTS_CYCLE_STEPS + 1; i++) {
+        clock.advance(RECENT_EVENTS_STEP_MS);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await expect.poll(async () => (await tables(threadline.store)).recent).toBe(0);
+    });
+
+    it("a thread's reads seek both tables, never scan them (the view's plan)", async () => {
+      const { threadline } = await threadsWithReplies(backend, 1);
+      const db = databaseOf(threadline.store);
+      const plan = async (query: string) =>
+        (await sql.raw<{ detail: string }>(`explain query plan ${query}`).execute(db)).rows.map(
+          (r) => r.detail,
+        );
+      const reads = [
+        "select * from events where workspace_id = 'default' and thread_id = 't' and seq > 3 order by seq limit 100",
+        "select message_id, min(revision) from events where workspace_id = 'default' and thread_id = 't' and seq > 3 and message_id in ('m') group by message_id",
+        "select payload from events where workspace_id = 'default' and thread_id = 't' and seq in (1, 2)",
+      ];
+      for (const query of reads) {
+        const details = await plan(query);
+        expect(details.filter((d) => /event_log|events_recent| r /.test(`${d} `))).not.toEqual([]);
+        for (const detail of details) expect(detail).not.toMatch(/^SCAN (event_log|r)\b/);
+      }
+    });
+  },
+);
