@@ -203,9 +203,9 @@ describe.each(SQLITE_BACKENDS)(
       expect(Number(rows[0]?.n)).toBe(0);
 
       clock.advance(1); // both replies finished before now
-    const report = await threadline.log.compact();
+      const report = await threadline.log.compact();
       // Both replies' deltas (text start, deltas, text end): the first moved, the second recent.
-    expect(report.rows).toBe(7 + 6);
+      expect(report.rows).toBe(7 + 6);
       const types = (await store.readEvents("default", kept, 0, 100)).map((e) => e.type);
       expect(types).not.toContain("message.delta");
       const messages = await threadline.messages.list(kept);
