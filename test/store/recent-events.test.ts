@@ -10,7 +10,11 @@ import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { RECENT_EVENTS_STEP_MS } from "../../src/lifecycle/recent-events-upkeep.js";
 import type { ThreadlineEventMap } from "../../src/observe.js";
-import { RECENT_EVENTS_CYCLE_STEPS } from "../../src/store/sqlite/recent-events.js";
+import {
+  RECENT_EVENTS_CYCLE_STEPS,
+  RECENT_EVENTS_MAX_CYCLE_STEPS,
+  RecentEventsMover,
+} from "../../src/store/sqlite/recent-events.js";
 import type { Store } from "../../src/store/store.js";
 import type { Threadline, ThreadlineOptions } from "../../src/threadline.js";
 import { BACKENDS, openThreadline, SQLITE_WORKER } from "../support/backends.js";
@@ -91,19 +95,36 @@ describe.each(SQLITE_BACKENDS)(
         expect(await store.moveRecentEvents()).toBe(0);
       expect(await readAll(store, ids)).toEqual(reference);
 
-      // A second reply on every thread: the next cycle moves 2 of the 40 threads per step.
+      // A second reply on every thread: light load (fewer thread commits than a cycle's least),
+      // so the cycle goes on to its most steps; the next moves every thread in its first step
+      // (fewer threads than a slice's least).
       for (const id of ids) await reply(threadline, id, 5);
       const second = await readAll(store, ids);
       const waiting = (await tables(store)).recent;
+      for (let i = RECENT_EVENTS_CYCLE_STEPS; i < RECENT_EVENTS_MAX_CYCLE_STEPS; i++)
+        expect(await store.moveRecentEvents()).toBe(0);
+      expect(await store.moveRecentEvents()).toBe(waiting);
+      expect(await readAll(store, ids)).toEqual(second);
+
+      // A third, moved by a mover of 20 steps per cycle once 40 thread commits were noted, and
+      // slices of one thread or more: 2 of the 40 threads per step, the log reading the same after
+      // each.
+      const mover = new RecentEventsMover(databaseOf(store), {
+        cycleSteps: 20,
+        minCycleCommits: 40,
+        minSliceThreads: 1,
+      });
+      for (let i = 0; i < 20; i++) await mover.step(); // its first cycle: a sweep of nothing
+      for (const id of ids) await reply(threadline, id, 5);
+      mover.note(ids.map((threadId) => ({ workspaceId: "default", threadId })));
+      const third = await readAll(store, ids);
+      expect(third.map((t) => t.events.length)).toEqual(second.map((t) => t.events.length + 9));
       const perThread = waiting / ids.length;
-      expect(await store.moveRecentEvents()).toBe(2 * perThread);
-      expect((await tables(store)).recent).toBe(waiting - 2 * perThread);
-      expect(await readAll(store, ids)).toEqual(second);
-      let moved = 2 * perThread;
-      for (let i = 1; i < RECENT_EVENTS_CYCLE_STEPS; i++) moved += await store.moveRecentEvents();
-      expect(moved).toBe(waiting);
-      expect((await tables(store)).recent).toBe(0);
-      expect(await readAll(store, ids)).toEqual(second);
+      for (let i = 0; i < 20; i++) {
+        expect(await mover.step()).toBe(2 * perThread);
+        expect((await tables(store)).recent).toBe(waiting - 2 * perThread * (i + 1));
+        expect(await readAll(store, ids)).toEqual(third);
+      }
     });
 
     it("events of threads this store did not note (another connection's) are moved within a cycle: the slices cover every key", async () => {
@@ -124,7 +145,7 @@ describe.each(SQLITE_BACKENDS)(
       }
       for (const id of ids) await reply(threadline, id, 2);
       expect((await tables(store)).recent).toBeGreaterThan(1);
-      for (let i = 0; i < RECENT_EVENTS_CYCLE_STEPS; i++) await store.moveRecentEvents();
+      await moveAllRecentEvents(store);
       expect((await tables(store)).recent).toBe(0);
       expect((await store.readEvents("default", "zzz-elsewhere", 0, 10)).map((e) => e.seq)).toEqual(
         [1],
@@ -135,7 +156,11 @@ describe.each(SQLITE_BACKENDS)(
       const { threadline, ids, database } = await threadsWithReplies(backend, 4);
       const store = threadline.store;
       await moveAllRecentEvents(store);
+      // A mover of 5 steps per cycle; its first cycle sweeps what is there.
+      const mover = new RecentEventsMover(databaseOf(store), { cycleSteps: 5, maxCycleSteps: 5 });
+      for (let i = 0; i < 5; i++) await mover.step();
       for (const id of ids) await reply(threadline, id, 3);
+      mover.note(ids.map((threadId) => ({ workspaceId: "default", threadId })));
       const before = await readAll(store, ids);
       const waiting = (await tables(store)).recent;
       const lift = await refuseRows(database, {
@@ -143,15 +168,15 @@ describe.each(SQLITE_BACKENDS)(
         on: "insert",
         message: "refused",
       });
-      // The cycle's first slice holds a thread: the step fails, its transaction rolled back.
-      await expect(store.moveRecentEvents()).rejects.toThrow(/refused/);
+      // The next cycle's one slice (4 threads) fails: its transaction rolled back.
+      await expect(mover.step()).rejects.toThrow(/refused/);
       expect((await tables(store)).recent).toBe(waiting);
       expect(await readAll(store, ids)).toEqual(before);
       await lift();
-      // The rest of the failed cycle moves its slices; the next one is a sweep of what is left.
-      for (let i = 1; i < RECENT_EVENTS_CYCLE_STEPS; i++) await store.moveRecentEvents();
-      expect((await tables(store)).recent).toBeGreaterThan(0);
-      await store.moveRecentEvents();
+      // The rest of that cycle has nothing to move; the next one is a sweep of what is left.
+      for (let i = 1; i < 5; i++) expect(await mover.step()).toBe(0);
+      expect((await tables(store)).recent).toBe(waiting);
+      expect(await mover.step()).toBe(waiting);
       expect((await tables(store)).recent).toBe(0);
       expect(await readAll(store, ids)).toEqual(before);
     });

@@ -9,7 +9,7 @@ import type { InboundClaimRecord, RunTrigger } from "../../src/store/inbound-rec
 import { KyselyStore } from "../../src/store/kysely-store.js";
 import * as readInbound from "../../src/store/queries/read-inbound.js";
 import type { Database } from "../../src/store/schema.js";
-import { RECENT_EVENTS_CYCLE_STEPS } from "../../src/store/sqlite/recent-events.js";
+import { RECENT_EVENTS_MAX_CYCLE_STEPS } from "../../src/store/sqlite/recent-events.js";
 import type { Store } from "../../src/store/store.js";
 
 /**
@@ -26,13 +26,13 @@ export function databaseOf(store: Store): Kysely<Database> {
 
 /**
  * Moves every recent event into the log on a store that keeps them apart (SQLite, migration 7):
- * two whole cycles of {@link Store.moveRecentEvents} steps, what the upkeep does within two
- * seconds — for a test that measures the log's own table. Nothing on PostgreSQL.
+ * two of the longest cycles of {@link Store.moveRecentEvents} steps (what the upkeep does within
+ * eight seconds) — for a test that measures the log's own table. Nothing on PostgreSQL.
  * @returns how many events moved.
  */
 export async function moveAllRecentEvents(store: Store): Promise<number> {
   let moved = 0;
-  for (let step = 0; step < 2 * RECENT_EVENTS_CYCLE_STEPS; step++) {
+  for (let step = 0; step < 2 * RECENT_EVENTS_MAX_CYCLE_STEPS; step++) {
     moved += await store.moveRecentEvents();
   }
   return moved;

@@ -16,6 +16,32 @@ const COLUMNS = [
   "payload_deflated",
 ] as const;
 
+/** The event columns, comma-separated (for SQL text). */
+export const EVENT_COLUMN_LIST = COLUMNS.join(", ");
+
+/**
+ * A common table `t` of the distinct `created_at` values in `events_recent`, found one after the
+ * other (each the least one above the last: a seek each) instead of by a scan; a statement using
+ * it starts with this.
+ */
+export const WITH_RECENT_COMMIT_TIMES = `
+  with recursive t(created_at) as (
+    select min(created_at) from events_recent
+    union all
+    select (select min(created_at) from events_recent where created_at > t.created_at)
+      from t where t.created_at is not null
+  )`;
+
+/**
+ * The rows of `events_recent`, as the join of its commit times ({@link WITH_RECENT_COMMIT_TIMES})
+ * with the rows at each (a seek given the thread: the key's next columns), so a condition on the
+ * thread costs a couple of seeks per commit time rather than a scan. CROSS JOIN keeps the times
+ * the outer loop.
+ */
+export const RECENT_BY_COMMIT_TIME = `${WITH_RECENT_COMMIT_TIMES}
+  select ${COLUMNS.map((c) => `r.${c}`).join(", ")}
+    from t cross join events_recent r on r.created_at = t.created_at`;
+
 /**
  * Migration 7: on SQLite, new events are appended where they share pages, and reach the log
  * keyed by thread a slice of threads at a time (issue 9: bytes written per streamed character, a
@@ -29,13 +55,13 @@ const COLUMNS = [
  * - `events_recent` — events not yet moved there, clustered by `created_at` first (a
  *   `WITHOUT ROWID` table keyed by (created_at, workspace, thread, seq)): a commit's events share
  *   its `created_at`, so they fill the newest pages together;
- * - `events_recent_buckets` — each `created_at` that `events_recent` may hold, so a reader seeks
- *   one thread's recent events in each of them instead of scanning the table;
  * - the view `events` — both tables, as one log: every query reading `events` stays as it was,
- *   and SQLite pushes its conditions into each half (a thread's range in `event_log`, a seek per
- *   bucket in `events_recent`). Writes through the view go to the right table by `INSTEAD OF`
- *   triggers: an insert into `events_recent` (and its bucket); an update or delete of the row
- *   wherever it is. SQLite counts no changes made through them (a statement's `changes` is 0).
+ *   and SQLite pushes its conditions into each half: a thread's range in `event_log`; in
+ *   `events_recent`, a seek per distinct `created_at` (found one after the other by a recursive
+ *   query, each a seek too), so a reader never scans the table. Writes through the view go to the
+ *   right table by `INSTEAD OF` triggers: an insert into `events_recent`; an update or delete of
+ *   the row wherever it is. SQLite counts no changes made through them (a statement's `changes`
+ *   is 0).
  *
  * The store's writer moves recent events into `event_log` a slice of threads per step
  * (`../sqlite/recent-events.ts`), so a thread's leaf page is written about once a second rather
@@ -56,20 +82,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_at bigint not null, payload_deflated blob,
       primary key (created_at, workspace_id, thread_id, seq)
     ) without rowid`.execute(db);
-  await sql`create table events_recent_buckets (created_at integer primary key)`.execute(db);
-  // CROSS JOIN keeps the buckets the outer loop: a seek into events_recent per bucket.
   await sql`
     create view events (${sql.raw(columns)}) as
       select ${sql.raw(columns)} from event_log
       union all
-      select ${sql.raw(of("r"))}
-        from events_recent_buckets b cross join events_recent r on r.created_at = b.created_at`.execute(
-    db,
-  );
+      select * from (${sql.raw(RECENT_BY_COMMIT_TIME)})`.execute(db);
   await sql`
     create trigger events_insert instead of insert on events begin
       insert into events_recent (${sql.raw(columns)}) values (${sql.raw(of("new"))});
-      insert or ignore into events_recent_buckets (created_at) values (new.created_at);
     end`.execute(db);
   const set = COLUMNS.map((c) => `${c} = new.${c}`).join(", ");
   const logRow = "workspace_id = old.workspace_id and thread_id = old.thread_id and seq = old.seq";

@@ -4,7 +4,7 @@ import type { ThreadEvent, ThreadEventData, ThreadEventType } from "../../protoc
 import type { Database, EventRow } from "../schema.js";
 import { THREAD_UPDATED_AT_SLACK_MS } from "../thread-store.js";
 import { executeBatch, executePlan, type QueryPlan } from "./batch.js";
-import { compileOnce, isPostgres, multiRowStatements } from "./compiled-once.js";
+import { compileOnce, multiRowStatements } from "./compiled-once.js";
 
 /** An event to append, before its seq is known. */
 export interface PendingEvent<T extends ThreadEventType = ThreadEventType> {
@@ -252,7 +252,7 @@ export function insertEventsQueries(
       created_at: event.createdAt,
     };
   });
-  const statements = multiRowStatements(trx, rows, {
+  return multiRowStatements(trx, rows, {
     unnest: (all) => {
       const columns = EVENT_COLUMNS.map((column) => all.map((row) => row[column]));
       return compileOnce(
@@ -279,31 +279,6 @@ export function insertEventsQueries(
         eventParameters(batch),
       ),
   });
-  if (statements.length === 0 || isPostgres(trx)) return statements;
-  return [...statements, ...recentBucketQueries(trx, rows)];
-}
-
-/**
- * SQLite: the statements recording the `created_at` buckets of rows just inserted into
- * `events_recent`, where readers look for them (migration 7) — one per distinct value (a tick's
- * events share one).
- */
-function recentBucketQueries(
-  trx: Kysely<Database>,
-  rows: readonly Pick<EventRow, "created_at">[],
-): CompiledQuery[] {
-  const buckets = new Set(rows.map((row) => row.created_at));
-  return [...buckets].map((createdAt) =>
-    compileOnce(
-      trx,
-      "insert events_recent_buckets",
-      () =>
-        sql`insert or ignore into events_recent_buckets (created_at) values (${createdAt})`.compile(
-          trx,
-        ),
-      [createdAt],
-    ),
-  );
 }
 
 /** The parameters of a multi-row events insert, row by row in {@link EVENT_COLUMNS} order. */
@@ -314,11 +289,21 @@ function eventParameters(rows: readonly Omit<EventRow, "payload_deflated">[]): u
 }
 
 /**
- * The parameters of a multi-row `head_seq` bump: the slack's cutoff and `now`, then each thread's
- * key, count and whether `updated_at` must move (1) or may stay within the slack (0).
+ * The `VALUES` rows of a SQLite bump: each thread's key, count and whether `updated_at` must move
+ * (1) or may stay within the slack (0) — `column1` … `column4`.
  */
-function bumpParameters(bumps: readonly ThreadBump[], now: number): unknown[] {
-  const parameters: unknown[] = [now - THREAD_UPDATED_AT_SLACK_MS, now];
+function bumpValues(bumps: readonly ThreadBump[]) {
+  return sql.join(
+    bumps.map(
+      (b) =>
+        sql`(${b.workspaceId}, ${b.threadId}, cast(${b.count} as bigint), ${b.deltasOnly ? 0 : 1})`,
+    ),
+  );
+}
+
+/** The parameters of {@link bumpValues}, row by row. */
+function bumpParameters(bumps: readonly ThreadBump[]): unknown[] {
+  const parameters: unknown[] = [];
   for (const b of bumps) parameters.push(b.workspaceId, b.threadId, b.count, b.deltasOnly ? 0 : 1);
   return parameters;
 }
@@ -357,31 +342,36 @@ function planBumpHeadSeqs(
         parameters,
       );
     },
-    // UPDATE … FROM (VALUES …): one join instead of a CASE per thread, so a tick's cost grows
-    // linearly with its threads (a CASE list made it quadratic: 112 ms at 1 600 threads on
-    // SQLite, 5.6 ms this way — bench, 2026-11). VALUES columns are column1… in both SQLite and
-    // PostgreSQL.
-    values: (batch) =>
+    // SQLite: UPDATE … FROM (VALUES …), one join instead of a CASE per thread, so a tick's cost
+    // grows linearly with its threads (a CASE list made it quadratic: 112 ms at 1 600 threads,
+    // 5.6 ms this way — bench, 2026-11). Two statements: SQLite rewrites the index entries of
+    // every column an UPDATE sets, changed or not, so `updated_at` (indexed: `threads_by_updated`)
+    // is set only on the rows where it moves — the other way, every tick rewrote that index's
+    // pages (1–2 of the ~8 pages a 10-stream tick wrote; issue 9).
+    values: (batch) => [
       compileOnce(
         trx,
         `bump head_seq × ${batch.length}`,
-        () => {
-          const values = sql.join(
-            batch.map(
-              (b) =>
-                sql`(${b.workspaceId}, ${b.threadId}, cast(${b.count} as bigint), ${b.deltasOnly ? 0 : 1})`,
-            ),
-          );
-          return sql<HeadRow>`
-            update threads set head_seq = head_seq + v.column3,
-              updated_at = case when v.column4 = 1 or threads.updated_at <= ${stale}
-                then ${now} else threads.updated_at end
-            from (values ${values}) as v
+        () =>
+          sql<HeadRow>`
+            update threads set head_seq = head_seq + v.column3
+            from (values ${bumpValues(batch)}) as v
             where threads.workspace_id = v.column1 and threads.id = v.column2
-            returning workspace_id, id, head_seq`.compile(trx);
-        },
-        bumpParameters(batch, now),
+            returning workspace_id, id, head_seq`.compile(trx),
+        bumpParameters(batch),
       ),
+      compileOnce(
+        trx,
+        `move updated_at × ${batch.length}`,
+        () =>
+          sql<HeadRow>`
+            update threads set updated_at = ${now}
+            from (values ${bumpValues(batch)}) as v
+            where threads.workspace_id = v.column1 and threads.id = v.column2
+              and (v.column4 = 1 or threads.updated_at <= ${stale})`.compile(trx),
+        [now, ...bumpParameters(batch), stale],
+      ),
+    ],
   });
   return {
     queries,

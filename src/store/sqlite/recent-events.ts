@@ -1,13 +1,48 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
+import {
+  EVENT_COLUMN_LIST,
+  RECENT_BY_COMMIT_TIME,
+  WITH_RECENT_COMMIT_TIMES,
+} from "../migrations/0007-sqlite-recent-events.js";
 import type { Database } from "../schema.js";
 
 /**
- * Steps of one cycle of {@link RecentEventsMover}: every thread's recent events are moved into the
- * log once per cycle, in one slice of the threads per step. At one step per writer tick (33 ms) a
- * cycle lasts about a second, so a streaming thread's log page is written about once a second
- * instead of once per tick.
+ * Fewest steps of one cycle of {@link RecentEventsMover}: every thread's recent events are moved
+ * into the log once per cycle, in one slice of the threads per step. At one step per writer tick
+ * (33 ms) a cycle lasts a second or more, so a streaming thread's log page is written about once a
+ * second instead of once per tick.
  */
 export const RECENT_EVENTS_CYCLE_STEPS = 30;
+
+/**
+ * Most steps of one cycle: a cycle goes on past {@link RECENT_EVENTS_CYCLE_STEPS} until
+ * {@link RECENT_EVENTS_MIN_CYCLE_COMMITS} thread commits were noted for the next, or this many
+ * steps (~4 s). At light load the log's pages are written less often; `events_recent` stays small
+ * either way (a few thousand events).
+ */
+export const RECENT_EVENTS_MAX_CYCLE_STEPS = 120;
+
+/** Thread commits (a thread's events in one transaction) that end a cycle past its fewest steps. */
+export const RECENT_EVENTS_MIN_CYCLE_COMMITS = 2_048;
+
+/**
+ * Fewest threads per slice. A step rewrites every `events_recent` page holding one of its threads'
+ * events, and at light load each page holds events of every thread: slices of one thread each
+ * would rewrite the same pages once per thread. Below this many threads, a cycle is one step.
+ */
+export const RECENT_EVENTS_MIN_SLICE_THREADS = 64;
+
+/** How a {@link RecentEventsMover} paces its cycles (each at least 1; defaults: the constants). */
+export interface RecentEventsPacing {
+  /** {@link RECENT_EVENTS_CYCLE_STEPS}. */
+  cycleSteps?: number;
+  /** {@link RECENT_EVENTS_MAX_CYCLE_STEPS} (at least `cycleSteps`). */
+  maxCycleSteps?: number;
+  /** {@link RECENT_EVENTS_MIN_CYCLE_COMMITS}. */
+  minCycleCommits?: number;
+  /** {@link RECENT_EVENTS_MIN_SLICE_THREADS}. */
+  minSliceThreads?: number;
+}
 
 /** A thread: its workspace and id, in the order the log's key sorts them. */
 type ThreadKey = readonly [workspaceId: string, threadId: string];
@@ -26,26 +61,39 @@ interface Slice {
  * event is in exactly one of them at every commit.
  *
  * Which threads to move comes from {@link note} (the threads this store committed events to); a
- * cycle's slices split the threads noted before it in key order, in {@link RECENT_EVENTS_CYCLE_STEPS}
- * steps. The slices cover every key, from none to none, so events of threads not noted (written by
- * another process sharing the file) are moved too. The first cycle, and the one after a failed
- * step, move everything at once: what an earlier process left, what a failed step did not move.
- * With nothing noted a step runs no SQL.
+ * cycle's slices split the threads noted before it in key order, over its first steps (see
+ * {@link RecentEventsPacing} for how long a cycle lasts). The slices cover every key, from none to
+ * none, so events of threads not noted (written by another process sharing the file) are moved
+ * too. The first cycle, and the one after a failed step, move everything at once: what an earlier
+ * process left, what a failed step did not move. A step with nothing to move runs no SQL.
  */
 export class RecentEventsMover {
   private noted = new Map<string, ThreadKey>();
+  /** Thread commits noted since the cycle began. */
+  private commits = 0;
   private slices: Slice[] = [];
-  private next = 0;
+  /** Steps taken in the cycle (∞ before the first: it begins at the first step). */
+  private next = Number.POSITIVE_INFINITY;
   /** The next cycle moves every recent event (the first one; the one after a failed step). */
   private sweep = true;
+  private readonly pacing: Required<RecentEventsPacing>;
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly cycleSteps = RECENT_EVENTS_CYCLE_STEPS,
-  ) {}
+    pacing: RecentEventsPacing = {},
+  ) {
+    const cycleSteps = Math.max(1, pacing.cycleSteps ?? RECENT_EVENTS_CYCLE_STEPS);
+    this.pacing = {
+      cycleSteps,
+      maxCycleSteps: Math.max(cycleSteps, pacing.maxCycleSteps ?? RECENT_EVENTS_MAX_CYCLE_STEPS),
+      minCycleCommits: Math.max(1, pacing.minCycleCommits ?? RECENT_EVENTS_MIN_CYCLE_COMMITS),
+      minSliceThreads: Math.max(1, pacing.minSliceThreads ?? RECENT_EVENTS_MIN_SLICE_THREADS),
+    };
+  }
 
-  /** Records threads that committed events, to be moved in the next cycle. */
+  /** Records threads that committed events (one transaction's), to be moved in the next cycle. */
   note(threads: readonly { workspaceId: string; threadId: string }[]): void {
+    this.commits += threads.length;
     for (const { workspaceId, threadId } of threads) {
       const key = `${workspaceId}\u0000${threadId}`;
       if (!this.noted.has(key)) this.noted.set(key, [workspaceId, threadId]);
@@ -53,15 +101,14 @@ export class RecentEventsMover {
   }
 
   /**
-   * Moves the current slice's events, in one transaction; starts a new cycle when the last one
+   * Moves the current slice's events, in one transaction; begins a new cycle when the last one
    * ended. A failed step moved nothing (its transaction rolled back) and makes the next cycle a
    * sweep of everything.
    * @returns how many events moved.
    * @throws the database's error (e.g. `SQLITE_BUSY` past the busy timeout).
    */
   async step(): Promise<number> {
-    if (this.next >= this.cycleSteps) this.next = 0;
-    if (this.next === 0) this.planCycle();
+    if (this.cycleEnded()) this.planCycle();
     const slice = this.slices[this.next];
     this.next += 1;
     if (!slice) return 0;
@@ -73,16 +120,25 @@ export class RecentEventsMover {
     }
   }
 
+  private cycleEnded(): boolean {
+    const { cycleSteps, maxCycleSteps, minCycleCommits } = this.pacing;
+    if (this.next < cycleSteps) return false;
+    return this.sweep || this.commits >= minCycleCommits || this.next >= maxCycleSteps;
+  }
+
   /** Splits the threads noted so far into the cycle's slices, in key order. */
   private planCycle(): void {
     const keys = [...this.noted.values()].sort(compareKeys);
     this.noted = new Map();
+    this.commits = 0;
+    this.next = 0;
     if (this.sweep) {
       this.sweep = false;
       this.slices = [{}];
       return;
     }
-    const perSlice = Math.ceil(keys.length / this.cycleSteps);
+    const { cycleSteps, minSliceThreads } = this.pacing;
+    const perSlice = Math.max(minSliceThreads, Math.ceil(keys.length / cycleSteps));
     this.slices = [];
     for (let i = 0; i < keys.length; i += perSlice) {
       this.slices.push({
@@ -94,37 +150,24 @@ export class RecentEventsMover {
 
   /** Moves a slice's recent events into the log; @returns how many. */
   private move(slice: Slice): Promise<number> {
+    const columns = sql.raw(EVENT_COLUMN_LIST);
     return this.db.transaction().execute(async (trx) => {
       const inserted = await sql`
-        insert into event_log (${sql.raw(COLUMNS)})
-        select ${sql.raw(RECENT_COLUMNS)}
-          from events_recent_buckets b cross join events_recent r on r.created_at = b.created_at
-          where ${inRange("r.", slice)}
-          order by r.workspace_id, r.thread_id, r.seq`.execute(trx);
-      await sql`
+        insert into event_log (${columns})
+        select ${columns} from (${sql.raw(RECENT_BY_COMMIT_TIME)}) where ${inRange(slice)}
+          order by workspace_id, thread_id, seq`.execute(trx);
+      // The same rows, found the same way: a seek per commit time, not a scan.
+      await sql`${sql.raw(WITH_RECENT_COMMIT_TIMES)}
         delete from events_recent
-          where created_at in (select created_at from events_recent_buckets)
-            and ${inRange("", slice)}`.execute(trx);
-      // Buckets older than every recent event hold none.
-      await sql`
-        delete from events_recent_buckets
-          where created_at < coalesce((select min(created_at) from events_recent), ${Number.MAX_SAFE_INTEGER})`.execute(
-        trx,
-      );
+          where created_at in (select created_at from t) and ${inRange(slice)}`.execute(trx);
       return Number(inserted.numAffectedRows ?? 0);
     });
   }
 }
 
-const COLUMNS =
-  "workspace_id, thread_id, seq, type, message_id, revision, payload, created_at, payload_deflated";
-const RECENT_COLUMNS = COLUMNS.split(", ")
-  .map((c) => `r.${c}`)
-  .join(", ");
-
-/** The condition "(workspace_id, thread_id) lies in `slice`" on columns prefixed by `prefix`. */
-function inRange(prefix: string, { from, to }: Slice): RawBuilder<unknown> {
-  const key = sql.raw(`(${prefix}workspace_id, ${prefix}thread_id)`);
+/** The condition "(workspace_id, thread_id) lies in `slice`". */
+function inRange({ from, to }: Slice): RawBuilder<unknown> {
+  const key = sql.raw("(workspace_id, thread_id)");
   const bounds: RawBuilder<unknown>[] = [];
   if (from) bounds.push(sql`${key} >= (${from[0]}, ${from[1]})`);
   if (to) bounds.push(sql`${key} < (${to[0]}, ${to[1]})`);
