@@ -68,8 +68,9 @@ function probeCopy(
     db.pragma("synchronous = NORMAL");
     const fileBytesBefore = statSync(path).size;
     const remove = db.prepare(
-      `delete from events where rowid in
-         (select rowid from events where type = 'message.delta' limit ?)`,
+      // `event_log`: where events live once moved out of the recent ones (migration 7).
+      `delete from event_log where rowid in
+         (select rowid from event_log where type = 'message.delta' limit ?)`,
     );
     let batches = 0;
     let rowsDeleted = 0;

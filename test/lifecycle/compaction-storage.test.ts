@@ -43,6 +43,12 @@ const TABLES = [
   "thread_deletions",
 ];
 
+/** The tables holding the log on SQLite, where `events` is a view over them (migration 7). */
+const SQLITE_EVENT_TABLES = ["event_log", "events_recent"];
+
+/** {@link TABLES} as SQLite stores them. */
+const SQLITE_TABLES = TABLES.flatMap((t) => (t === "events" ? SQLITE_EVENT_TABLES : [t]));
+
 function dbOf(threadline: Threadline): Kysely<unknown> {
   return (threadline.store as unknown as { driver: { db: Kysely<unknown> } }).driver.db;
 }
@@ -58,11 +64,11 @@ async function measure(backend: Backend, threadline: Threadline): Promise<Sizes>
     );
     const table = await first<{ bytes: number }>(
       sql`select sum(pgsize) as bytes from dbstat where name in
-            (select name from sqlite_master where tbl_name = 'events')`,
+            (select name from sqlite_master where tbl_name in (${sql.join(SQLITE_EVENT_TABLES)}))`,
     );
     const database = await first<{ bytes: number }>(
       sql`select sum(pgsize) as bytes from dbstat where name in
-            (select name from sqlite_master where tbl_name in (${sql.join(TABLES)}))`,
+            (select name from sqlite_master where tbl_name in (${sql.join(SQLITE_TABLES)}))`,
     );
     return {
       rows: Number(payload?.rows),

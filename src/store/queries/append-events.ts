@@ -65,6 +65,11 @@ export async function appendEvents(
  * what {@link releaseSeqs} must return before the transaction commits, so seqs stay dense.
  */
 export class SeqReservation {
+  /**
+   * Threads whose `updated_at` the reservation did not move but must (SQLite): the caller runs
+   * {@link moveUpdatedAtQueries} for them in the same transaction.
+   */
+  readonly staleUpdatedAt: { workspaceId: string; threadId: string }[] = [];
   private readonly threads = new Map<
     string,
     { workspaceId: string; threadId: string; next: number; released: number }
@@ -134,15 +139,20 @@ interface ThreadBump {
  * it is {@link THREAD_UPDATED_AT_SLACK_MS} old). Threads that do not exist (deleted, or of another
  * workspace) get nothing.
  */
-export function reserveSeqs(
+export async function reserveSeqs(
   trx: Kysely<Database>,
   items: readonly SeqRequest[],
   now: number,
 ): Promise<SeqReservation> {
-  return executePlan(trx, planReserveSeqs(trx, items, now));
+  const reservation = await executePlan(trx, planReserveSeqs(trx, items, now));
+  await executeBatch(trx, moveUpdatedAtQueries(trx, reservation.staleUpdatedAt, now));
+  return reservation;
 }
 
-/** {@link reserveSeqs} as statements to run (e.g. in one batch with others) and their reading. */
+/**
+ * {@link reserveSeqs} as statements to run (e.g. in one batch with others) and their reading; the
+ * caller runs {@link moveUpdatedAtQueries} for the reservation's `staleUpdatedAt`.
+ */
 export function planReserveSeqs(
   trx: Kysely<Database>,
   items: readonly SeqRequest[],
@@ -161,12 +171,13 @@ export function planReserveSeqs(
   return {
     queries: bump.queries,
     read(results) {
-      const heads = bump.read(results);
+      const { heads, stale } = bump.read(results);
       const reservation = new SeqReservation();
       for (const [key, { workspaceId, threadId, count }] of counts) {
         const head = heads.get(key);
         if (head !== undefined) reservation.add(workspaceId, threadId, head, count);
       }
+      reservation.staleUpdatedAt.push(...stale);
       return reservation;
     },
   };
@@ -183,7 +194,8 @@ export function releaseSeqsQueries(
 ): readonly CompiledQuery[] {
   return planBumpHeadSeqs(
     trx,
-    // Giving seqs back is not an event: updated_at keeps what the reservation set.
+    // Giving seqs back is not an event: updated_at keeps what the reservation set (on SQLite the
+    // read-back of these statements, and so their stale threads, is not looked at).
     releases.map((r) => ({ ...r, count: -r.count, deltasOnly: true })),
     now,
   ).queries;
@@ -199,10 +211,11 @@ export async function reserveSeq(
   threadId: string,
   now: number,
 ): Promise<number | undefined> {
-  const heads = await executePlan(
+  const { heads, stale } = await executePlan(
     trx,
     planBumpHeadSeqs(trx, [{ workspaceId, threadId, count: 1, deltasOnly: false }], now),
   );
+  await executeBatch(trx, moveUpdatedAtQueries(trx, stale, now));
   return heads.get(threadKey(workspaceId, threadId));
 }
 
@@ -288,34 +301,32 @@ function eventParameters(rows: readonly Omit<EventRow, "payload_deflated">[]): u
   return parameters;
 }
 
-/**
- * The `VALUES` rows of a SQLite bump: each thread's key, count and whether `updated_at` must move
- * (1) or may stay within the slack (0) — `column1` … `column4`.
- */
-function bumpValues(bumps: readonly ThreadBump[]) {
-  return sql.join(
-    bumps.map(
-      (b) =>
-        sql`(${b.workspaceId}, ${b.threadId}, cast(${b.count} as bigint), ${b.deltasOnly ? 0 : 1})`,
-    ),
-  );
-}
-
-/** The parameters of {@link bumpValues}, row by row. */
+/** The parameters of a SQLite bump's `VALUES` rows: each thread's key and count. */
 function bumpParameters(bumps: readonly ThreadBump[]): unknown[] {
   const parameters: unknown[] = [];
-  for (const b of bumps) parameters.push(b.workspaceId, b.threadId, b.count, b.deltasOnly ? 0 : 1);
+  for (const b of bumps) parameters.push(b.workspaceId, b.threadId, b.count);
   return parameters;
 }
 
-/** A thread's `head_seq` after a bump. */
-type HeadRow = { workspace_id: string; id: string; head_seq: number };
+/** A thread's `head_seq` after a bump (and on SQLite its `updated_at`, which the bump left). */
+type HeadRow = { workspace_id: string; id: string; head_seq: number; updated_at?: number };
+
+/** What a `head_seq` bump read back. */
+interface Bumped {
+  /** Each bumped thread's `head_seq` after it, by {@link threadKey}. */
+  heads: Map<string, number>;
+  /**
+   * Threads whose `updated_at` must still move to `now` (SQLite, where the bump leaves it to
+   * {@link moveUpdatedAtQueries}); none on PostgreSQL, whose bump moves it.
+   */
+  stale: { workspaceId: string; threadId: string }[];
+}
 
 function planBumpHeadSeqs(
   trx: Kysely<Database>,
   bumps: readonly ThreadBump[],
   now: number,
-): QueryPlan<Map<string, number>> {
+): QueryPlan<Bumped> {
   const stale = now - THREAD_UPDATED_AT_SLACK_MS;
   const queries = multiRowStatements(trx, bumps, {
     unnest: (all) => {
@@ -344,45 +355,82 @@ function planBumpHeadSeqs(
     },
     // SQLite: UPDATE … FROM (VALUES …), one join instead of a CASE per thread, so a tick's cost
     // grows linearly with its threads (a CASE list made it quadratic: 112 ms at 1 600 threads,
-    // 5.6 ms this way — bench, 2026-11). Two statements: SQLite rewrites the index entries of
-    // every column an UPDATE sets, changed or not, so `updated_at` (indexed: `threads_by_updated`)
-    // is set only on the rows where it moves — the other way, every tick rewrote that index's
-    // pages (1–2 of the ~8 pages a 10-stream tick wrote; issue 9).
-    values: (batch) => [
+    // 5.6 ms this way — bench, 2026-11). `updated_at` is left alone and read back: SQLite rewrites
+    // the index entries of every column an UPDATE sets, changed or not, so setting it here
+    // rewrote pages of `threads_by_updated` every tick (1–2 of the ~8 pages a 10-stream tick
+    // wrote; issue 9); {@link moveUpdatedAtQueries} sets it where it moves (~1 thread in 30 per
+    // streaming tick).
+    values: (batch) =>
       compileOnce(
         trx,
         `bump head_seq × ${batch.length}`,
         () =>
           sql<HeadRow>`
             update threads set head_seq = head_seq + v.column3
-            from (values ${bumpValues(batch)}) as v
+            from (values ${sql.join(
+              batch.map((b) => sql`(${b.workspaceId}, ${b.threadId}, cast(${b.count} as bigint))`),
+            )}) as v
             where threads.workspace_id = v.column1 and threads.id = v.column2
-            returning workspace_id, id, head_seq`.compile(trx),
+            returning workspace_id, id, head_seq, updated_at`.compile(trx),
         bumpParameters(batch),
       ),
-      compileOnce(
-        trx,
-        `move updated_at × ${batch.length}`,
-        () =>
-          sql<HeadRow>`
-            update threads set updated_at = ${now}
-            from (values ${bumpValues(batch)}) as v
-            where threads.workspace_id = v.column1 and threads.id = v.column2
-              and (v.column4 = 1 or threads.updated_at <= ${stale})`.compile(trx),
-        [now, ...bumpParameters(batch), stale],
-      ),
-    ],
   });
+  const byKey = new Map(bumps.map((b) => [threadKey(b.workspaceId, b.threadId), b]));
   return {
     queries,
     read(results) {
-      const heads = new Map<string, number>();
+      const bumped: Bumped = { heads: new Map(), stale: [] };
       for (const { rows } of results as QueryResult<HeadRow>[]) {
-        for (const r of rows) heads.set(threadKey(r.workspace_id, r.id), Number(r.head_seq));
+        for (const r of rows) {
+          const key = threadKey(r.workspace_id, r.id);
+          bumped.heads.set(key, Number(r.head_seq));
+          if (r.updated_at === undefined) continue; // PostgreSQL: moved by the bump
+          if (!byKey.get(key)?.deltasOnly || Number(r.updated_at) <= stale) {
+            bumped.stale.push({ workspaceId: r.workspace_id, threadId: r.id });
+          }
+        }
       }
-      return heads;
+      return bumped;
     },
   };
+}
+
+/**
+ * The statements moving `updated_at` to `now` on `threads` (SQLite: what a `head_seq` bump
+ * found stale, {@link SeqReservation.staleUpdatedAt}); none for none.
+ */
+export function moveUpdatedAtQueries(
+  trx: Kysely<Database>,
+  threads: readonly { workspaceId: string; threadId: string }[],
+  now: number,
+): CompiledQuery[] {
+  return multiRowStatements(trx, threads, {
+    unnest: (all) => {
+      const parameters = [now, all.map((t) => t.workspaceId), all.map((t) => t.threadId)];
+      return compileOnce(
+        trx,
+        "move updated_at (unnest)",
+        () =>
+          sql`update threads set updated_at = ${parameters[0]}::bigint
+            from unnest(${parameters[1]}::text[], ${parameters[2]}::text[]) as v(workspace_id, id)
+            where threads.workspace_id = v.workspace_id and threads.id = v.id`.compile(trx),
+        parameters,
+      );
+    },
+    values: (batch) => {
+      const parameters: unknown[] = [now];
+      for (const t of batch) parameters.push(t.workspaceId, t.threadId);
+      return compileOnce(
+        trx,
+        `move updated_at × ${batch.length}`,
+        () =>
+          sql`update threads set updated_at = ${now}
+            from (values ${sql.join(batch.map((t) => sql`(${t.workspaceId}, ${t.threadId})`))}) as v
+            where threads.workspace_id = v.column1 and threads.id = v.column2`.compile(trx),
+        parameters,
+      );
+    },
+  });
 }
 
 /** A map key for a (workspace, id) pair. */

@@ -5,6 +5,7 @@ import type { Database, MessageRow } from "../schema.js";
 import type { MessageWrite, WriteDecision } from "../store.js";
 import {
   insertEventsQueries,
+  moveUpdatedAtQueries,
   planReserveSeqs,
   releaseSeqsQueries,
   type SeqReservation,
@@ -94,6 +95,7 @@ export async function commitWrites(
     };
   }
   const queries = [
+    ...moveUpdatedAtQueries(trx, reservation.staleUpdatedAt, now),
     ...releaseSeqsQueries(trx, reservation.unused(), now),
     ...insertEventsQueries(trx, events),
   ];

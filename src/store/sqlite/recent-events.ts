@@ -4,6 +4,7 @@ import {
   RECENT_BY_COMMIT_TIME,
   WITH_RECENT_COMMIT_TIMES,
 } from "../migrations/0007-sqlite-recent-events.js";
+import { executeBatch } from "../queries/batch.js";
 import type { Database } from "../schema.js";
 
 /**
@@ -148,19 +149,25 @@ export class RecentEventsMover {
     }
   }
 
-  /** Moves a slice's recent events into the log; @returns how many. */
+  /**
+   * Moves a slice's recent events into the log, its two statements in one batch (one round trip
+   * on the worker driver, whose connection the writer's tick waits for meanwhile); @returns how
+   * many.
+   */
   private move(slice: Slice): Promise<number> {
     const columns = sql.raw(EVENT_COLUMN_LIST);
     return this.db.transaction().execute(async (trx) => {
-      const inserted = await sql`
-        insert into event_log (${columns})
-        select ${columns} from (${sql.raw(RECENT_BY_COMMIT_TIME)}) where ${inRange(slice)}
-          order by workspace_id, thread_id, seq`.execute(trx);
-      // The same rows, found the same way: a seek per commit time, not a scan.
-      await sql`${sql.raw(WITH_RECENT_COMMIT_TIMES)}
-        delete from events_recent
-          where created_at in (select created_at from t) and ${inRange(slice)}`.execute(trx);
-      return Number(inserted.numAffectedRows ?? 0);
+      const [inserted] = await executeBatch(trx, [
+        sql`
+          insert into event_log (${columns})
+          select ${columns} from (${sql.raw(RECENT_BY_COMMIT_TIME)}) where ${inRange(slice)}
+            order by workspace_id, thread_id, seq`.compile(trx),
+        // The same rows, found the same way: a seek per commit time, not a scan.
+        sql`${sql.raw(WITH_RECENT_COMMIT_TIMES)}
+          delete from events_recent
+            where created_at in (select created_at from t) and ${inRange(slice)}`.compile(trx),
+      ]);
+      return Number(inserted?.numAffectedRows ?? 0);
     });
   }
 }
