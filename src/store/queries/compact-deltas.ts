@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import { deflatePayload } from "../event-payload.js";
 import { type Database, PARTS_IN_LOG } from "../schema.js";
 import type { CompactionStep } from "../store.js";
+import { deleteEventsAt } from "./delete-events.js";
 
 /**
  * One bounded step of log compaction (R32), inside the caller's transaction, on one thread:
@@ -91,14 +92,7 @@ export async function compactDeltas(
       .limit(options.maxRows)
       .execute()
   ).map((row) => Number(row.seq));
-  if (seqs.length > 0) {
-    await trx
-      .deleteFrom("events")
-      .where("workspace_id", "=", workspaceId)
-      .where("thread_id", "=", threadId)
-      .where("seq", "in", seqs)
-      .execute();
-  }
+  await deleteEventsAt(trx, workspaceId, threadId, seqs);
   const highestSeq = seqs.at(-1) ?? 0;
   // Every delta of the set at or below highestSeq is gone; a message's deltas all lie below its
   // finished event's seq, so one whose finished seq is past highestSeq + 1 may have some left.

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../schema.js";
 import type { ThreadRowsDeleted } from "../store.js";
+import { deleteEventsAt } from "./delete-events.js";
 
 /**
  * Starts deleting a thread (R20), inside the caller's transaction: deletes its `threads` row and
@@ -58,8 +59,7 @@ export async function deleteThreadRows(
   threadId: string,
   maxRows: number,
 ): Promise<ThreadRowsDeleted> {
-  // Counted from the seqs read, not from the delete: on SQLite `events` is a view whose triggers
-  // delete the rows (migration 7), and SQLite counts no changes made through them.
+  // Counted from the seqs read (see deleteEventsAt).
   const seqs = (
     await trx
       .selectFrom("events")
@@ -71,12 +71,7 @@ export async function deleteThreadRows(
       .execute()
   ).map((row) => Number(row.seq));
   if (seqs.length > 0) {
-    await trx
-      .deleteFrom("events")
-      .where("workspace_id", "=", workspaceId)
-      .where("thread_id", "=", threadId)
-      .where("seq", "in", seqs)
-      .execute();
+    await deleteEventsAt(trx, workspaceId, threadId, seqs);
     return { events: seqs.length, bodies: 0, messages: 0, done: false };
   }
 
