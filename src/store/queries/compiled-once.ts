@@ -88,8 +88,8 @@ function* inBatches<T>(items: readonly T[]): Generator<T[]> {
 export interface MultiRowBuild<T, R> {
   /** PostgreSQL: one statement over every item, taking arrays (`unnest`). */
   unnest(items: readonly T[]): CompiledQuery<R>;
-  /** SQLite: the statement(s) of one batch of {@link inBatches} (`VALUES` rows). */
-  values(batch: readonly T[]): CompiledQuery<R> | CompiledQuery<R>[];
+  /** SQLite: one statement per batch of {@link inBatches} (`VALUES` rows). */
+  values(batch: readonly T[]): CompiledQuery<R>;
 }
 
 /**
@@ -104,5 +104,5 @@ export function multiRowStatements<T, R>(
 ): CompiledQuery<R>[] {
   if (items.length === 0) return [];
   if (isPostgres(db)) return [build.unnest(items)];
-  return Array.from(inBatches(items), (batch) => build.values(batch)).flat();
+  return Array.from(inBatches(items), (batch) => build.values(batch));
 }

@@ -8,8 +8,8 @@
  *
  * Plain JavaScript: Node starts a worker from a file nobody transpiles (see `checkpointer.ts`).
  *
- * workerData: `{ path: string, intervalMs: number, maxIntervalMs: number, targetFrames: number }`. Messages: `"close"` in; `{ op: "ready" }`,
- * `{ op: "open-failed", message }` out.
+ * workerData: `{ path: string, intervalMs: number, maxIntervalMs: number, targetFrames: number }`.
+ * Messages: `"close"` in; `{ op: "ready" }`, `{ op: "open-failed", message }` out.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import BetterSqlite3 from "better-sqlite3";
