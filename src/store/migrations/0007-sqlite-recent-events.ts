@@ -2,7 +2,8 @@ import { type Kysely, PostgresAdapter, sql } from "kysely";
 
 /**
  * The columns of an event row, in `events` order (migrations 1 and 5). Recreate the view and the
- * triggers below when a later migration adds one.
+ * triggers below when a later migration adds one. This file keeps its own copies of the SQL it
+ * shares with `../sqlite/recent-events.ts`: an applied migration never changes (R27).
  */
 const COLUMNS = [
   "workspace_id",
@@ -16,29 +17,19 @@ const COLUMNS = [
   "payload_deflated",
 ] as const;
 
-/** The event columns, comma-separated (for SQL text). */
-export const EVENT_COLUMN_LIST = COLUMNS.join(", ");
-
 /**
- * A common table `t` of the distinct `created_at` values in `events_recent`, found one after the
- * other (each the least one above the last: a seek each) instead of by a scan; a statement using
- * it starts with this.
+ * The rows of `events_recent`: its distinct `created_at` values `t`, found one after the other
+ * (each the least one above the last: a seek), joined with the rows at each (a seek given the
+ * thread: the key's next columns) — a condition on the thread costs a couple of seeks per commit
+ * time rather than a scan. CROSS JOIN keeps the times the outer loop.
  */
-export const WITH_RECENT_COMMIT_TIMES = `
+const RECENT_BY_COMMIT_TIME = `
   with recursive t(created_at) as (
     select min(created_at) from events_recent
     union all
     select (select min(created_at) from events_recent where created_at > t.created_at)
       from t where t.created_at is not null
-  )`;
-
-/**
- * The rows of `events_recent`, as the join of its commit times ({@link WITH_RECENT_COMMIT_TIMES})
- * with the rows at each (a seek given the thread: the key's next columns), so a condition on the
- * thread costs a couple of seeks per commit time rather than a scan. CROSS JOIN keeps the times
- * the outer loop.
- */
-export const RECENT_BY_COMMIT_TIME = `${WITH_RECENT_COMMIT_TIMES}
+  )
   select ${COLUMNS.map((c) => `r.${c}`).join(", ")}
     from t cross join events_recent r on r.created_at = t.created_at`;
 
@@ -63,9 +54,9 @@ export const RECENT_BY_COMMIT_TIME = `${WITH_RECENT_COMMIT_TIMES}
  *   the row wherever it is. SQLite counts no changes made through them (a statement's `changes`
  *   is 0).
  *
- * The store's writer moves recent events into `event_log` a slice of threads per step
- * (`../sqlite/recent-events.ts`), so a thread's leaf page is written about once a second rather
- * than once per tick.
+ * A background step of the Threadline on the file (`lifecycle/recent-events-upkeep.ts`, through
+ * `../sqlite/recent-events.ts`) moves recent events into `event_log` a slice of threads at a
+ * time, so a thread's leaf page is written about once a second rather than once per tick.
  *
  * Nothing changes on PostgreSQL, whose tick writes no such pages (bytes per character flat and
  * below the window design's: bench). Forward-only (R27).

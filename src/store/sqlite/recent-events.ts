@@ -1,11 +1,30 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
-import {
-  EVENT_COLUMN_LIST,
-  RECENT_BY_COMMIT_TIME,
-  WITH_RECENT_COMMIT_TIMES,
-} from "../migrations/0007-sqlite-recent-events.js";
 import { executeBatch } from "../queries/batch.js";
 import type { Database } from "../schema.js";
+
+/** The columns of `event_log` and `events_recent` (migration 7), for SQL text. */
+const EVENT_COLUMN_LIST =
+  "workspace_id, thread_id, seq, type, message_id, revision, payload, created_at, payload_deflated";
+
+/**
+ * A common table `t` of the distinct `created_at` values in `events_recent`, found one after the
+ * other (each the least one above the last: a seek each) instead of by a scan, as the `events`
+ * view finds them (migration 7); a statement using it starts with this.
+ */
+const WITH_RECENT_COMMIT_TIMES = `
+  with recursive t(created_at) as (
+    select min(created_at) from events_recent
+    union all
+    select (select min(created_at) from events_recent where created_at > t.created_at)
+      from t where t.created_at is not null
+  )`;
+
+/** The rows of `events_recent` by commit time: the recent half of the `events` view. */
+const RECENT_BY_COMMIT_TIME = `${WITH_RECENT_COMMIT_TIMES}
+  select ${EVENT_COLUMN_LIST.split(", ")
+    .map((c) => `r.${c}`)
+    .join(", ")}
+    from t cross join events_recent r on r.created_at = t.created_at`;
 
 /**
  * Fewest steps of one cycle of {@link RecentEventsMover}: every thread's recent events are moved
