@@ -5,11 +5,17 @@
  * dense seqs, each event once; R11 snapshots and resumes), deletions and compaction reach both
  * tables (R20, R32), and a failed step loses nothing.
  */
+
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Database from "better-sqlite3";
-import { sql } from "kysely";
+import { Kysely, Migrator, SqliteDialect, sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { RECENT_EVENTS_STEP_MS } from "../../src/lifecycle/recent-events-upkeep.js";
 import type { ThreadlineEventMap } from "../../src/observe.js";
+import { MIGRATIONS } from "../../src/store/migrations/index.js";
+import { openStore } from "../../src/store/open-store.js";
 import {
   RECENT_EVENTS_CYCLE_STEPS,
   RECENT_EVENTS_MAX_CYCLE_STEPS,
@@ -261,6 +267,56 @@ describe.each(SQLITE_BACKENDS)(
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       await expect.poll(async () => (await tables(threadline.store)).recent).toBe(0);
+    });
+
+    it("R27: a file made before migration 7 keeps its log; its new events go to the recent ones", async () => {
+      const path = join(await mkdtemp(join(tmpdir(), "threadline-upgrade-")), "old.db");
+      const old = new Kysely<unknown>({
+        dialect: new SqliteDialect({ database: new Database(path) }),
+      });
+      const before = Object.fromEntries(
+        Object.entries(MIGRATIONS).filter(([name]) => name < "0007"),
+      );
+      const { error } = await new Migrator({
+        db: old,
+        provider: { getMigrations: async () => before },
+        migrationTableName: "threadline_migrations",
+        migrationLockTableName: "threadline_migrations_lock",
+      }).migrateToLatest();
+      expect(error).toBeUndefined();
+      for (const seq of [1, 2, 3]) {
+        await sql`insert into events (workspace_id, thread_id, seq, type, message_id, revision, payload, created_at)
+          values ('default', 'old-thread', ${seq}, 'message.delta', 'm', ${seq}, ${JSON.stringify({ n: seq })}, ${seq})`.execute(
+          old,
+        );
+      }
+      await old.destroy();
+
+      const store = await openStore(
+        `sqlite:${path}${backend === SQLITE_WORKER ? "?worker=1" : ""}`,
+        "n1",
+      );
+      try {
+        expect(await store.migrate()).toEqual(["0007-sqlite-recent-events"]);
+        const read = async () =>
+          (await store.readEvents("default", "old-thread", 0, 10)).map((e) => [e.seq, e.data]);
+        expect(await read()).toEqual([
+          [1, { n: 1 }],
+          [2, { n: 2 }],
+          [3, { n: 3 }],
+        ]);
+        expect(await tables(store)).toEqual({ recent: 0, log: 3 });
+        await sql`insert into events (workspace_id, thread_id, seq, type, message_id, revision, payload, created_at)
+          values ('default', 'old-thread', 4, 'message.delta', 'm', 4, ${JSON.stringify({ n: 4 })}, 4)`.execute(
+          databaseOf(store),
+        );
+        expect(await tables(store)).toEqual({ recent: 1, log: 3 });
+        expect((await read()).at(-1)).toEqual([4, { n: 4 }]);
+        expect(await store.moveRecentEvents()).toBe(1); // a store's first cycle moves everything
+        expect(await tables(store)).toEqual({ recent: 0, log: 4 });
+      } finally {
+        await store.close();
+      }
     });
 
     it("a thread's reads seek both tables, never scan them (the view's plan)", async () => {
