@@ -162,8 +162,12 @@ describe.each(SQLITE_BACKENDS)(
       const { threadline, ids, database } = await threadsWithReplies(backend, 4);
       const store = threadline.store;
       await moveAllRecentEvents(store);
-      // A mover of 5 steps per cycle; its first cycle sweeps what is there.
-      const mover = new RecentEventsMover(databaseOf(store), { cycleSteps: 5, maxCycleSteps: 5 });
+      // A mover of 5 steps per cycle, a slice per thread; its first cycle sweeps what is there.
+      const mover = new RecentEventsMover(databaseOf(store), {
+        cycleSteps: 5,
+        maxCycleSteps: 5,
+        minSliceThreads: 1,
+      });
       for (let i = 0; i < 5; i++) await mover.step();
       for (const id of ids) await reply(threadline, id, 3);
       mover.note(ids.map((threadId) => ({ workspaceId: "default", threadId })));
@@ -174,12 +178,13 @@ describe.each(SQLITE_BACKENDS)(
         on: "insert",
         message: "refused",
       });
-      // The next cycle's one slice (4 threads) fails: its transaction rolled back.
+      // The next cycle's first slice (1 of the 4 threads) fails: its transaction rolled back.
       await expect(mover.step()).rejects.toThrow(/refused/);
       expect((await tables(store)).recent).toBe(waiting);
       expect(await readAll(store, ids)).toEqual(before);
       await lift();
-      // The rest of that cycle has nothing to move; the next one is a sweep of what is left.
+      // The rest of that cycle moves nothing (one error per cycle, not per step); the next one is a
+      // sweep of everything.
       for (let i = 1; i < 5; i++) expect(await mover.step()).toBe(0);
       expect((await tables(store)).recent).toBe(waiting);
       expect(await mover.step()).toBe(waiting);

@@ -85,7 +85,7 @@ interface Slice {
  * {@link RecentEventsPacing} for how long a cycle lasts). The slices cover every key, from none to
  * none, so events of threads not noted (written by another process sharing the file) are moved
  * too. The first cycle, and the one after a failed step, move everything at once: what an earlier
- * process left, what a failed step did not move. A step with nothing to move runs no SQL.
+ * process left, what a failed cycle did not move. A step with nothing to move runs no SQL.
  */
 export class RecentEventsMover {
   private noted = new Map<string, ThreadKey>();
@@ -122,8 +122,9 @@ export class RecentEventsMover {
 
   /**
    * Moves the current slice's events, in one transaction; begins a new cycle when the last one
-   * ended. A failed step moved nothing (its transaction rolled back) and makes the next cycle a
-   * sweep of everything.
+   * ended. A failed step moved nothing (its transaction rolled back); the rest of its cycle moves
+   * nothing either (a database that refuses one slice likely refuses the next: one error per
+   * cycle, not one per step), and the next cycle is a sweep of everything.
    * @returns how many events moved.
    * @throws the database's error (e.g. `SQLITE_BUSY` past the busy timeout).
    */
@@ -136,6 +137,7 @@ export class RecentEventsMover {
       return await this.move(slice);
     } catch (error) {
       this.sweep = true;
+      this.slices = [];
       throw error;
     }
   }
