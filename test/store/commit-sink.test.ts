@@ -15,18 +15,19 @@ import { refuseRows } from "../support/exec-sql.js";
 const WS = "default";
 const NOW = 1_700_000_000_000;
 
-/** A sink that records what it gets and checks, as it gets it, that the store already holds it. */
+/**
+ * A sink that records what it gets, in the order the store hands it over, and checks, as it gets
+ * it, that the store already holds it (`visible`, set once that read answers).
+ */
 function recordingSink(store: Store) {
-  const published: { seq: number; type: string; reliable: boolean; visible: boolean }[] = [];
+  const published: { seq: number; type: string; reliable: boolean; visible?: boolean }[] = [];
   const closed: string[] = [];
   const record = async (event: ThreadEvent, reliable: boolean) => {
+    // Recorded before the read: a read answering late must not reorder what was handed over.
+    const entry: (typeof published)[number] = { seq: event.seq, type: event.type, reliable };
+    published.push(entry);
     const [read] = await store.readEvents(WS, event.threadId, event.seq - 1, 1);
-    published.push({
-      seq: event.seq,
-      type: event.type,
-      reliable,
-      visible: read?.seq === event.seq,
-    });
+    entry.visible = read?.seq === event.seq;
   };
   const sink: CommitSink = {
     publish: (_workspaceId, event) => record(event, false),
@@ -122,6 +123,7 @@ for (const backend of BACKENDS) {
       expect(published.map((p) => `${p.type}@${p.seq}`)).toEqual(
         log.map((event) => `${event.type}@${event.seq}`),
       );
+      await expect.poll(() => published.every((p) => p.visible !== undefined)).toBe(true);
       expect(published.every((p) => p.visible)).toBe(true);
       expect(published.filter((p) => p.reliable).map((p) => p.seq)).toEqual([4]);
       expect(closed).toEqual(["t"]);

@@ -145,7 +145,7 @@ export async function reserveSeqs(
   now: number,
 ): Promise<SeqReservation> {
   const reservation = await executePlan(trx, planReserveSeqs(trx, items, now));
-  await executeBatch(trx, moveUpdatedAtQueries(trx, reservation.staleUpdatedAt, now));
+  await moveUpdatedAt(trx, reservation.staleUpdatedAt, now);
   return reservation;
 }
 
@@ -215,8 +215,17 @@ export async function reserveSeq(
     trx,
     planBumpHeadSeqs(trx, [{ workspaceId, threadId, count: 1, deltasOnly: false }], now),
   );
-  await executeBatch(trx, moveUpdatedAtQueries(trx, stale, now));
+  await moveUpdatedAt(trx, stale, now);
   return heads.get(threadKey(workspaceId, threadId));
+}
+
+/** Runs {@link moveUpdatedAtQueries} (nothing, not even a round trip, for no threads). */
+async function moveUpdatedAt(
+  trx: Kysely<Database>,
+  threads: readonly { workspaceId: string; threadId: string }[],
+  now: number,
+): Promise<void> {
+  if (threads.length > 0) await executeBatch(trx, moveUpdatedAtQueries(trx, threads, now));
 }
 
 /** Gives a pending event its seq and commit time. */
