@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, Migrator, SqliteDialect, sql } from "kysely";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { RECENT_EVENTS_STEP_MS } from "../../src/lifecycle/recent-events-upkeep.js";
 import type { ThreadlineEventMap } from "../../src/observe.js";
 import { MIGRATIONS } from "../../src/store/migrations/index.js";
@@ -136,26 +136,35 @@ describe.each(SQLITE_BACKENDS)(
     it("events of threads this store did not note (another connection's) are moved within a cycle: the slices cover every key", async () => {
       const { threadline, ids, database } = await threadsWithReplies(backend, 3);
       const store = threadline.store;
-      await moveAllRecentEvents(store);
-      // Another process appends to a thread this one never wrote (through the view, as it would).
+      // A slice per noted thread (thread-000 … thread-002): bounded slices, the first open below,
+      // the last open above; its first cycle sweeps what is there.
+      const mover = new RecentEventsMover(databaseOf(store), {
+        cycleSteps: 5,
+        maxCycleSteps: 5,
+        minSliceThreads: 1,
+      });
+      for (let i = 0; i < 5; i++) await mover.step();
+      // Another process appends to threads this one never wrote (through the view, as it would):
+      // before the first noted key, between two, after the last.
+      const foreign = ["a-elsewhere", "thread-001-elsewhere", "zzz-elsewhere"];
       const other = new Database(database.slice("sqlite:".length).replace(/\?.*$/, ""));
       try {
-        other
-          .prepare(
-            `insert into events (workspace_id, thread_id, seq, type, message_id, revision, payload, created_at)
-           values ('default', 'zzz-elsewhere', 1, 'thread.created', null, null, '{}', 5)`,
-          )
-          .run();
+        const insert = other.prepare(
+          `insert into events (workspace_id, thread_id, seq, type, message_id, revision, payload, created_at)
+           values ('default', ?, 1, 'thread.created', null, null, '{}', 5)`,
+        );
+        for (const id of foreign) insert.run(id);
       } finally {
         other.close();
       }
       for (const id of ids) await reply(threadline, id, 2);
-      expect((await tables(store)).recent).toBeGreaterThan(1);
-      await moveAllRecentEvents(store);
+      mover.note(ids.map((threadId) => ({ workspaceId: "default", threadId })));
+      expect((await tables(store)).recent).toBeGreaterThan(foreign.length);
+      for (let i = 0; i < 5; i++) await mover.step();
       expect((await tables(store)).recent).toBe(0);
-      expect((await store.readEvents("default", "zzz-elsewhere", 0, 10)).map((e) => e.seq)).toEqual(
-        [1],
-      );
+      for (const id of foreign) {
+        expect((await store.readEvents("default", id, 0, 10)).map((e) => e.seq)).toEqual([1]);
+      }
     });
 
     it("R30: a failed step moves nothing and loses nothing; the next cycle moves everything", async () => {
@@ -255,23 +264,39 @@ describe.each(SQLITE_BACKENDS)(
       const { threadline, clock, database } = await threadsWithReplies(backend, 3);
       const errors: ThreadlineEventMap["lifecycle:error"][] = [];
       threadline.events.on("lifecycle:error", (e) => errors.push(e));
+      // Steps the upkeep ran to their end, failed or not: the clock moves on only after each.
+      let steps = 0;
+      const step = threadline.store.moveRecentEvents.bind(threadline.store);
+      vi.spyOn(threadline.store, "moveRecentEvents").mockImplementation(() =>
+        step().finally(() => {
+          steps += 1;
+        }),
+      );
       const lift = await refuseRows(database, {
         table: "event_log",
         on: "insert",
         message: "refused",
       });
       clock.advance(RECENT_EVENTS_STEP_MS);
-      await expect.poll(() => errors.length).toBe(1);
-      expect(errors[0]).toMatchObject({
-        task: "recent-events",
-        error: expect.objectContaining({ message: expect.stringMatching(/refused/) }),
-      });
+      await expect.poll(() => steps).toBe(1);
+      expect(errors).toEqual([
+        {
+          task: "recent-events",
+          error: expect.objectContaining({ message: expect.stringMatching(/refused/) }),
+        },
+      ]);
       await lift();
-      for (let i = 0; i <= RECENT_EVENTS_CYCLE_STEPS + 1; i++) {
+      // The failed step's cycle idles to its end; the next one (a sweep) moves everything.
+      const waiting = (await tables(threadline.store)).recent;
+      for (let i = 1; i < RECENT_EVENTS_CYCLE_STEPS; i++) {
         clock.advance(RECENT_EVENTS_STEP_MS);
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await expect.poll(() => steps).toBe(i + 1);
       }
-      await expect.poll(async () => (await tables(threadline.store)).recent).toBe(0);
+      expect((await tables(threadline.store)).recent).toBe(waiting);
+      clock.advance(RECENT_EVENTS_STEP_MS);
+      await expect.poll(() => steps).toBe(RECENT_EVENTS_CYCLE_STEPS + 1);
+      expect(await tables(threadline.store)).toEqual({ recent: 0, log: waiting });
+      expect(errors).toHaveLength(1);
     });
 
     it("R27: a file made before migration 7 keeps its log; its new events go to the recent ones", async () => {

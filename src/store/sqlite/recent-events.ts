@@ -1,4 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
+import { threadKey } from "../queries/append-events.js";
 import { executeBatch } from "../queries/batch.js";
 import type { Database } from "../schema.js";
 
@@ -115,7 +116,7 @@ export class RecentEventsMover {
   note(threads: readonly { workspaceId: string; threadId: string }[]): void {
     this.commits += threads.length;
     for (const { workspaceId, threadId } of threads) {
-      const key = `${workspaceId}\u0000${threadId}`;
+      const key = threadKey(workspaceId, threadId);
       if (!this.noted.has(key)) this.noted.set(key, [workspaceId, threadId]);
     }
   }
