@@ -1,24 +1,45 @@
 /**
- * Command-line and environment options of `npm run bench`.
+ * Command-line and environment options of `npm run bench` (parsed by `node:util`'s `parseArgs`;
+ * `npm run bench -- --help` prints {@link USAGE}).
  *
- * ```
- * npm run bench -- [--quick] [--duration-ms 3000] [--warmup-ms 600] [--ladder 1,2,5,10,…]
- *   [--start 20] [--refine 1] [--retry-marginal 1] [--bytes-streams 10] [--bytes-duration-ms 8000] [--p99-ms 100]
- *   [--backends sqlite,postgres] [--strategies naive,window,threadline] [--sqlite-worker 0|1] [--out PATH]
- * npm run bench -- --http [--quick] [--http-backends node-floor,threadline-sqlite,threadline-sqlite-worker,threadline-postgres,ds-memory,ds-file]
- *   [--http-steps 200,200]
- * ```
- * npm run bench -- --soak [--soak-minutes 10] [--soak-streams 200] [--soak-sample-s 30]
- *   [--backends sqlite,postgres] [--soak-dir bench/results]
- * `--soak` runs Threadline alone at constant traffic for minutes per backend (bench/soak/).
- * `--http` runs the end-to-end bench of bench/http (see bench/README.md) instead; `--http-steps`
- * runs just those stream counts (full windows, fresh processes each) instead of its capacity search:
- * for A/B runs and profiles (`BENCH_SERVER_NODE_ARGS`).
- * Every flag also reads `BENCH_<FLAG>` (e.g. `BENCH_DURATION_MS=2000`, `BENCH_QUICK=1`);
- * PostgreSQL is `DATABASE_URL` (default `postgres://root@127.0.0.1:5432/test`).
+ * Every flag also reads `BENCH_<FLAG>` (e.g. `BENCH_DURATION_MS=2000`, `BENCH_QUICK=1`); a flag
+ * on the command line wins. PostgreSQL is `DATABASE_URL` (default
+ * `postgres://root@127.0.0.1:5432/test`). A bad value (a count that is not a positive integer, an
+ * unknown backend or strategy, an unknown flag) throws a `BenchUsageError` naming the flag.
  */
+import { parseArgs } from "node:util";
 import { HTTP_BACKENDS, type HttpBackend } from "./http/servers.js";
 import type { StrategyName } from "./strategies/strategy.js";
+
+/** What `npm run bench -- --help` prints. */
+export const USAGE = `npm run bench -- [flags]            the in-process bench (≈ 7 min; --quick ≈ 40 s)
+  --quick                         smoke run: short windows, ladder 5,50,400
+  --duration-ms N                 measurement window of a capacity step (default 3000)
+  --warmup-ms N                   warm-up before each window (default 600)
+  --ladder N,N,…                  stream counts the capacity search may try
+  --start N                       stream count the search starts at (default 20)
+  --refine N                      extra steps between the last passing and first failing rung (default 1)
+  --retry-marginal 0|1            re-run a marginally failing step once (default 1)
+  --bytes-streams N               streams of the fixed-size bytes phases (default 10)
+  --bytes-duration-ms N           window of a bytes phase (default 8000)
+  --p99-ms N                      latency and producer-lag p99 limit for "keeps up" (default 100)
+  --backends sqlite,postgres      backends to run (default both)
+  --strategies naive,window,threadline[,floor]
+  --sqlite-worker 0|1             Threadline's SQLite connection in a worker thread (default 0)
+  --out PATH                      JSON results (default bench/results/latest.json)
+npm run bench -- --http [--quick] [--http-backends ${HTTP_BACKENDS.join(",")}]
+  [--http-steps N,N,…]            the end-to-end bench of bench/http; --http-steps runs just those
+                                  stream counts (fresh processes each) instead of the search
+npm run bench -- --soak [--soak-minutes 10] [--soak-streams 200] [--soak-sample-s 30]
+  [--backends sqlite,postgres] [--soak-dir bench/results]
+                                  Threadline alone at constant traffic for minutes per backend
+Every flag also reads BENCH_<FLAG> (BENCH_DURATION_MS=2000, BENCH_QUICK=1); PostgreSQL is
+DATABASE_URL (default postgres://root@127.0.0.1:5432/test). See bench/README.md.`;
+
+/** A flag or `BENCH_*` value the bench cannot run with; its message names the flag. */
+export class BenchUsageError extends Error {
+  override name = "BenchUsageError";
+}
 
 /** Resolved benchmark options. */
 export interface BenchOptions {
@@ -105,63 +126,133 @@ const QUICK = {
   bytesDurationMs: 500,
 };
 
-/** Parses `argv` (without node and script) and the `BENCH_*` environment. */
-export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    if (!arg.startsWith("--")) throw new Error(`unexpected argument ${arg}`);
-    const [name, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
-    if (name === "quick" || name === "help" || name === "http" || name === "soak")
-      flags.set(name, "1");
-    else flags.set(name, inline ?? argv[++i] ?? "");
+const BOOLEAN_FLAGS = ["quick", "help", "http", "soak"] as const;
+const VALUE_FLAGS = [
+  "duration-ms",
+  "warmup-ms",
+  "ladder",
+  "start",
+  "refine",
+  "retry-marginal",
+  "bytes-streams",
+  "bytes-duration-ms",
+  "p99-ms",
+  "backends",
+  "strategies",
+  "sqlite-worker",
+  "out",
+  "http-backends",
+  "http-steps",
+  "soak-minutes",
+  "soak-streams",
+  "soak-sample-s",
+  "soak-dir",
+] as const;
+const BACKENDS = ["sqlite", "postgres"] as const;
+const STRATEGIES: readonly StrategyName[] = ["naive", "window", "threadline", "floor"];
+
+/**
+ * Parses `argv` (without node and script) and the `BENCH_*` environment. Returns `"help"` for
+ * `--help` (the caller prints {@link USAGE}).
+ *
+ * @throws BenchUsageError for an unknown flag, a stray argument, a count that is not a
+ *   non-negative integer (`--refine`, `--retry-marginal` may be 0; every other count is ≥ 1), an
+ *   unknown backend or strategy, or a `--sqlite-worker` other than 0 or 1.
+ */
+export function parseOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): BenchOptions | "help" {
+  let values: Partial<Record<(typeof BOOLEAN_FLAGS)[number], boolean>> &
+    Partial<Record<(typeof VALUE_FLAGS)[number], string>>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries([
+        ...BOOLEAN_FLAGS.map((name) => [name, { type: "boolean" as const }]),
+        ...VALUE_FLAGS.map((name) => [name, { type: "string" as const }]),
+      ]),
+      strict: true,
+      allowPositionals: false,
+    }) as { values: typeof values });
+  } catch (error) {
+    throw new BenchUsageError(`${(error as Error).message} (npm run bench -- --help)`);
   }
-  if (flags.has("help")) {
-    console.log("see bench/cli.ts for the flags");
-    process.exit(0);
-  }
-  const get = (name: string): string | undefined =>
-    flags.get(name) ?? env[`BENCH_${name.toUpperCase().replaceAll("-", "_")}`];
-  const quick = get("quick") === "1" || get("quick") === "true";
-  const base = quick ? QUICK : FULL;
-  const num = (name: string, fallback: number) => {
-    const value = get(name);
-    return value === undefined ? fallback : Number(value);
+  if (values.help) return "help";
+  const get = (name: (typeof VALUE_FLAGS)[number]): string | undefined =>
+    values[name] ?? env[`BENCH_${name.toUpperCase().replaceAll("-", "_")}`];
+  const flag = (name: (typeof BOOLEAN_FLAGS)[number]): boolean => {
+    if (values[name]) return true;
+    const value = env[`BENCH_${name.toUpperCase()}`];
+    return value === "1" || value === "true";
   };
-  const list = (name: string, fallback: string[]) =>
-    get(name)?.split(",").filter(Boolean) ?? fallback;
+  const count = (name: (typeof VALUE_FLAGS)[number], text: string, min: number): number => {
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value < min || text.trim() === "")
+      throw new BenchUsageError(
+        `--${name} takes an integer ≥ ${min} (got ${JSON.stringify(text)})`,
+      );
+    return value;
+  };
+  const num = (name: (typeof VALUE_FLAGS)[number], fallback: number, min = 1): number => {
+    const text = get(name);
+    return text === undefined ? fallback : count(name, text, min);
+  };
+  const counts = (name: (typeof VALUE_FLAGS)[number], fallback: number[]): number[] => {
+    const text = get(name);
+    return text === undefined ? fallback : items(name, text).map((item) => count(name, item, 1));
+  };
+  const items = (name: (typeof VALUE_FLAGS)[number], text: string): string[] => {
+    const list = text.split(",").filter(Boolean);
+    if (list.length === 0) throw new BenchUsageError(`--${name} takes a comma-separated list`);
+    return list;
+  };
+  const oneOf = <T extends string>(
+    name: (typeof VALUE_FLAGS)[number],
+    known: readonly T[],
+    fallback: readonly T[],
+  ): T[] => {
+    const text = get(name);
+    if (text === undefined) return [...fallback];
+    return items(name, text).map((item) => {
+      if (!known.includes(item as T))
+        throw new BenchUsageError(
+          `--${name}: unknown ${JSON.stringify(item)} (one of ${known.join(", ")})`,
+        );
+      return item as T;
+    });
+  };
+  const quick = flag("quick");
+  const base = quick ? QUICK : FULL;
+  const sqliteWorker = get("sqlite-worker") ?? "0";
+  if (sqliteWorker !== "0" && sqliteWorker !== "1")
+    throw new BenchUsageError(`--sqlite-worker takes 0 or 1 (got ${JSON.stringify(sqliteWorker)})`);
   return {
     quick,
     durationMs: num("duration-ms", base.durationMs),
-    warmupMs: num("warmup-ms", base.warmupMs),
-    ladder: list("ladder", base.ladder.map(String)).map(Number),
+    warmupMs: num("warmup-ms", base.warmupMs, 0),
+    ladder: counts("ladder", base.ladder),
     start: num("start", base.start),
-    refine: num("refine", base.refine),
-    retryMarginal: num("retry-marginal", base.retryMarginal),
+    refine: num("refine", base.refine, 0),
+    retryMarginal: num("retry-marginal", base.retryMarginal, 0),
     bytesStreams: num("bytes-streams", base.bytesStreams),
     bytesDurationMs: num("bytes-duration-ms", base.bytesDurationMs),
     p99Ms: num("p99-ms", 100),
-    backends: list("backends", ["sqlite", "postgres"]) as BenchOptions["backends"],
-    strategies: list("strategies", ["naive", "window", "threadline"]) as StrategyName[],
+    backends: oneOf("backends", BACKENDS, BACKENDS),
+    strategies: oneOf("strategies", STRATEGIES, ["naive", "window", "threadline"]),
     databaseUrl: env.DATABASE_URL ?? "postgres://root@127.0.0.1:5432/test",
     out: get("out") ?? "bench/results/latest.json",
-    sqliteWorker: (get("sqlite-worker") ?? "0") === "1",
-    http: get("http") === "1" || get("http") === "true",
-    httpBackends: list("http-backends", [...HTTP_BACKENDS]) as HttpBackend[],
-    httpSteps: list("http-steps", []).map((step) => {
-      const streams = Number(step);
-      if (!Number.isInteger(streams) || streams <= 0)
-        throw new Error(`--http-steps takes positive stream counts, e.g. 200,280 (got ${step})`);
-      return streams;
-    }),
-    soak:
-      get("soak") === "1" || get("soak") === "true"
-        ? {
-            minutes: num("soak-minutes", 10),
-            streams: num("soak-streams", 200),
-            sampleS: num("soak-sample-s", 30),
-            dir: get("soak-dir") ?? "bench/results",
-          }
-        : null,
+    sqliteWorker: sqliteWorker === "1",
+    http: flag("http"),
+    httpBackends: oneOf("http-backends", HTTP_BACKENDS, HTTP_BACKENDS),
+    httpSteps: counts("http-steps", []),
+    soak: flag("soak")
+      ? {
+          minutes: num("soak-minutes", 10),
+          streams: num("soak-streams", 200),
+          sampleS: num("soak-sample-s", 30),
+          dir: get("soak-dir") ?? "bench/results",
+        }
+      : null,
   };
 }

@@ -10,7 +10,7 @@
 import { cpus, loadavg } from "node:os";
 import { BODY_REWRITE_MIN_INTERVAL_MS } from "../src/writer/body-policy.js";
 import { type BenchBackend, openPostgresBackend, openSqliteBackend } from "./backends.js";
-import { type BenchOptions, parseOptions, type SoakFlags } from "./cli.js";
+import { type BenchOptions, BenchUsageError, parseOptions, type SoakFlags, USAGE } from "./cli.js";
 import { runHttpBench } from "./http/http-bench.js";
 import { prefillForSize, refineCapacity, searchCapacity, spreadPrefill } from "./ladder.js";
 import type { StreamShape } from "./producer.js";
@@ -50,6 +50,10 @@ let active: BenchBackend | undefined;
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
+  if (options === "help") {
+    console.log(USAGE);
+    return;
+  }
   if (options.http) return runHttpBench(options);
   const stopWatchdog = startWatchdog(
     WATCHDOG_MS,
@@ -240,7 +244,7 @@ process.on("SIGINT", () => {
 });
 
 main().catch(async (error) => {
-  console.error(error);
+  console.error(error instanceof BenchUsageError ? `npm run bench: ${error.message}` : error);
   await active?.close().catch(() => {});
   process.exit(1);
 });
