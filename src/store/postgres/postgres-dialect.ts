@@ -1,6 +1,7 @@
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from "kysely";
 import pg from "pg";
 import type { Database } from "../schema.js";
+import { PipelinedPostgresDriver } from "./postgres-pipelined-driver.js";
 
 const INT8_OID = 20;
 
@@ -37,12 +38,15 @@ export function poolConfig(settings: PostgresSettings): pg.PoolConfig {
   };
 }
 
-/** Opens a Kysely instance over a pg pool. */
+/**
+ * Opens a Kysely instance over a pg pool whose clients pipeline their statements
+ * ({@link PipelinedPostgresDriver}: a writer tick in two round trips).
+ */
 export function openPostgresKysely(settings: PostgresSettings): {
   db: Kysely<Database>;
   pool: pg.Pool;
 } {
-  const pool = new pg.Pool(poolConfig(settings));
+  const pool = new pg.Pool({ ...poolConfig(settings), pipeline: true });
   // An idle connection that dies (server restarted, connection terminated) is dropped by the pool
   // and reported here; without a listener that report would crash the process. Queries on a dead
   // connection fail through their own promise, and the next one opens a fresh connection (R30).
@@ -50,5 +54,13 @@ export function openPostgresKysely(settings: PostgresSettings): {
   // The same for a connection that dies while checked out between two statements of a
   // transaction: its next statement fails, which is where the failure is handled.
   pool.on("connect", (client) => client.on("error", () => {}));
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
+  const db = new Kysely<Database>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new PipelinedPostgresDriver(pool),
+      createIntrospector: (kysely) => new PostgresIntrospector(kysely),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  });
+  return { db, pool };
 }

@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import pg from "pg";
 import { retryDelayMs } from "../../inbound/retry-delay.js";
+import { executePipelined } from "../queries/batch.js";
 import type { Database } from "../schema.js";
 import type { RemoteCommit, RemoteHandlers, StopRequest } from "../store.js";
 import { type PostgresSettings, poolConfig } from "./postgres-dialect.js";
@@ -43,9 +44,10 @@ export async function announceCommits(
     length += entry.length + 1;
   }
   payloads.push(`${head}${entries.join(",")}]}`);
-  await sql`select pg_notify(${channel}, p) from unnest(cast(${payloads} as text[])) as p`.execute(
-    trx,
-  );
+  // Pipelined: sent with the transaction's last writes, waited for with its COMMIT.
+  await executePipelined(trx, [
+    sql`select pg_notify(${channel}, p) from unnest(cast(${payloads} as text[])) as p`.compile(trx),
+  ]);
 }
 
 /**

@@ -3,9 +3,9 @@ import type { Database } from "../schema.js";
 
 /**
  * A connection that runs several statements for one round trip: the worker-backed SQLite
- * connection, whose every round trip waits for the main thread's event loop to pick the reply up
- * (issue 9: a tick took a round trip per statement — begin, bumps, guards, inserts, bodies,
- * commit — and now takes two).
+ * connection and the pipelining PostgreSQL one, whose every round trip waits for the main
+ * thread's event loop to pick the reply up (issue 9: a tick took a round trip per statement —
+ * begin, bumps, guards, inserts, bodies, notifications, commit — and now takes two).
  */
 export interface BatchConnection extends DatabaseConnection {
   /**
@@ -21,8 +21,8 @@ export interface BatchConnection extends DatabaseConnection {
 
 /**
  * Runs `queries` in order on `trx`'s connection and resolves with their results: in one round
- * trip where the connection can ({@link BatchConnection}), one after another elsewhere (SQLite in
- * this thread, PostgreSQL). The queries must not depend on each other's results.
+ * trip where the connection can ({@link BatchConnection}: the SQLite worker, PostgreSQL), one after
+ * another on SQLite in this thread. The queries must not depend on each other's results.
  *
  * @throws the error of the first statement that failed (the later ones did not run).
  */
@@ -41,9 +41,10 @@ export function executeBatch(
 
 /**
  * Runs writes whose results nobody reads, inside the transaction `trx`. A
- * {@link BatchConnection} sends them without waiting for the reply — their errors fail the
- * transaction's next statement or commit, so the transaction never commits past a failed write;
- * other connections run them one after another and throw at once.
+ * {@link BatchConnection} sends them without waiting for the reply (PostgreSQL holds them to send
+ * with the next statement) — their errors fail the transaction's next statement or commit, so the
+ * transaction never commits past a failed write; SQLite in this thread runs them one after another
+ * and throws at once.
  *
  * @throws the first failing statement's error (where the connection runs them here and now).
  */
