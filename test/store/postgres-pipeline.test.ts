@@ -114,6 +114,13 @@ describe("pipelined PostgreSQL statements (R5, R10, issue 9)", () => {
     }
   });
 
+  it("outside a transaction nothing is held: the pipelined write is done when the call returns", async () => {
+    await raw("truncate items").execute(db);
+    await executePipelined(db, [insert(db, 7)]);
+    expect(await count()).toBe(1);
+    await expect(executePipelined(db, [insert(db, 7)])).rejects.toMatchObject({ code: "23505" });
+  });
+
   it("a transaction that throws after held statements rolls them back, and the connection serves the next one", async () => {
     await raw("truncate items").execute(db);
     for (let round = 0; round < 5; round += 1) {

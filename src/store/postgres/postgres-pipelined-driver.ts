@@ -58,7 +58,7 @@ export class PipelinedPostgresDriver implements Driver {
       if (settings.isolationLevel) text += ` isolation level ${settings.isolationLevel}`;
       if (settings.accessMode) text += ` ${settings.accessMode}`;
     }
-    await asPipelined(connection).executeBatch([CompiledQuery.raw(text)], { pipelined: true });
+    await asPipelined(connection).begin(CompiledQuery.raw(text));
   }
 
   /**
@@ -66,7 +66,7 @@ export class PipelinedPostgresDriver implements Driver {
    * failed (the server has then rolled the transaction back: its `COMMIT` answers `ROLLBACK`).
    */
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("commit"));
+    await asPipelined(connection).commit();
   }
 
   /** Rolls back, whatever the transaction's earlier pipelined statements answered. */
@@ -98,6 +98,8 @@ export class PipelinedPostgresDriver implements Driver {
 export class PipelinedPostgresConnection implements BatchConnection {
   /** Statements held until the next one that is waited for. */
   private held: CompiledQuery[] = [];
+  /** Whether a transaction is open: statements are held only inside one. */
+  private inTransaction = false;
 
   constructor(private readonly client: pg.PoolClient) {}
 
@@ -112,24 +114,42 @@ export class PipelinedPostgresConnection implements BatchConnection {
 
   /**
    * Sends the held statements and `queries` in one write and waits for their replies
-   * ({@link BatchConnection}); `pipelined`, holds `queries` instead and resolves at once with no
-   * results.
+   * ({@link BatchConnection}); `pipelined` inside a transaction, holds `queries` instead and
+   * resolves at once with no results (outside one nothing is held: a released connection would
+   * lose them).
    * @throws the first error among the held statements and `queries`.
    */
   async executeBatch(
     queries: readonly CompiledQuery[],
     options: { pipelined: boolean },
   ): Promise<QueryResult<unknown>[]> {
-    if (options.pipelined) {
+    if (options.pipelined && this.inTransaction) {
       this.held.push(...queries);
       return [];
     }
     if (queries.length === 0) return [];
-    return this.settle(this.send(queries), queries.length);
+    const results = await this.settle(this.send(queries), queries.length);
+    return options.pipelined ? [] : results;
+  }
+
+  /** Holds the transaction's `BEGIN` for its first statement. */
+  begin(query: CompiledQuery): void {
+    this.held.push(query);
+    this.inTransaction = true;
+  }
+
+  /**
+   * `COMMIT`, with the held statements before it.
+   * @throws the first error among them (the transaction is then rolled back).
+   */
+  async commit(): Promise<void> {
+    this.inTransaction = false;
+    await this.executeQuery(CompiledQuery.raw("commit"));
   }
 
   /** `ROLLBACK` (with the held statements before it), whatever they answer. */
   async rollback(): Promise<void> {
+    this.inTransaction = false;
     const replies = this.send([CompiledQuery.raw("rollback")]);
     await Promise.allSettled(replies);
     await replies[replies.length - 1];
@@ -143,6 +163,7 @@ export class PipelinedPostgresConnection implements BatchConnection {
   /** Gives the client back to the pool (nothing is held after a commit or rollback). */
   release(): void {
     this.held = [];
+    this.inTransaction = false;
     this.client.release();
   }
 

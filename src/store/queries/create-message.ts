@@ -5,7 +5,8 @@ import type { StoredMessage } from "../../protocol/resources.js";
 import { toJson, toStoredMessage } from "../mappers.js";
 import type { Database } from "../schema.js";
 import type { CreateMessageInput } from "../store.js";
-import { insertEvents, reserveSeq, withSeq } from "./append-events.js";
+import { insertEventsQueries, reserveSeq, withSeq } from "./append-events.js";
+import { executePipelined } from "./batch.js";
 
 /**
  * Inserts a message (row + body at revision 1) and appends its `message.created` event, inside the
@@ -45,7 +46,7 @@ export async function createMessage(
     .returningAll()
     .executeTakeFirst();
   if (!row) throw new ThreadlineError("conflict", `message ${input.id} already exists`);
-  await trx
+  const body = trx
     .insertInto("message_bodies")
     .values({
       workspace_id: workspaceId,
@@ -56,7 +57,7 @@ export async function createMessage(
       revision: 1,
       seq,
     })
-    .execute();
+    .compile();
   const message = toStoredMessage(row, { parts: input.parts, metadata: input.metadata });
   const event = withSeq(
     {
@@ -70,6 +71,7 @@ export async function createMessage(
     seq,
     now,
   );
-  await insertEvents(trx, [{ workspaceId, event }]);
+  // Nobody reads these results: sent with the commit where the connection pipelines (batch.ts).
+  await executePipelined(trx, [body, ...insertEventsQueries(trx, [{ workspaceId, event }])]);
   return { message, event };
 }
