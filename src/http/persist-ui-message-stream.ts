@@ -68,11 +68,11 @@ export async function persistUIMessageStream(
     let from = 1;
     while (batch !== undefined) {
       for (let i = from; i < batch.length; i += 1) {
-        if (writer.closed || stopped.aborted) break;
+        if (writer.closed || untilStopped.stopped) break;
         await writer.write(parseChunkValue(batch[i] as string, index));
         index += 1;
       }
-      if (writer.closed || stopped.aborted) break;
+      if (writer.closed || untilStopped.stopped) break;
       batch = await untilStopped.race(batches.read());
       from = 0;
     }
@@ -94,16 +94,22 @@ export async function persistUIMessageStream(
  * read (a `Promise.race` with one long-lived stop promise would keep a reaction per read).
  */
 class UntilStopped {
+  /** Whether the signal aborted (a field: the signal's getter costs more, read once per chunk). */
+  stopped: boolean;
   private settle: ((value: undefined) => void) | undefined;
-  private readonly onAbort = () => this.settle?.(undefined);
+  private readonly onAbort = () => {
+    this.stopped = true;
+    this.settle?.(undefined);
+  };
 
   constructor(private readonly signal: AbortSignal) {
+    this.stopped = signal.aborted;
     signal.addEventListener("abort", this.onAbort, { once: true });
   }
 
   /** `read`'s result, or `undefined` as soon as the signal aborts. */
   race<T>(read: Promise<T>): Promise<T | undefined> {
-    if (this.signal.aborted) return Promise.resolve(undefined);
+    if (this.stopped) return Promise.resolve(undefined);
     return new Promise<T | undefined>((resolve, reject) => {
       this.settle = resolve;
       read.then(resolve, reject);

@@ -108,7 +108,12 @@ export class Subscription<MESSAGE extends UIMessage = UIMessage>
     // Register before reading, so nothing committed after the read can be missed (R11).
     const queue = this.broker.register(this.workspaceId, this.threadId);
     const signal = this.abort.signal;
-    const interrupt = () => queue.interrupt();
+    // A local flag: `signal.aborted` is a getter that validates its receiver, read once per event.
+    let aborted = signal.aborted;
+    const interrupt = () => {
+      aborted = true;
+      queue.interrupt();
+    };
     signal.addEventListener("abort", interrupt, { once: true });
     try {
       const replaceCompacted = (this.options.onCompacted ?? "snapshot") === "snapshot";
@@ -126,7 +131,7 @@ export class Subscription<MESSAGE extends UIMessage = UIMessage>
         next = after + 1;
         catchUp = true;
       }
-      while (!signal.aborted) {
+      while (!aborted) {
         if (catchUp || queue.behind) {
           queue.behind = false;
           const events = await this.store.readEvents(
