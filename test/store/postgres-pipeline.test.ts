@@ -114,11 +114,18 @@ describe("pipelined PostgreSQL statements (R5, R10, issue 9)", () => {
     }
   });
 
-  it("outside a transaction nothing is held: the pipelined write is done when the call returns", async () => {
+  it("outside a transaction nothing is held: a pipelined write is done when the call returns, and a batch stops at its first failure", async () => {
     await raw("truncate items").execute(db);
     await executePipelined(db, [insert(db, 7)]);
     expect(await count()).toBe(1);
     await expect(executePipelined(db, [insert(db, 7)])).rejects.toMatchObject({ code: "23505" });
+    // Each statement commits on its own out there: a failure stops the ones after it.
+    await expect(
+      executeBatch(db, [insert(db, 8), insert(db, 7), insert(db, 9)]),
+    ).rejects.toMatchObject({
+      code: "23505",
+    });
+    expect(await count()).toBe(2);
   });
 
   it("a transaction that throws after held statements rolls them back, and the connection serves the next one", async () => {

@@ -115,8 +115,9 @@ export class PipelinedPostgresConnection implements BatchConnection {
   /**
    * Sends the held statements and `queries` in one write and waits for their replies
    * ({@link BatchConnection}); `pipelined` inside a transaction, holds `queries` instead and
-   * resolves at once with no results (outside one nothing is held: a released connection would
-   * lose them).
+   * resolves at once with no results. Outside a transaction nothing is held (a released connection
+   * would lose it) and several statements run one after another (each commits on its own, so a
+   * failure must stop the rest).
    * @throws the first error among the held statements and `queries`.
    */
   async executeBatch(
@@ -128,6 +129,12 @@ export class PipelinedPostgresConnection implements BatchConnection {
       return [];
     }
     if (queries.length === 0) return [];
+    if (!this.inTransaction && queries.length > 1) {
+      // Each would commit on its own: one after another, so a failure stops the rest.
+      const results: QueryResult<unknown>[] = [];
+      for (const query of queries) results.push(await this.executeQuery(query));
+      return options.pipelined ? [] : results;
+    }
     const results = await this.settle(this.send(queries), queries.length);
     return options.pipelined ? [] : results;
   }
