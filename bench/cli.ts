@@ -156,8 +156,9 @@ const STRATEGIES: readonly StrategyName[] = ["naive", "window", "threadline", "f
  * `--help` (the caller prints {@link USAGE}).
  *
  * @throws BenchUsageError for an unknown flag, a stray argument, a count that is not a
- *   non-negative integer (`--refine`, `--retry-marginal` may be 0; every other count is ≥ 1), an
- *   unknown backend or strategy, or a `--sqlite-worker` other than 0 or 1.
+ *   non-negative integer (`--refine`, `--retry-marginal`, `--warmup-ms` may be 0; every other
+ *   count is ≥ 1), soak minutes or sample seconds that are not a number > 0, an unknown backend or
+ *   strategy, or a `--sqlite-worker` other than 0 or 1.
  */
 export function parseOptions(
   argv: readonly string[],
@@ -197,6 +198,15 @@ export function parseOptions(
   const num = (name: (typeof VALUE_FLAGS)[number], fallback: number, min = 1): number => {
     const text = get(name);
     return text === undefined ? fallback : count(name, text, min);
+  };
+  /** A duration that may be fractional (`--soak-minutes 0.5`), > 0. */
+  const positive = (name: (typeof VALUE_FLAGS)[number], fallback: number): number => {
+    const text = get(name);
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value <= 0 || text.trim() === "")
+      throw new BenchUsageError(`--${name} takes a number > 0 (got ${JSON.stringify(text)})`);
+    return value;
   };
   const counts = (name: (typeof VALUE_FLAGS)[number], fallback: number[]): number[] => {
     const text = get(name);
@@ -248,9 +258,9 @@ export function parseOptions(
     httpSteps: counts("http-steps", []),
     soak: flag("soak")
       ? {
-          minutes: num("soak-minutes", 10),
+          minutes: positive("soak-minutes", 10),
           streams: num("soak-streams", 200),
-          sampleS: num("soak-sample-s", 30),
+          sampleS: positive("soak-sample-s", 30),
           dir: get("soak-dir") ?? "bench/results",
         }
       : null,

@@ -41,6 +41,11 @@ describe("npm run bench options", () => {
     expect(parseOptions(["--soak", "--soak-minutes", "2"], {})).toMatchObject({
       soak: { minutes: 2, streams: 200, sampleS: 30, dir: "bench/results" },
     });
+    expect(
+      parseOptions(["--soak", "--soak-minutes", "0.5", "--soak-sample-s", "7.5"], {}),
+    ).toMatchObject({
+      soak: { minutes: 0.5, sampleS: 7.5 },
+    });
   });
 
   it("answers --help instead of running", () => {
@@ -56,6 +61,7 @@ describe("npm run bench options", () => {
     [["--backends", "mysql"], /--backends: unknown "mysql" \(one of sqlite, postgres\)/],
     [["--http-backends", "nginx"], /--http-backends: unknown "nginx"/],
     [["--sqlite-worker", "yes"], /--sqlite-worker takes 0 or 1/],
+    [["--soak", "--soak-minutes", "0"], /--soak-minutes takes a number > 0 \(got "0"\)/],
     [["--ladder", ","], /--ladder takes a comma-separated list/],
     [["--durations-ms", "5"], /Unknown option '--durations-ms'/],
     [["threadline"], /Unexpected argument 'threadline'/],
