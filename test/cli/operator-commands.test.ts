@@ -1,12 +1,11 @@
 import { existsSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { exportCommand } from "../../src/cli/commands/export.js";
 import { sweepCommand } from "../../src/cli/commands/sweep.js";
 import { systemClock } from "../../src/clock.js";
 import { BACKENDS, openThreadline } from "../support/backends.js";
+import { temporaryDirectory } from "../support/temporary-directory.js";
 
 /** Runs a CLI command in process; resolves with what it printed with console.log. */
 async function run(command: ReturnType<typeof sweepCommand>, args: string[]): Promise<string[]> {
@@ -67,7 +66,7 @@ describe("threadline export / sweep on a missing SQLite file", () => {
     ["export", exportCommand, ["t1"]],
   ] as const) {
     it(`issue 7: ${name} answers not_found and creates no database`, async () => {
-      const path = join(await mkdtemp(join(tmpdir(), "threadline-cli-")), "missing.db");
+      const path = join(await temporaryDirectory("threadline-cli-"), "missing.db");
       await expect(run(command(), ["--db", `sqlite:${path}`, ...args])).rejects.toMatchObject({
         code: "not_found",
         message: expect.stringContaining(path),

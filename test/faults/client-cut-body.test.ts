@@ -1,9 +1,8 @@
-import { mkdtemp } from "node:fs/promises";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startServe } from "../support/serve-process.js";
+import { temporaryDirectory } from "../support/temporary-directory.js";
 
 /**
  * Sends the head of a chunked NDJSON upload and `lines` in one chunk, then destroys the socket:
@@ -31,7 +30,7 @@ function uploadThenCut(url: string, threadId: string, lines: readonly object[]):
 
 describe("a client that cuts its own upload (issue 7)", () => {
   it("R16, R30: the message ends aborted with what arrived, and the server logs no error", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "threadline-cut-"));
+    const dir = await temporaryDirectory("threadline-cut-");
     const server = await startServe({ database: `sqlite:${join(dir, "t.db")}` });
     const created = await fetch(`${server.url}/v1/threads`, {
       method: "POST",

@@ -3,13 +3,12 @@
  * schema, and a webhook receiver in this process counting deliveries by Idempotency-Key. Real time
  * here: every wait polls for its condition within a generous bound.
  */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PATHS } from "../../src/protocol/http.js";
 import { BACKENDS } from "../support/backends.js";
 import { startServe } from "../support/serve-process.js";
+import { temporaryDirectory } from "../support/temporary-directory.js";
 import { runTexts, waitFor, webhookReceiver } from "./support.js";
 
 const FIRE_BOUND_MS = 30_000;
@@ -29,7 +28,7 @@ const say = (text: string) => ({ role: "user", parts: [{ type: "text", text }] }
 describe("run triggers across real processes", () => {
   it("R23: a server killed with SIGKILL inside the debounce window fires the run exactly once after restart", async () => {
     const hook = await webhookReceiver();
-    const dir = await mkdtemp(join(tmpdir(), "threadline-kill-"));
+    const dir = await temporaryDirectory("threadline-kill-");
     const options = {
       database: `sqlite:${join(dir, "threadline.db")}`,
       args: ["--run-debounce-ms", "4000", "--run-webhook", hook.url],
@@ -53,7 +52,7 @@ describe("run triggers across real processes", () => {
 
   it("R23: SIGTERM inside the debounce window fires the pending run at once, before the server exits", async () => {
     const hook = await webhookReceiver();
-    const dir = await mkdtemp(join(tmpdir(), "threadline-term-"));
+    const dir = await temporaryDirectory("threadline-term-");
     const server = await startServe({
       database: `sqlite:${join(dir, "threadline.db")}`,
       args: ["--run-debounce-ms", "600000", "--run-webhook", hook.url],

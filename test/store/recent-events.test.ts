@@ -6,8 +6,6 @@
  * tables (R20, R32), and a failed step loses nothing.
  */
 
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, Migrator, SqliteDialect, sql } from "kysely";
@@ -26,6 +24,7 @@ import type { Threadline, ThreadlineOptions } from "../../src/threadline.js";
 import { BACKENDS, openThreadline, SQLITE_WORKER } from "../support/backends.js";
 import { refuseRows } from "../support/exec-sql.js";
 import { databaseOf, moveAllRecentEvents } from "../support/inspect-store.js";
+import { temporaryDirectory } from "../support/temporary-directory.js";
 
 const SQLITE_BACKENDS = [BACKENDS.find((b) => b.name === "sqlite")!, SQLITE_WORKER];
 
@@ -300,7 +299,7 @@ describe.each(SQLITE_BACKENDS)(
     });
 
     it("R27: a file made before migration 7 keeps its log; its new events go to the recent ones", async () => {
-      const path = join(await mkdtemp(join(tmpdir(), "threadline-upgrade-")), "old.db");
+      const path = join(await temporaryDirectory("threadline-upgrade-"), "old.db");
       const old = new Kysely<unknown>({
         dialect: new SqliteDialect({ database: new Database(path) }),
       });

@@ -1,5 +1,3 @@
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { sql } from "kysely";
@@ -17,6 +15,7 @@ import { WorkerThread } from "../../src/store/sqlite-worker/worker-thread.js";
 import { isTransientStoreError, SQLITE_WORKER_EXITED } from "../../src/store/transient-errors.js";
 import { openThreadline, SQLITE_WORKER } from "../support/backends.js";
 import { drive, logOf } from "../support/helpers.js";
+import { temporaryDirectory } from "../support/temporary-directory.js";
 
 const drivers: SqliteWorkerStoreDriver[] = [];
 
@@ -25,7 +24,7 @@ afterEach(async () => {
 });
 
 async function tempFile(): Promise<string> {
-  return join(await mkdtemp(join(tmpdir(), "threadline-worker-")), "threadline.db");
+  return join(await temporaryDirectory("threadline-worker-"), "threadline.db");
 }
 
 /** A migrated worker-backed store on `path`, its driver exposed for the crash hooks. */

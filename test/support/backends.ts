@@ -1,6 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, afterEach } from "vitest";
@@ -9,6 +7,7 @@ import type { UIMessage } from "../../src/message/types.js";
 import { MIGRATIONS } from "../../src/store/migrations/index.js";
 import { createThreadline, type Threadline, type ThreadlineOptions } from "../../src/threadline.js";
 import { DATABASE_URL } from "./database-url.js";
+import { temporaryDirectory } from "./temporary-directory.js";
 
 /** One backend a shared test body runs against (STYLE habit 14). */
 export interface Backend {
@@ -36,7 +35,7 @@ export const BACKENDS: readonly Backend[] = [
     name: "sqlite",
     freshDatabase: async (options) => {
       if (!options?.shared) return "sqlite::memory:";
-      const dir = await mkdtemp(join(tmpdir(), "threadline-test-"));
+      const dir = await temporaryDirectory("threadline-test-");
       return `sqlite:${join(dir, "threadline.db")}`;
     },
   },
@@ -62,7 +61,7 @@ export const SQLITE_WORKER: Backend = {
   name: "sqlite-worker",
   freshDatabase: async (options) => {
     if (!options?.shared) return "sqlite::memory:?worker=1";
-    const dir = await mkdtemp(join(tmpdir(), "threadline-test-"));
+    const dir = await temporaryDirectory("threadline-test-");
     return `sqlite:${join(dir, "threadline.db")}?worker=1`;
   },
 };

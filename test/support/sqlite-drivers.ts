@@ -1,5 +1,3 @@
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   openSqliteDriver,
@@ -9,6 +7,7 @@ import {
   openSqliteWorkerDriver,
   type SqliteWorkerStoreDriver,
 } from "../../src/store/sqlite-worker/sqlite-worker-store-driver.js";
+import { temporaryDirectory } from "./temporary-directory.js";
 
 /** Either SQLite driver: the connection in this thread or in a worker thread. */
 export type SqliteDriver = SqliteStoreDriver | SqliteWorkerStoreDriver;
@@ -44,7 +43,7 @@ export async function closeOpenedDrivers(): Promise<void> {
 export async function openOnNewFile(
   open: (path: string) => Promise<SqliteDriver>,
 ): Promise<{ path: string; driver: SqliteDriver }> {
-  const path = join(await mkdtemp(join(tmpdir(), "threadline-sqlite-")), "threadline.db");
+  const path = join(await temporaryDirectory("threadline-sqlite-"), "threadline.db");
   const driver = await open(path);
   closeAfterTest(driver);
   return { path, driver };
