@@ -36,6 +36,11 @@ export class PipelinedPostgresDriver implements Driver {
     const pool = this.pool;
     if (!pool) throw new Error("the PostgreSQL driver is destroyed");
     const client = await pool.connect();
+    if (!this.pool) {
+      // `destroy()` ran while the client was being acquired: give it back for the pool to end.
+      client.release();
+      throw new Error("the PostgreSQL driver is destroyed");
+    }
     let connection = this.connections.get(client);
     if (!connection) {
       connection = new PipelinedPostgresConnection(client);
