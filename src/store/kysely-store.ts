@@ -99,8 +99,10 @@ export class KyselyStore implements Store {
 
   // The connection: migrations (R27), a health probe (R30), close.
 
-  migrate(): Promise<string[]> {
-    return migrateToLatest(this.driver.db, this.driver.schema);
+  async migrate(): Promise<string[]> {
+    const applied = await migrateToLatest(this.driver.db, this.driver.schema);
+    this.driver.threadHeads?.enable();
+    return applied;
   }
 
   async ping(): Promise<void> {

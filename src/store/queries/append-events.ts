@@ -2,6 +2,7 @@ import { type CompiledQuery, type Kysely, type QueryResult, sql } from "kysely";
 import { primeThreadEventDataJson } from "../../protocol/event-json.js";
 import type { ThreadEvent, ThreadEventData, ThreadEventType } from "../../protocol/events.js";
 import type { Database, EventRow } from "../schema.js";
+import { type CachedHead, type ThreadHeads, threadHeadsOf } from "../sqlite/thread-heads.js";
 import { THREAD_UPDATED_AT_SLACK_MS } from "../thread-store.js";
 import { executeBatch, executePlan, type QueryPlan } from "./batch.js";
 import { compileOnce, multiRowStatements } from "./compiled-once.js";
@@ -72,7 +73,7 @@ export class SeqReservation {
   readonly staleUpdatedAt: { workspaceId: string; threadId: string }[] = [];
   private readonly threads = new Map<
     string,
-    { workspaceId: string; threadId: string; next: number; released: number }
+    { workspaceId: string; threadId: string; head: number; next: number; released: number }
   >();
 
   /** Records that `count` seqs ending at `head` (inclusive) are reserved on a thread. */
@@ -80,6 +81,7 @@ export class SeqReservation {
     this.threads.set(threadKey(workspaceId, threadId), {
       workspaceId,
       threadId,
+      head,
       next: head - count + 1,
       released: 0,
     });
@@ -104,11 +106,16 @@ export class SeqReservation {
     if (entry) entry.released += 1;
   }
 
-  /** Threads with seqs given back, and how many. */
-  unused(): { workspaceId: string; threadId: string; count: number }[] {
+  /** Threads with seqs given back: how many, and the head the thread keeps without them. */
+  unused(): SeqRelease[] {
     return [...this.threads.values()]
       .filter((t) => t.released > 0)
-      .map(({ workspaceId, threadId, released }) => ({ workspaceId, threadId, count: released }));
+      .map(({ workspaceId, threadId, head, released }) => ({
+        workspaceId,
+        threadId,
+        count: released,
+        head: head - released,
+      }));
   }
 }
 
@@ -123,6 +130,15 @@ export interface SeqRequest {
   delta?: boolean;
 }
 
+/** Seqs of a thread given back ({@link SeqReservation.unused}). */
+export interface SeqRelease {
+  workspaceId: string;
+  threadId: string;
+  count: number;
+  /** The thread's head once they are given back. */
+  head: number;
+}
+
 /** One thread's share of a reservation. */
 interface ThreadBump {
   workspaceId: string;
@@ -130,6 +146,8 @@ interface ThreadBump {
   count: number;
   /** Every event of it is a delta: `updated_at` may keep a value less than the slack old. */
   deltasOnly: boolean;
+  /** SQLite with {@link ThreadHeads}: the head the cache knows (the row may be behind it). */
+  known?: number;
 }
 
 /**
@@ -152,6 +170,12 @@ export async function reserveSeqs(
 /**
  * {@link reserveSeqs} as statements to run (e.g. in one batch with others) and their reading; the
  * caller runs {@link moveUpdatedAtQueries} for the reservation's `staleUpdatedAt`.
+ *
+ * On SQLite in this thread, the connection's {@link ThreadHeads} serve the threads they know: a
+ * thread whose items are all deltas (a streaming tick's) reserves from memory and writes nothing
+ * (its events in `events_recent` carry its head); any other reservation writes the row, from the
+ * larger of its `head_seq` and the cached head. Existence is then the cache's: a thread deletion
+ * drops the thread from it (`delete-thread-rows.ts`).
  */
 export function planReserveSeqs(
   trx: Kysely<Database>,
@@ -167,15 +191,37 @@ export function planReserveSeqs(
       entry.deltasOnly &&= delta === true;
     } else counts.set(key, { workspaceId, threadId, count: 1, deltasOnly: delta === true });
   }
-  const bump = planBumpHeadSeqs(trx, [...counts.values()], now);
+  const heads = threadHeadsOf(trx);
+  const deferred = new Map<string, { bump: ThreadBump; cached: CachedHead }>();
+  const bumps: ThreadBump[] = [];
+  for (const [key, bump] of counts) {
+    const cached = heads?.get(key);
+    if (cached && bump.deltasOnly) deferred.set(key, { bump, cached });
+    else bumps.push(cached ? { ...bump, known: cached.head } : bump);
+  }
+  const bump = planBumpHeadSeqs(trx, bumps, now, heads !== undefined);
   return {
     queries: bump.queries,
     read(results) {
-      const { heads, stale } = bump.read(results);
+      const { heads: bumped, updatedAt, stale } = bump.read(results);
       const reservation = new SeqReservation();
       for (const [key, { workspaceId, threadId, count }] of counts) {
-        const head = heads.get(key);
-        if (head !== undefined) reservation.add(workspaceId, threadId, head, count);
+        const head = bumped.get(key);
+        if (head === undefined) continue;
+        reservation.add(workspaceId, threadId, head, count);
+        heads?.set(key, { head, updatedAt: updatedAt.get(key) ?? now });
+      }
+      const moved = new Set(stale.map((t) => threadKey(t.workspaceId, t.threadId)));
+      for (const [key, { bump: b, cached }] of deferred) {
+        const head = cached.head + b.count;
+        reservation.add(b.workspaceId, b.threadId, head, b.count);
+        const moves = cached.updatedAt <= now - THREAD_UPDATED_AT_SLACK_MS;
+        if (moves) stale.push({ workspaceId: b.workspaceId, threadId: b.threadId });
+        heads?.set(key, { head, updatedAt: moves ? now : cached.updatedAt });
+      }
+      for (const key of moved) {
+        const head = heads?.get(key);
+        if (head) heads?.set(key, { ...head, updatedAt: now });
       }
       reservation.staleUpdatedAt.push(...stale);
       return reservation;
@@ -185,24 +231,51 @@ export function planReserveSeqs(
 
 /**
  * The statements returning seqs reserved by {@link reserveSeqs} that were not used (the newest
- * ones of each thread); they return nothing anyone reads.
+ * ones of each thread); they return nothing anyone reads. With {@link ThreadHeads} (SQLite), the
+ * cache takes each thread's `head` and the row keeps the smaller of its `head_seq` and it — the row
+ * may have been written by this reservation, or be behind the cache.
  */
 export function releaseSeqsQueries(
   trx: Kysely<Database>,
-  releases: readonly { workspaceId: string; threadId: string; count: number }[],
+  releases: readonly SeqRelease[],
   now: number,
 ): readonly CompiledQuery[] {
-  return planBumpHeadSeqs(
-    trx,
-    // Giving seqs back is not an event: updated_at keeps what the reservation set (on SQLite the
-    // read-back of these statements, and so their stale threads, is not looked at).
-    releases.map((r) => ({ ...r, count: -r.count, deltasOnly: true })),
-    now,
-  ).queries;
+  const heads = threadHeadsOf(trx);
+  if (!heads) {
+    return planBumpHeadSeqs(
+      trx,
+      // Giving seqs back is not an event: updated_at keeps what the reservation set.
+      releases.map((r) => ({ ...r, count: -r.count, deltasOnly: true })),
+      now,
+      false,
+    ).queries;
+  }
+  for (const r of releases) {
+    const key = threadKey(r.workspaceId, r.threadId);
+    const cached = heads.get(key);
+    if (cached) heads.set(key, { ...cached, head: r.head });
+  }
+  return multiRowStatements(trx, releases, {
+    unnest: () => {
+      throw new Error("thread heads are kept on SQLite only");
+    },
+    values: (batch) =>
+      compileOnce(
+        trx,
+        `release head_seq × ${batch.length}`,
+        () =>
+          sql`update threads set head_seq = min(head_seq, v.column3)
+            from (values ${sql.join(
+              batch.map((r) => sql`(${r.workspaceId}, ${r.threadId}, cast(${r.head} as bigint))`),
+            )}) as v
+            where threads.workspace_id = v.column1 and threads.id = v.column2`.compile(trx),
+        batch.flatMap((r) => [r.workspaceId, r.threadId, r.head]),
+      ),
+  });
 }
 
 /**
- * Reserves the next seq of one thread (bumping `head_seq` under its row lock).
+ * Reserves the next seq of one thread (see {@link planReserveSeqs}).
  * @returns the reserved seq, or undefined when the thread does not exist.
  */
 export async function reserveSeq(
@@ -211,12 +284,10 @@ export async function reserveSeq(
   threadId: string,
   now: number,
 ): Promise<number | undefined> {
-  const { heads, stale } = await executePlan(
-    trx,
-    planBumpHeadSeqs(trx, [{ workspaceId, threadId, count: 1, deltasOnly: false }], now),
-  );
-  await moveUpdatedAt(trx, stale, now);
-  return heads.get(threadKey(workspaceId, threadId));
+  const reservation = await reserveSeqs(trx, [{ workspaceId, threadId }], now);
+  return reservation.has(workspaceId, threadId)
+    ? reservation.next(workspaceId, threadId)
+    : undefined;
 }
 
 /** Runs {@link moveUpdatedAtQueries} (nothing, not even a round trip, for no threads). */
@@ -310,10 +381,13 @@ function eventParameters(rows: readonly Omit<EventRow, "payload_deflated">[]): u
   return parameters;
 }
 
-/** The parameters of a SQLite bump's `VALUES` rows: each thread's key and count. */
-function bumpParameters(bumps: readonly ThreadBump[]): unknown[] {
+/** The parameters of a SQLite bump's `VALUES` rows: each thread's key, count (and known head). */
+function bumpParameters(bumps: readonly ThreadBump[], withKnown: boolean): unknown[] {
   const parameters: unknown[] = [];
-  for (const b of bumps) parameters.push(b.workspaceId, b.threadId, b.count);
+  for (const b of bumps) {
+    parameters.push(b.workspaceId, b.threadId, b.count);
+    if (withKnown) parameters.push(b.known ?? 0);
+  }
   return parameters;
 }
 
@@ -324,6 +398,8 @@ type HeadRow = { workspace_id: string; id: string; head_seq: number; updated_at?
 interface Bumped {
   /** Each bumped thread's `head_seq` after it, by {@link threadKey}. */
   heads: Map<string, number>;
+  /** Each bumped thread's `updated_at` as the bump left it (SQLite), by {@link threadKey}. */
+  updatedAt: Map<string, number>;
   /**
    * Threads whose `updated_at` must still move to `now` (SQLite, where the bump leaves it to
    * {@link moveUpdatedAtQueries}); none on PostgreSQL, whose bump moves it.
@@ -331,10 +407,15 @@ interface Bumped {
   stale: { workspaceId: string; threadId: string }[];
 }
 
+/**
+ * The statements bumping each thread's `head_seq` by its count and returning it; `fromKnown`
+ * (SQLite with {@link ThreadHeads}): from the larger of the row's value and the bump's `known`.
+ */
 function planBumpHeadSeqs(
   trx: Kysely<Database>,
   bumps: readonly ThreadBump[],
   now: number,
+  fromKnown: boolean,
 ): QueryPlan<Bumped> {
   const stale = now - THREAD_UPDATED_AT_SLACK_MS;
   const queries = multiRowStatements(trx, bumps, {
@@ -370,30 +451,50 @@ function planBumpHeadSeqs(
     // wrote; issue 9); {@link moveUpdatedAtQueries} sets it where it moves (~1 thread in 30 per
     // streaming tick).
     values: (batch) =>
-      compileOnce(
-        trx,
-        `bump head_seq × ${batch.length}`,
-        () =>
-          sql<HeadRow>`
-            update threads set head_seq = head_seq + v.column3
-            from (values ${sql.join(
-              batch.map((b) => sql`(${b.workspaceId}, ${b.threadId}, cast(${b.count} as bigint))`),
-            )}) as v
-            where threads.workspace_id = v.column1 and threads.id = v.column2
-            returning workspace_id, id, head_seq, updated_at`.compile(trx),
-        bumpParameters(batch),
-      ),
+      fromKnown
+        ? compileOnce(
+            trx,
+            `bump head_seq from known × ${batch.length}`,
+            () =>
+              sql<HeadRow>`
+                update threads set head_seq = max(head_seq, v.column4) + v.column3
+                from (values ${sql.join(
+                  batch.map(
+                    (b) =>
+                      sql`(${b.workspaceId}, ${b.threadId}, cast(${b.count} as bigint), cast(${b.known ?? 0} as bigint))`,
+                  ),
+                )}) as v
+                where threads.workspace_id = v.column1 and threads.id = v.column2
+                returning workspace_id, id, head_seq, updated_at`.compile(trx),
+            bumpParameters(batch, true),
+          )
+        : compileOnce(
+            trx,
+            `bump head_seq × ${batch.length}`,
+            () =>
+              sql<HeadRow>`
+                update threads set head_seq = head_seq + v.column3
+                from (values ${sql.join(
+                  batch.map(
+                    (b) => sql`(${b.workspaceId}, ${b.threadId}, cast(${b.count} as bigint))`,
+                  ),
+                )}) as v
+                where threads.workspace_id = v.column1 and threads.id = v.column2
+                returning workspace_id, id, head_seq, updated_at`.compile(trx),
+            bumpParameters(batch, false),
+          ),
   });
   const byKey = new Map(bumps.map((b) => [threadKey(b.workspaceId, b.threadId), b]));
   return {
     queries,
     read(results) {
-      const bumped: Bumped = { heads: new Map(), stale: [] };
+      const bumped: Bumped = { heads: new Map(), updatedAt: new Map(), stale: [] };
       for (const { rows } of results as QueryResult<HeadRow>[]) {
         for (const r of rows) {
           const key = threadKey(r.workspace_id, r.id);
           bumped.heads.set(key, Number(r.head_seq));
           if (r.updated_at === undefined) continue; // PostgreSQL: moved by the bump
+          bumped.updatedAt.set(key, Number(r.updated_at));
           if (!byKey.get(key)?.deltasOnly || Number(r.updated_at) <= stale) {
             bumped.stale.push({ workspaceId: r.workspace_id, threadId: r.id });
           }

@@ -1,6 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../schema.js";
+import { threadHeadsOf } from "../sqlite/thread-heads.js";
 import type { ThreadRowsDeleted } from "../store.js";
+import { threadKey } from "./append-events.js";
 import { deleteEventsAt } from "./delete-events.js";
 
 /**
@@ -32,6 +34,8 @@ export async function beginThreadDeletion(
     )
     .executeTakeFirst();
   if (Number(result.numDeletedRows) === 0) return false;
+  // A streaming tick takes a cached head's thread to exist (append-events.ts).
+  threadHeadsOf(trx)?.drop(threadKey(workspaceId, threadId));
   await trx
     .insertInto("thread_deletions")
     .values({ workspace_id: workspaceId, thread_id: threadId, started_at: now })

@@ -98,6 +98,32 @@ function run(sql, params) {
   return { changes, lastInsertRowid };
 }
 
+/** `PRAGMA data_version` when the thread rows were last known to hold every head. */
+let dataVersion;
+
+/**
+ * At a transaction's begin: when another connection committed since the last one (or on the
+ * first), writes into each thread row the newest seq `events_recent` holds for it where the row is
+ * behind — a process with the in-thread driver may have left heads only there (its
+ * `../sqlite/thread-heads.ts`, whose `RECONCILE_HEADS` this copies). This driver writes every head
+ * into its row itself.
+ */
+function reconcileHeads() {
+  const version = prepare("pragma data_version").get().data_version;
+  if (version === dataVersion) return;
+  const migrated = prepare(
+    "select 1 from sqlite_master where type = 'table' and name = 'events_recent'",
+  ).get();
+  if (migrated) {
+    prepare(`update threads set head_seq = r.newest
+      from (select workspace_id, thread_id, max(seq) as newest from events_recent
+            group by workspace_id, thread_id) as r
+      where threads.workspace_id = r.workspace_id and threads.id = r.thread_id
+        and threads.head_seq < r.newest`).run();
+  }
+  dataVersion = version;
+}
+
 /**
  * @param {WorkerRequest} request
  * @returns {WorkerReply}
@@ -132,6 +158,12 @@ function handleHealthy(request) {
     case "begin":
       prepare("begin immediate").run();
       wrote = false;
+      try {
+        reconcileHeads();
+      } catch (error) {
+        prepare("rollback").run();
+        throw error;
+      }
       return { id: request.id, changes: 0, lastInsertRowid: 0 };
     case "commit":
       // The marker makes a commit whose reply a crash swallowed decidable (see `committed`).

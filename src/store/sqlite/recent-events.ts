@@ -20,12 +20,15 @@ const WITH_RECENT_COMMIT_TIMES = `
       from t where t.created_at is not null
   )`;
 
-/** The rows of `events_recent` by commit time: the recent half of the `events` view. */
-const RECENT_BY_COMMIT_TIME = `${WITH_RECENT_COMMIT_TIMES}
+/** The rows of `events_recent` by commit time, in a statement starting with the table `t`. */
+const RECENT_ROWS = `
   select ${EVENT_COLUMN_LIST.split(", ")
     .map((c) => `r.${c}`)
     .join(", ")}
     from t cross join events_recent r on r.created_at = t.created_at`;
+
+/** The rows of `events_recent` by commit time: the recent half of the `events` view. */
+const RECENT_BY_COMMIT_TIME = `${WITH_RECENT_COMMIT_TIMES}${RECENT_ROWS}`;
 
 /**
  * Fewest steps of one cycle of {@link RecentEventsMover}: every thread's recent events are moved
@@ -172,14 +175,24 @@ export class RecentEventsMover {
   }
 
   /**
-   * Moves a slice's recent events into the log, its two statements in one batch (one round trip
-   * on the worker driver, whose connection the writer's tick waits for meanwhile); @returns how
-   * many.
+   * Moves a slice's recent events into the log — first writing their threads' heads into the
+   * thread rows where those are behind (`thread-heads.ts`: outside `events_recent`, a head must be
+   * in its row) — its statements in one batch (one round trip on the worker driver, whose
+   * connection the writer's tick waits for meanwhile); @returns how many.
    */
   private move(slice: Slice): Promise<number> {
     const columns = sql.raw(EVENT_COLUMN_LIST);
     return this.db.transaction().execute(async (trx) => {
-      const [inserted] = await executeBatch(trx, [
+      const [, inserted] = await executeBatch(trx, [
+        // A streaming tick may have left a thread's head only in its recent events (ThreadHeads):
+        // it goes into the row before they leave.
+        sql`${sql.raw(WITH_RECENT_COMMIT_TIMES)}
+          update threads set head_seq = r.newest
+          from (select workspace_id, thread_id, max(seq) as newest
+                from (${sql.raw(RECENT_ROWS)}) where ${inRange(slice)}
+                group by workspace_id, thread_id) as r
+          where threads.workspace_id = r.workspace_id and threads.id = r.thread_id
+            and threads.head_seq < r.newest`.compile(trx),
         sql`
           insert into event_log (${columns})
           select ${columns} from (${sql.raw(RECENT_BY_COMMIT_TIME)}) where ${inRange(slice)}

@@ -11,6 +11,7 @@ import {
 import { RecentEventsMover } from "./recent-events.js";
 import { ThreadlineSqliteDialect } from "./sqlite-dialect.js";
 import { withStatementCache } from "./statement-cache.js";
+import { attachThreadHeads, ThreadHeads } from "./thread-heads.js";
 
 /** A {@link StoreDriver} on SQLite in this thread. */
 export interface SqliteStoreDriver extends StoreDriver {
@@ -62,9 +63,11 @@ export async function openSqliteDriver(path: string): Promise<SqliteStoreDriver>
     sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
   }
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  const threadHeads = new ThreadHeads();
   const db = new Kysely<Database>({
-    dialect: new ThreadlineSqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: new ThreadlineSqliteDialect({ database: withStatementCache(sqlite) }, threadHeads),
   });
+  attachThreadHeads(db, threadHeads);
   const recentEvents = new RecentEventsMover(db);
   return {
     capabilities: {
@@ -75,6 +78,7 @@ export async function openSqliteDriver(path: string): Promise<SqliteStoreDriver>
     },
     db,
     checkpointer,
+    threadHeads,
     // One connection and immediate transactions: a transaction already sees a single snapshot.
     readTransaction: (fn) => db.transaction().execute(fn),
     recentEvents,

@@ -1,0 +1,162 @@
+import { CompiledQuery, type DatabaseConnection, type Kysely } from "kysely";
+import type { Database } from "../schema.js";
+
+/**
+ * Most threads whose heads {@link ThreadHeads} keeps; past it, the next transaction persists every
+ * deferred head and starts over empty (one scan of `events_recent`, a few ms).
+ */
+export const MAX_CACHED_THREAD_HEADS = 20_000;
+
+/** A thread's head as {@link ThreadHeads} knows it: its newest seq, and its `updated_at`. */
+export interface CachedHead {
+  head: number;
+  /** The thread row's `updated_at` (ms), as the last reservation left it. */
+  updatedAt: number;
+}
+
+/**
+ * The heads of the threads this SQLite connection appended to (issue 9: one write per stream per
+ * tick), so that a streaming tick reserves its seqs in memory instead of rewriting each thread's
+ * row 30 times a second — the tick's `head_seq` bump was ~a fifth of its commit time and ~60 of the
+ * ~550 bytes a streamed character cost at 10 streams (bench, 2026-12-03).
+ *
+ * The invariant that keeps seqs dense and readers exact: **a thread's head is the larger of its
+ * row's `head_seq` and the newest seq of its events in `events_recent`** (migration 7). Streaming
+ * ticks may leave the row behind (their events are in `events_recent`, durable with the commit);
+ * every other reservation writes the row, and the mover writes the heads of the threads whose
+ * events it takes out of `events_recent` (`recent-events.ts`) — so readers compute the head from
+ * the row and the log (`queries/threads.ts`), in any process.
+ *
+ * The cache is only trusted while no other connection committed: each transaction begins by
+ * reading `PRAGMA data_version` (it changes when another connection commits), and when it changed
+ * — or on the connection's first transaction, or when the cache outgrew
+ * {@link MAX_CACHED_THREAD_HEADS} — the transaction first writes every head `events_recent` is
+ * ahead of into its row ({@link RECONCILE_HEADS}) and starts from an empty cache. A crash leaves
+ * nothing to lose: what the cache knew is in `events_recent`, and the next process reconciles.
+ *
+ * Changes made during a transaction are staged and become the cache only when it commits; a
+ * rollback drops them ({@link ImmediateSqliteDriver} calls the hooks while it holds the
+ * connection, so no other statement sees a half-applied cache). Disabled (every method a no-op,
+ * `get` always undefined) until {@link enable}: the tables exist only once migrations ran.
+ */
+export class ThreadHeads {
+  private readonly heads = new Map<string, CachedHead>();
+  /** Changes of the open transaction: a value to set, or `null` to drop. */
+  private staged = new Map<string, CachedHead | null>();
+  /** The open transaction cleared the cache (reconciled) before its changes. */
+  private stagedClear = false;
+  private stagedVersion: number | undefined;
+  /** `PRAGMA data_version` when the cache was last known to be complete; none: reconcile. */
+  private dataVersion: number | undefined;
+  private enabled = false;
+  private inTransaction = false;
+
+  /** Starts keeping heads (after migrations: the reconcile statement reads `events_recent`). */
+  enable(): void {
+    this.enabled = true;
+  }
+
+  /** Whether a streaming tick may reserve from this cache (enabled, inside a transaction). */
+  get active(): boolean {
+    return this.enabled && this.inTransaction;
+  }
+
+  /** A thread's head as this transaction sees it, or undefined when not cached. */
+  get(key: string): CachedHead | undefined {
+    if (!this.active) return undefined;
+    const staged = this.staged.get(key);
+    if (staged !== undefined) return staged ?? undefined;
+    return this.stagedClear ? undefined : this.heads.get(key);
+  }
+
+  /** Records a thread's head in the open transaction (applied when it commits). */
+  set(key: string, head: CachedHead): void {
+    if (this.active) this.staged.set(key, head);
+  }
+
+  /** Forgets a thread in the open transaction (a deleted thread must not be written to). */
+  drop(key: string): void {
+    if (this.active) this.staged.set(key, null);
+  }
+
+  /**
+   * Called by the driver right after `BEGIN IMMEDIATE` (the write lock is held): reconciles when
+   * another connection committed since the cache was last complete.
+   * @throws the database's error (the transaction is then rolled back).
+   */
+  async begin(connection: DatabaseConnection): Promise<void> {
+    this.staged = new Map();
+    this.stagedClear = false;
+    this.stagedVersion = undefined;
+    if (!this.enabled) return;
+    this.inTransaction = true;
+    const { rows } = await connection.executeQuery<{ data_version: number }>(DATA_VERSION);
+    const version = Number(rows[0]?.data_version);
+    if (version === this.dataVersion && this.heads.size <= MAX_CACHED_THREAD_HEADS) return;
+    await connection.executeQuery(RECONCILE_HEADS);
+    this.stagedClear = true;
+    this.stagedVersion = version;
+  }
+
+  /** Called after `COMMIT` succeeded: the transaction's changes become the cache. */
+  commit(): void {
+    if (!this.inTransaction) return;
+    this.inTransaction = false;
+    if (this.stagedClear) {
+      this.heads.clear();
+      this.dataVersion = this.stagedVersion;
+    }
+    for (const [key, head] of this.staged) {
+      if (head === null) this.heads.delete(key);
+      else this.heads.set(key, head);
+    }
+    this.staged = new Map();
+  }
+
+  /** Called after a rollback (or a failed `COMMIT`): the transaction's changes are dropped. */
+  rollback(): void {
+    this.inTransaction = false;
+    this.staged = new Map();
+    this.stagedClear = false;
+  }
+
+  /** How many threads are cached (a test hook). */
+  get size(): number {
+    return this.heads.size;
+  }
+}
+
+const DATA_VERSION = CompiledQuery.raw("pragma data_version");
+
+/**
+ * Writes into each thread row the newest seq `events_recent` holds for it, where the row is behind:
+ * after it, every row's `head_seq` is its thread's head. One scan of `events_recent` (a few
+ * thousand rows; ~4 ms for 8 000 at 800 streams).
+ */
+const RECONCILE_HEADS = CompiledQuery.raw(`
+  update threads set head_seq = r.newest
+  from (select workspace_id, thread_id, max(seq) as newest from events_recent
+        group by workspace_id, thread_id) as r
+  where threads.workspace_id = r.workspace_id and threads.id = r.thread_id
+    and threads.head_seq < r.newest`);
+
+/** The {@link ThreadHeads} of each Kysely instance on SQLite, by its dialect adapter. */
+const byAdapter = new WeakMap<object, ThreadHeads>();
+
+/**
+ * Makes `heads` the cache of `db` and of every transaction of it ({@link threadHeadsOf}): a
+ * transaction shares its database's adapter object, as `compileOnce` relies on too.
+ */
+export function attachThreadHeads(db: Kysely<Database>, heads: ThreadHeads): void {
+  byAdapter.set(db.getExecutor().adapter, heads);
+}
+
+/**
+ * The {@link ThreadHeads} of `db` (a Kysely instance or one of its transactions) when it is active:
+ * an SQLite connection of this thread, migrated, inside a transaction. Undefined elsewhere
+ * (PostgreSQL, the worker driver: every reservation writes the row there).
+ */
+export function threadHeadsOf(db: Kysely<Database>): ThreadHeads | undefined {
+  const heads = byAdapter.get(db.getExecutor().adapter);
+  return heads?.active ? heads : undefined;
+}

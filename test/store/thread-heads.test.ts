@@ -1,0 +1,166 @@
+/**
+ * Thread heads kept in memory on SQLite (issue 9, `src/store/sqlite/thread-heads.ts`): a streaming
+ * tick reserves its seqs without rewriting the thread row, and still every log stays dense with each
+ * seq once (SPEC §1), every reader sees the true head (R11: snapshots, bounds, offsets), another
+ * connection on the file — in-thread or worker driver, in either order — continues the log where
+ * it is, and a tick that fails to commit leaves nothing behind (R10, R30). The restart after
+ * `kill -9` is test/faults/kill-under-load.test.ts.
+ */
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import type { Store } from "../../src/store/store.js";
+import type { Threadline } from "../../src/threadline.js";
+import { BACKENDS, openThreadline, SQLITE_WORKER } from "../support/backends.js";
+import { refuseRows } from "../support/exec-sql.js";
+import { logOf } from "../support/helpers.js";
+import { databaseOf, moveAllRecentEvents } from "../support/inspect-store.js";
+
+const SQLITE = BACKENDS.find((b) => b.name === "sqlite")!;
+
+/** Streams one reply of `deltas` deltas on a thread (windowMs 0: a tick per delta). */
+async function reply(threadline: Threadline, threadId: string, deltas: number, text = "d") {
+  const writer = await threadline.writers.open(threadId);
+  await writer.write({ type: "text-start", id: "t" });
+  for (let i = 0; i < deltas; i++) await writer.write({ type: "text-delta", id: "t", delta: text });
+  await writer.write({ type: "text-end", id: "t" });
+  await writer.finish();
+  return writer;
+}
+
+/** The thread row's own `head_seq`, read behind the library's back. */
+async function rowHead(store: Store, threadId: string): Promise<number> {
+  const { rows } = await sql<{ head_seq: number }>`
+    select head_seq from threads where id = ${threadId}`.execute(databaseOf(store));
+  return Number(rows[0]?.head_seq);
+}
+
+/** The log's seqs, which must be 1…N: dense, each once. */
+async function seqsOf(store: Store, threadId: string): Promise<number[]> {
+  return (await logOf(store, "default", threadId)).map((e) => e.seq);
+}
+
+function oneTo(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1);
+}
+
+/** Every reader's head of a thread: the thread, its log bounds, a snapshot, a page of threads. */
+async function headsSeen(threadline: Threadline, threadId: string) {
+  const store = threadline.store;
+  return {
+    thread: (await store.getThread("default", threadId))?.headSeq,
+    bounds: (await store.getLogBounds("default", threadId))?.headSeq,
+    snapshot: (await store.readSnapshot("default", threadId))?.seq,
+    listed: (await store.listThreads("default", { limit: 10 })).threads.find(
+      (t) => t.id === threadId,
+    )?.headSeq,
+  };
+}
+
+describe("thread heads in memory [sqlite]", () => {
+  it("SPEC §1, R11: streaming ticks leave the thread row behind, yet the log is dense and every reader sees its newest seq; moving the recent events writes the head into the row", async () => {
+    const database = await SQLITE.freshDatabase({ shared: true });
+    const { threadline } = await openThreadline(SQLITE, { database, windowMs: 0 });
+    const thread = await threadline.threads.create({ id: "t1" });
+    await reply(threadline, thread.id, 6);
+    const seqs = await seqsOf(threadline.store, thread.id);
+    const head = seqs.length;
+    expect(seqs).toEqual(oneTo(head));
+    // thread.created, message.created, text-start, 6 deltas, text-end, finished: the first tick
+    // writes the row, later ones only the cache, the terminal write the row again.
+    expect(await rowHead(threadline.store, thread.id)).toBe(head);
+    const writer = await threadline.writers.open(thread.id);
+    await writer.write({ type: "text-start", id: "t" });
+    for (let i = 0; i < 5; i++) await writer.write({ type: "text-delta", id: "t", delta: "x" });
+    const streaming = (await seqsOf(threadline.store, thread.id)).length;
+    expect(await rowHead(threadline.store, thread.id)).toBeLessThan(streaming);
+    expect(await headsSeen(threadline, thread.id)).toEqual({
+      thread: streaming,
+      bounds: streaming,
+      snapshot: streaming,
+      listed: streaming,
+    });
+    await moveAllRecentEvents(threadline.store);
+    expect(await rowHead(threadline.store, thread.id)).toBe(streaming);
+    await writer.finish();
+    expect(await seqsOf(threadline.store, thread.id)).toEqual(oneTo(streaming + 1));
+  });
+
+  for (const other of [SQLITE, SQLITE_WORKER]) {
+    for (const first of ["this", "other"] as const) {
+      it(`SPEC §1: another connection on the file (${other.name} driver) appending to the thread, ${first === "this" ? "after" : "before"} this one streamed, continues the log where it is: dense, each seq once`, async () => {
+        const file = await SQLITE.freshDatabase({ shared: true });
+        const mine = (await openThreadline(SQLITE, { database: file, windowMs: 0 })).threadline;
+        const database = other.name === "sqlite-worker" ? `${file}?worker=1` : file;
+        const theirs = (await openThreadline(other, { database, windowMs: 0 })).threadline;
+        const thread = await mine.threads.create({ id: "shared" });
+        const userMessage = () =>
+          theirs.messages.append(thread.id, {
+            role: "user",
+            parts: [{ type: "text", text: "from the other connection" }],
+          });
+        if (first === "other") await userMessage();
+        const writer = await mine.writers.open(thread.id);
+        await writer.write({ type: "text-start", id: "t" });
+        for (let i = 0; i < 4; i++) await writer.write({ type: "text-delta", id: "t", delta: "a" });
+        await userMessage();
+        for (let i = 0; i < 4; i++) await writer.write({ type: "text-delta", id: "t", delta: "b" });
+        await userMessage();
+        await writer.write({ type: "text-end", id: "t" });
+        await writer.finish();
+        await reply(theirs, thread.id, 3);
+        const seqs = await seqsOf(mine.store, thread.id);
+        expect(seqs).toEqual(oneTo(seqs.length));
+        expect(await seqsOf(theirs.store, thread.id)).toEqual(seqs);
+        for (const threadline of [mine, theirs]) {
+          expect(await headsSeen(threadline, thread.id)).toEqual({
+            thread: seqs.length,
+            bounds: seqs.length,
+            snapshot: seqs.length,
+            listed: seqs.length,
+          });
+        }
+        expect((await mine.messages.get(writer.id))?.parts).toEqual([
+          { type: "text", text: "aaaabbbb", state: "done" },
+        ]);
+      });
+    }
+  }
+
+  it("R10, R30: a tick that fails to commit reserves nothing — the next events of the thread take the seqs it would have taken", async () => {
+    const database = await SQLITE.freshDatabase({ shared: true });
+    const { threadline } = await openThreadline(SQLITE, { database, windowMs: 0 });
+    await refuseRows(database, {
+      table: "events",
+      on: "insert",
+      column: "payload",
+      containing: "REFUSED",
+      message: "refused by a check of the test",
+    });
+    const thread = await threadline.threads.create({ id: "t1" });
+    await reply(threadline, thread.id, 3);
+    // Its head is cached now; this writer's ticks reserve from memory.
+    const writer = await threadline.writers.open(thread.id);
+    await writer.write({ type: "text-start", id: "t" });
+    await writer.write({ type: "text-delta", id: "t", delta: "kept" });
+    await expect(
+      writer.write({ type: "text-delta", id: "t", delta: "REFUSED" }),
+    ).rejects.toMatchObject({ code: expect.any(String) });
+    await reply(threadline, thread.id, 2);
+    const seqs = await seqsOf(threadline.store, thread.id);
+    expect(seqs).toEqual(oneTo(seqs.length));
+    expect((await threadline.store.getThread("default", thread.id))?.headSeq).toBe(seqs.length);
+  });
+
+  it("R20: a thread deleted and created again under its id starts its log at 1, though its old head was cached", async () => {
+    const database = await SQLITE.freshDatabase({ shared: true });
+    const { threadline } = await openThreadline(SQLITE, { database, windowMs: 0 });
+    await threadline.threads.create({ id: "again" });
+    await reply(threadline, "again", 4);
+    await threadline.threads.delete("again");
+    await threadline.threads.create({ id: "again" });
+    await reply(threadline, "again", 2);
+    const seqs = await seqsOf(threadline.store, "again");
+    expect(seqs).toEqual(oneTo(seqs.length));
+    expect(seqs.length).toBe(1 + 1 + 1 + 2 + 1 + 1);
+  });
+});
