@@ -5,11 +5,12 @@ import type { ThreadEvent } from "../../protocol/events.js";
 import type { Thread } from "../../protocol/resources.js";
 import { toJson, toThread } from "../mappers.js";
 import type { Database, ThreadRow } from "../schema.js";
+import { NEWEST_RECENT_SEQ_OF_THREAD } from "../sqlite/recent-events.js";
 import type { CreateThreadInput, ThreadPage } from "../store.js";
 import { isPostgres } from "./compiled-once.js";
 import { isBeingDeleted } from "./delete-thread-rows.js";
 
-/** The columns of a `threads` row but `head_seq` (read through {@link headSeq}). */
+/** The columns of a `threads` row but `head_seq` (read through {@link threadHeadSeq}). */
 const THREAD_COLUMNS = [
   "workspace_id",
   "id",
@@ -24,14 +25,13 @@ const THREAD_COLUMNS = [
 
 /**
  * A thread's head seq as a column of a query on `threads`: the row's `head_seq` on PostgreSQL; on
- * SQLite the larger of it and the thread's newest seq in the log, since a streaming tick may have
- * left the head only in `events_recent` (`../sqlite/thread-heads.ts`). The `events` view finds it
- * with a seek in each half (~35 µs at 800 streams, bench 2026-12-03).
+ * SQLite the larger of it and the thread's newest seq in `events_recent`, where a streaming tick
+ * may have left the head (`../sqlite/thread-heads.ts`; every event in `event_log` is at or below
+ * the row's value, the mover sees to it).
  */
-function headSeq(db: Kysely<Database>): RawBuilder<number> {
+export function threadHeadSeq(db: Kysely<Database>): RawBuilder<number> {
   if (isPostgres(db)) return sql<number>`threads.head_seq`;
-  return sql<number>`max(threads.head_seq, coalesce((select max(e.seq) from events e
-    where e.workspace_id = threads.workspace_id and e.thread_id = threads.id), 0))`;
+  return sql<number>`max(threads.head_seq, coalesce(${sql.raw(NEWEST_RECENT_SEQ_OF_THREAD)}, 0))`;
 }
 
 /**
@@ -109,7 +109,7 @@ export async function getThread(
   const row = await db
     .selectFrom("threads")
     .select(THREAD_COLUMNS)
-    .select(headSeq(db).as("head_seq"))
+    .select(threadHeadSeq(db).as("head_seq"))
     .where("workspace_id", "=", workspaceId)
     .where("id", "=", threadId)
     .executeTakeFirst();
@@ -128,7 +128,7 @@ export async function readLogBounds(
   const row = await db
     .selectFrom("threads")
     .select("compacted_seq")
-    .select(headSeq(db).as("head_seq"))
+    .select(threadHeadSeq(db).as("head_seq"))
     .where("workspace_id", "=", workspaceId)
     .where("id", "=", threadId)
     .executeTakeFirst();
@@ -147,7 +147,7 @@ export async function listThreads(
   let query = db
     .selectFrom("threads")
     .select(THREAD_COLUMNS)
-    .select(headSeq(db).as("head_seq"))
+    .select(threadHeadSeq(db).as("head_seq"))
     .where("workspace_id", "=", workspaceId)
     .orderBy("created_at", "desc")
     .orderBy("id", "desc")
