@@ -205,23 +205,20 @@ export function planReserveSeqs(
     read(results) {
       const { heads: bumped, updatedAt, stale } = bump.read(results);
       const reservation = new SeqReservation();
+      // The caller moves the stale threads' updated_at to now (moveUpdatedAtQueries).
+      const movesNow = new Set(stale.map((t) => threadKey(t.workspaceId, t.threadId)));
       for (const [key, { workspaceId, threadId, count }] of counts) {
         const head = bumped.get(key);
         if (head === undefined) continue;
         reservation.add(workspaceId, threadId, head, count);
-        heads?.set(key, { head, updatedAt: updatedAt.get(key) ?? now });
+        heads?.set(key, { head, updatedAt: movesNow.has(key) ? now : (updatedAt.get(key) ?? now) });
       }
-      const moved = new Set(stale.map((t) => threadKey(t.workspaceId, t.threadId)));
       for (const [key, { bump: b, cached }] of deferred) {
         const head = cached.head + b.count;
         reservation.add(b.workspaceId, b.threadId, head, b.count);
         const moves = cached.updatedAt <= now - THREAD_UPDATED_AT_SLACK_MS;
         if (moves) stale.push({ workspaceId: b.workspaceId, threadId: b.threadId });
         heads?.set(key, { head, updatedAt: moves ? now : cached.updatedAt });
-      }
-      for (const key of moved) {
-        const head = heads?.get(key);
-        if (head) heads?.set(key, { ...head, updatedAt: now });
       }
       reservation.staleUpdatedAt.push(...stale);
       return reservation;
