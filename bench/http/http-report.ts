@@ -32,7 +32,8 @@ export function formatHttpTable(reports: readonly BackendReport[]): string {
       r.backend,
       String(r.capacity),
       c ? `${c.latencyMs.p50.toFixed(1)} / ${c.latencyMs.p99.toFixed(1)}` : "—",
-      `${r.atReference.latencyMs.p99.toFixed(1)}${r.atReference.keepsUp ? "" : " (fails)"}`,
+      // A step that never ended (the server overwhelmed) has no latency: no NaN in the table.
+      `${Number.isFinite(r.atReference.latencyMs.p99) ? r.atReference.latencyMs.p99.toFixed(1) : "—"}${r.atReference.keepsUp ? "" : " (fails)"}`,
       c ? c.cpu.serverUsPerDelta.toFixed(1) : "—",
       c ? c.cpu.serverPctOfCore.toFixed(0) : "—",
       c ? c.cpu.generatorPctOfCore.map((p) => p.toFixed(0)).join(" + ") : "—",
