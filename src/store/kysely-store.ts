@@ -99,10 +99,8 @@ export class KyselyStore implements Store {
 
   // The connection: migrations (R27), a health probe (R30), close.
 
-  async migrate(): Promise<string[]> {
-    const applied = await migrateToLatest(this.driver.db, this.driver.schema);
-    this.driver.threadHeads?.enable();
-    return applied;
+  migrate(): Promise<string[]> {
+    return migrateToLatest(this.driver.db, this.driver.schema);
   }
 
   async ping(): Promise<void> {

@@ -1,7 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.js";
 import type { RecentEventsMover } from "./sqlite/recent-events.js";
-import type { ThreadHeads } from "./sqlite/thread-heads.js";
 import type { RemoteCommit, RemoteHandlers, StopRequest, StoreCapabilities } from "./store.js";
 
 /**
@@ -33,10 +32,5 @@ export interface StoreDriver {
    * `announce` does. Absent where events are written to the log directly (PostgreSQL).
    */
   readonly recentEvents?: RecentEventsMover;
-  /**
-   * Thread heads kept in memory by the writer connection (SQLite in this thread, issue 9), enabled
-   * once migrations ran; absent where every reservation writes the thread row.
-   */
-  readonly threadHeads?: ThreadHeads;
   close(): Promise<void>;
 }

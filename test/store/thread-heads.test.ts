@@ -8,6 +8,7 @@
  */
 import { CompiledQuery, sql } from "kysely";
 import { describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/open-store.js";
 import { threadHeadSeq } from "../../src/store/queries/threads.js";
 import type { Store } from "../../src/store/store.js";
 import type { Threadline } from "../../src/threadline.js";
@@ -144,6 +145,37 @@ describe("thread heads in memory [sqlite]", () => {
       "SEARCH r USING PRIMARY KEY (created_at=? AND workspace_id=? AND thread_id=?)",
     );
     expect(plan.filter((step) => /^SCAN (event_log|events_recent)/.test(step))).toEqual([]);
+  });
+
+  it("SPEC §1: a store opened on the file without migrate() (the file is migrated already) still finds the heads left in events_recent before it appends", async () => {
+    const database = await SQLITE.freshDatabase({ shared: true });
+    const { threadline } = await openThreadline(SQLITE, { database, windowMs: 0 });
+    const thread = await threadline.threads.create({ id: "t1" });
+    const writer = await threadline.writers.open(thread.id);
+    await writer.write({ type: "text-start", id: "t" });
+    for (let i = 0; i < 5; i++) await writer.write({ type: "text-delta", id: "t", delta: "x" });
+    expect(await rowHead(threadline.store, thread.id)).toBeLessThan(
+      (await seqsOf(threadline.store, thread.id)).length,
+    );
+    const other = await openStore(database, "other-node");
+    try {
+      await other.createMessage(
+        "default",
+        {
+          threadId: thread.id,
+          id: "from-other",
+          role: "user",
+          status: "completed",
+          parts: [{ type: "text", text: "hi" }],
+        },
+        Date.now(),
+      );
+    } finally {
+      await other.close();
+    }
+    await writer.write({ type: "text-delta", id: "t", delta: "y" });
+    const seqs = await seqsOf(threadline.store, thread.id);
+    expect(seqs).toEqual(oneTo(seqs.length));
   });
 
   it("R10, R30: a tick that fails to commit reserves nothing — the next events of the thread take the seqs it would have taken", async () => {

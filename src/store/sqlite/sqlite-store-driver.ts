@@ -78,7 +78,6 @@ export async function openSqliteDriver(path: string): Promise<SqliteStoreDriver>
     },
     db,
     checkpointer,
-    threadHeads,
     // One connection and immediate transactions: a transaction already sees a single snapshot.
     readTransaction: (fn) => db.transaction().execute(fn),
     recentEvents,

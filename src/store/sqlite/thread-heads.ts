@@ -36,8 +36,8 @@ export interface CachedHead {
  *
  * Changes made during a transaction are staged and become the cache only when it commits; a
  * rollback drops them ({@link ImmediateSqliteDriver} calls the hooks while it holds the
- * connection, so no other statement sees a half-applied cache). Disabled (every method a no-op,
- * `get` always undefined) until {@link enable}: the tables exist only once migrations ran.
+ * connection, so no other statement sees a half-applied cache). Inactive (every method a no-op,
+ * `get` always undefined) until the connection finds `events_recent` (migration 7) in place.
  */
 export class ThreadHeads {
   private readonly heads = new Map<string, CachedHead>();
@@ -48,17 +48,13 @@ export class ThreadHeads {
   private stagedVersion: number | undefined;
   /** `PRAGMA data_version` when the cache was last known to be complete; none: reconcile. */
   private dataVersion: number | undefined;
-  private enabled = false;
+  /** `events_recent` exists (looked up at each transaction's begin until it does). */
+  private migrated = false;
   private inTransaction = false;
 
-  /** Starts keeping heads (after migrations: the reconcile statement reads `events_recent`). */
-  enable(): void {
-    this.enabled = true;
-  }
-
-  /** Whether a streaming tick may reserve from this cache (enabled, inside a transaction). */
+  /** Whether reservations may use this cache (the file is migrated, a transaction is open). */
   get active(): boolean {
-    return this.enabled && this.inTransaction;
+    return this.migrated && this.inTransaction;
   }
 
   /** A thread's head as this transaction sees it, or undefined when not cached. */
@@ -88,10 +84,15 @@ export class ThreadHeads {
     this.staged = new Map();
     this.stagedClear = false;
     this.stagedVersion = undefined;
-    if (!this.enabled) return;
     this.inTransaction = true;
     const { rows } = await connection.executeQuery<{ data_version: number }>(DATA_VERSION);
     const version = Number(rows[0]?.data_version);
+    if (!this.migrated) {
+      this.migrated = (await connection.executeQuery(EVENTS_RECENT_EXISTS)).rows.length > 0;
+      // Before migration 7 no head can be left in `events_recent`: nothing to reconcile.
+      if (!this.migrated) this.dataVersion = version;
+    }
+    if (!this.migrated) return;
     if (version === this.dataVersion && this.heads.size <= MAX_CACHED_THREAD_HEADS) return;
     await connection.executeQuery(RECONCILE_HEADS);
     this.stagedClear = true;
@@ -119,14 +120,13 @@ export class ThreadHeads {
     this.staged = new Map();
     this.stagedClear = false;
   }
-
-  /** How many threads are cached (a test hook). */
-  get size(): number {
-    return this.heads.size;
-  }
 }
 
 const DATA_VERSION = CompiledQuery.raw("pragma data_version");
+
+const EVENTS_RECENT_EXISTS = CompiledQuery.raw(
+  "select 1 from sqlite_master where type = 'table' and name = 'events_recent'",
+);
 
 /**
  * Writes into each thread row the newest seq `events_recent` holds for it, where the row is behind:
