@@ -56,7 +56,7 @@ export async function appendEvents(
     appended.push(event);
     rows.push({ workspaceId: pending.workspaceId, event });
   }
-  await insertEvents(trx, rows);
+  await executeBatch(trx, insertEventsQueries(trx, rows));
   return appended;
 }
 
@@ -310,19 +310,9 @@ export function withSeq(event: PendingEvent, seq: number, now: number): ThreadEv
 }
 
 /**
- * Inserts events whose seqs were reserved with {@link reserveSeq} or {@link appendEvents}, in
- * multi-row statements.
- */
-export async function insertEvents(
-  trx: Kysely<Database>,
-  events: readonly { workspaceId: string; event: ThreadEvent }[],
-): Promise<void> {
-  await executeBatch(trx, insertEventsQueries(trx, events));
-}
-
-/**
- * The statements of {@link insertEvents} (to run later, or pipelined with others). Serializes
- * each event's data once, for the log row and for every viewer's SSE frame (issue 9).
+ * The multi-row statements inserting events whose seqs were reserved (to run later, or pipelined
+ * with others). Serializes each event's data once, for the log row and for every viewer's SSE
+ * frame (issue 9).
  */
 export function insertEventsQueries(
   trx: Kysely<Database>,
