@@ -171,6 +171,17 @@ for (const backend of BACKENDS) {
         }),
       });
       const resuming = chat.resumeStream();
+      // The rest of the reply is sent once the resumed stream delivered its first part: released
+      // at once, the upload could end before the resume reached the server, leaving nothing to
+      // resume (the route answers 204).
+      let settled = false;
+      const settle = () => {
+        settled = true;
+      };
+      resuming.then(settle, settle); // a failure is the `await resuming` below's to report
+      while (chat.messages.length === 0 && !settled) {
+        await new Promise((done) => setTimeout(done, 5));
+      }
       release();
       await resuming;
       await uploading;
