@@ -74,7 +74,7 @@ async function runServer(options: Options): Promise<void> {
   const { serve } = await import("@hono/node-server");
   const dir = mkdtempSync(join(tmpdir(), "threadline-http-micro-"));
   const threadline = await createThreadline({ database: `sqlite:${join(dir, "bench.db")}` });
-  const app = createApp({ threadline, log: () => {}, inspector: false });
+  const app = createApp({ threadline, log: () => {}, inspector: false, writeSseDirectly: true });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () =>
       resolve(started),

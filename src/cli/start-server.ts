@@ -68,6 +68,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     app = createApp({
       threadline,
       apiKeys,
+      writeSseDirectly: true, // served as it is below
+
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });

@@ -58,6 +58,14 @@ export interface AppDeps {
    * errors. Default none: the app logs no requests.
    */
   logger?: ThreadlineLogger;
+  /**
+   * On `@hono/node-server`, write the frames of `GET …/events` straight to the Node response
+   * instead of through the response body's web stream (issue 9: less CPU per viewer and event).
+   * Only for an app served as it is, as `threadline serve` serves it: a middleware of one's own
+   * that reads or rewrites response bodies (compression, say) would not see those frames.
+   * Default false.
+   */
+  writeSseDirectly?: boolean;
   /** Serve the inspector page at `/inspector` (default true; it reads only the API, with a key). */
   inspector?: boolean;
 }
@@ -106,7 +114,7 @@ export function createApp(deps: AppDeps): ThreadlineApp {
   app.route("/", threadRoutes(limits));
   app.route("/", messageRoutes(limits));
   app.route("/", streamUploadRoutes(limits));
-  app.route("/", eventRoutes(heartbeatMs, log, sse));
+  app.route("/", eventRoutes(heartbeatMs, log, sse, deps.writeSseDirectly ?? false));
   app.route("/", resumeRoutes(heartbeatMs));
   app.route("/", stopRoutes(limits));
   return app;

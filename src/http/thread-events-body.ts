@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { Subscription, SubscriptionItem } from "../subscription/subscription.js";
 import { toThreadlineError } from "./errors.js";
 import { encodeThreadEvent, HEARTBEAT_FRAME } from "./sse.js";
@@ -15,6 +16,15 @@ export interface ThreadEventsBodyOptions {
   onUnexpected: (error: unknown) => void;
   /** Counts the response as an open SSE connection while it runs (`/metrics`). */
   connections?: SseConnections;
+  /**
+   * The Node response `@hono/node-server` writes this body to (its `outgoing`), when the app is
+   * served as it is (`threadline serve`): once the server has sent the head and asks for the
+   * first frame, every frame is written to it directly, skipping the web stream and the server's
+   * read loop per frame (issue 9). Leave it out when anything between the route and the socket
+   * reads the body (a compression or logging middleware of one's own): its frames would bypass
+   * that reader. A response whose head is not sent at the first read is written the usual way.
+   */
+  nodeResponse?: ServerResponse;
 }
 
 /**
@@ -46,6 +56,8 @@ export function threadEventsBody(
     if (!cancelled) controller.close();
   };
   let heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** Writes straight to `options.nodeResponse` once the first read found its head sent. */
+  let direct: ServerResponse | undefined;
   const closeConnection = options.connections?.opened();
   const end = () => {
     if (ended) return;
@@ -61,6 +73,38 @@ export function threadEventsBody(
   options.signal?.addEventListener("abort", end, { once: true });
   if (options.signal?.aborted) end();
 
+  /**
+   * The subscription's next item, or `undefined` when it ended or failed (then the stream ends:
+   * a 5xx-class failure is reported first).
+   */
+  const nextItem = async (): Promise<SubscriptionItem | undefined> => {
+    let next: IteratorResult<SubscriptionItem>;
+    waiting = true;
+    try {
+      next = await (prefetched ?? iterator.next());
+    } catch (error) {
+      if (!ended && toThreadlineError(error).status >= 500) options.onUnexpected(error);
+      end();
+      return undefined;
+    } finally {
+      waiting = false;
+      prefetched = undefined;
+    }
+    if (next.done) end();
+    return ended ? undefined : next.value;
+  };
+  /**
+   * Writes the next item's frame to `response`, waiting for `drain` when the socket is full (a
+   * slow client then fills only its own subscription queue, R12).
+   * @returns false once the stream ended.
+   */
+  const writeNext = async (response: ServerResponse): Promise<boolean> => {
+    const item = await nextItem();
+    if (item === undefined) return false;
+    if (!response.write(encodeThreadEvent(item))) await drainOrClose(response);
+    return !ended && !response.destroyed;
+  };
+
   const body = new ReadableStream<Uint8Array>(
     {
       start(controller) {
@@ -71,37 +115,29 @@ export function threadEventsBody(
         prefetched.catch(() => {}); // awaited by the first pull
         if (options.heartbeatMs > 0) {
           heartbeat = setInterval(() => {
-            if (waiting && !ended) controller.enqueue(HEARTBEAT_BYTES);
+            if (!waiting || ended) return;
+            if (direct) direct.write(HEARTBEAT_BYTES);
+            else controller.enqueue(HEARTBEAT_BYTES);
           }, options.heartbeatMs);
           heartbeat.unref?.();
         }
       },
       async pull(controller) {
+        const response = options.nodeResponse;
+        if (direct === undefined && response?.headersSent && !response.writableEnded) {
+          direct = response;
+          // Every frame goes out from here; the body closes when the subscription ends.
+          while (!ended && (await writeNext(response)));
+          closeUnlessCancelled(controller);
+          return;
+        }
         if (ended) {
           closeUnlessCancelled(controller);
           return;
         }
-        let next: IteratorResult<SubscriptionItem>;
-        waiting = true;
-        try {
-          next = await (prefetched ?? iterator.next());
-        } catch (error) {
-          if (!ended && toThreadlineError(error).status >= 500) options.onUnexpected(error);
-          end();
-          closeUnlessCancelled(controller);
-          return;
-        } finally {
-          waiting = false;
-          prefetched = undefined;
-        }
-        if (ended) {
-          closeUnlessCancelled(controller);
-        } else if (next.done) {
-          end();
-          controller.close();
-        } else {
-          controller.enqueue(encodeThreadEvent(next.value));
-        }
+        const item = await nextItem();
+        if (ended || item === undefined) closeUnlessCancelled(controller);
+        else controller.enqueue(encodeThreadEvent(item));
       },
       cancel() {
         cancelled = true;
@@ -112,4 +148,17 @@ export function threadEventsBody(
   );
   options.connections?.countedBySource(body);
   return body;
+}
+
+/** Resolves when `response` can take more (`drain`) or is gone (`close`). */
+function drainOrClose(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off("drain", done);
+      response.off("close", done);
+      resolve();
+    };
+    response.on("drain", done);
+    response.on("close", done);
+  });
 }

@@ -26,170 +26,198 @@ function subscribers(threadline: Threadline, threadId: string): number {
   return brokerOf(threadline).subscriberCount("default", threadId);
 }
 
+/**
+ * How the tests reach `GET …/events`: `app.request()` (the body's web stream), and a real socket
+ * on `@hono/node-server` with `writeSseDirectly` (frames written to the Node response, as
+ * `threadline serve` does).
+ */
+const TRANSPORTS = [
+  { name: "app.request", socket: false, writeSseDirectly: false },
+  { name: "a socket, frames written to the Node response", socket: true, writeSseDirectly: true },
+] as const;
+
 for (const backend of BACKENDS) {
-  describe(`GET /v1/threads/:id/events [${backend.name}]`, () => {
-    async function setup(options: Parameters<typeof openApp>[1] = {}) {
-      const opened = await openApp(backend, options);
-      await opened.threadline.threads.create({ id: "t1" });
-      await opened.threadline.messages.append("t1", user("one")); // seq 2
-      await opened.threadline.messages.append("t1", user("two")); // seq 3
-      return opened;
-    }
+  for (const transport of TRANSPORTS) {
+    describe(`GET /v1/threads/:id/events [${backend.name}, ${transport.name}]`, () => {
+      async function setup(options: Parameters<typeof openApp>[1] = {}) {
+        const opened = await openApp(backend, {
+          ...options,
+          app: { ...options.app, writeSseDirectly: transport.writeSseDirectly },
+        });
+        await opened.threadline.threads.create({ id: "t1" });
+        await opened.threadline.messages.append("t1", user("one")); // seq 2
+        await opened.threadline.messages.append("t1", user("two")); // seq 3
+        const baseUrl = transport.socket ? await listen(opened.app) : undefined;
+        /** A request to the app, in process or over the socket. */
+        const request = (path: string, init?: RequestInit): Promise<Response> =>
+          baseUrl === undefined
+            ? Promise.resolve(opened.app.request(path, init))
+            : fetch(`${baseUrl}${path}`, init);
+        return { ...opened, request };
+      }
 
-    it("R11: without an offset, a snapshot event first (id = seq), then live events", async () => {
-      const { app, threadline } = await setup();
-      const response = await app.request(PATHS.events("t1"));
-      expect(response.status).toBe(200);
-      expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
-      expect(response.headers.get("cache-control")).toBe("no-cache");
-      const events = new SseReader(response.body);
-      const snapshot = await events.next();
-      expect(snapshot).toMatchObject({ event: "snapshot", id: "3" });
-      const data = JSON.parse(snapshot?.data ?? "");
-      expect(Object.keys(data).sort()).toEqual(["messages", "seq", "thread"]);
-      expect(data.seq).toBe(3);
-      expect(data.thread.id).toBe("t1");
-      expect(data.messages.map(textOf)).toEqual(["one", "two"]);
-      await threadline.messages.append("t1", user("three"));
-      const live = await events.next();
-      expect(live).toMatchObject({ event: "message.created", id: "4" });
-      expect(JSON.parse(live?.data ?? "")).toMatchObject({ type: "message.created", seq: 4 });
-      await events.cancel();
-    });
-
-    for (const [name, request] of [
-      ["?after=1", { path: `${PATHS.events("t1")}?after=1`, headers: {} }],
-      ["Last-Event-ID: 1", { path: PATHS.events("t1"), headers: { "last-event-id": "1" } }],
-      [
-        "Last-Event-ID: 1 over a stale ?after=0 (the header wins)",
-        { path: `${PATHS.events("t1")}?after=0`, headers: { "last-event-id": "1" } },
-      ],
-    ] as const) {
-      it(`R11: with ${name}, the log from seq 2 then live, no snapshot`, async () => {
-        const { app, threadline } = await setup();
-        const response = await app.request(request.path, { headers: request.headers });
+      it("R11: without an offset, a snapshot event first (id = seq), then live events", async () => {
+        const { request, threadline } = await setup();
+        const response = await request(PATHS.events("t1"));
         expect(response.status).toBe(200);
+        expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+        expect(response.headers.get("cache-control")).toBe("no-cache");
         const events = new SseReader(response.body);
-        const replayed = await events.take(2);
-        expect(replayed.map((e) => e.event)).toEqual(["message.created", "message.created"]);
-        expect(ids(replayed)).toEqual([2, 3]);
+        const snapshot = await events.next();
+        expect(snapshot).toMatchObject({ event: "snapshot", id: "3" });
+        const data = JSON.parse(snapshot?.data ?? "");
+        expect(Object.keys(data).sort()).toEqual(["messages", "seq", "thread"]);
+        expect(data.seq).toBe(3);
+        expect(data.thread.id).toBe("t1");
+        expect(data.messages.map(textOf)).toEqual(["one", "two"]);
         await threadline.messages.append("t1", user("three"));
-        expect(ids(await events.take(1))).toEqual([4]);
+        const live = await events.next();
+        expect(live).toMatchObject({ event: "message.created", id: "4" });
+        expect(JSON.parse(live?.data ?? "")).toMatchObject({ type: "message.created", seq: 4 });
         await events.cancel();
       });
-    }
 
-    it("R11: after = the head replays nothing and waits for live events", async () => {
-      const { app, threadline } = await setup();
-      const events = new SseReader((await app.request(`${PATHS.events("t1")}?after=3`)).body);
-      await threadline.messages.append("t1", user("three"));
-      expect(await events.next()).toMatchObject({ event: "message.created", id: "4" });
-      await events.cancel();
-    });
+      for (const [name, offset] of [
+        ["?after=1", { path: `${PATHS.events("t1")}?after=1`, headers: {} }],
+        ["Last-Event-ID: 1", { path: PATHS.events("t1"), headers: { "last-event-id": "1" } }],
+        [
+          "Last-Event-ID: 1 over a stale ?after=0 (the header wins)",
+          { path: `${PATHS.events("t1")}?after=0`, headers: { "last-event-id": "1" } },
+        ],
+      ] as const) {
+        it(`R11: with ${name}, the log from seq 2 then live, no snapshot`, async () => {
+          const { request, threadline } = await setup();
+          const response = await request(offset.path, { headers: offset.headers });
+          expect(response.status).toBe(200);
+          const events = new SseReader(response.body);
+          const replayed = await events.take(2);
+          expect(replayed.map((e) => e.event)).toEqual(["message.created", "message.created"]);
+          expect(ids(replayed)).toEqual([2, 3]);
+          await threadline.messages.append("t1", user("three"));
+          expect(ids(await events.take(1))).toEqual([4]);
+          await events.cancel();
+        });
+      }
 
-    for (const [name, path, headers] of [
-      ["?after=abc", `${PATHS.events("t1")}?after=abc`, {}],
-      ["?after=-1", `${PATHS.events("t1")}?after=-1`, {}],
-      ["?after=1.5", `${PATHS.events("t1")}?after=1.5`, {}],
-      ["?after=1e2", `${PATHS.events("t1")}?after=1e2`, {}],
-      ["an empty ?after=", `${PATHS.events("t1")}?after=`, {}],
-      ["?after beyond the head", `${PATHS.events("t1")}?after=4`, {}],
-      ["?after=2^60", `${PATHS.events("t1")}?after=1152921504606846976`, {}],
-      ["Last-Event-ID: x", PATHS.events("t1"), { "last-event-id": "x" }],
-      ["Last-Event-ID beyond the head", PATHS.events("t1"), { "last-event-id": "99" }],
-      [
-        "a valid header but a malformed ?after",
-        `${PATHS.events("t1")}?after=x`,
-        { "last-event-id": "1" },
-      ],
-    ] as const) {
-      it(`R11: ${name} → 400 bad_offset before any event`, async () => {
-        const { app } = await setup();
-        const response = await app.request(path, { headers });
-        expect(response.status).toBe(400);
-        expect(response.headers.get("content-type")).toMatch(/json/);
-        expect((await body(response)).error.code).toBe("bad_offset");
+      it("R11: after = the head replays nothing and waits for live events", async () => {
+        const { request, threadline } = await setup();
+        const events = new SseReader((await request(`${PATHS.events("t1")}?after=3`)).body);
+        await threadline.messages.append("t1", user("three"));
+        expect(await events.next()).toMatchObject({ event: "message.created", id: "4" });
+        await events.cancel();
       });
-    }
 
-    it("SPEC §3: an unknown thread → 404", async () => {
-      const { app } = await setup();
-      const response = await app.request(PATHS.events("nope"));
-      expect(response.status).toBe(404);
-      expect((await body(response)).error.code).toBe("not_found");
-    });
+      for (const [name, path, headers] of [
+        ["?after=abc", `${PATHS.events("t1")}?after=abc`, {}],
+        ["?after=-1", `${PATHS.events("t1")}?after=-1`, {}],
+        ["?after=1.5", `${PATHS.events("t1")}?after=1.5`, {}],
+        ["?after=1e2", `${PATHS.events("t1")}?after=1e2`, {}],
+        ["an empty ?after=", `${PATHS.events("t1")}?after=`, {}],
+        ["?after beyond the head", `${PATHS.events("t1")}?after=4`, {}],
+        ["?after=2^60", `${PATHS.events("t1")}?after=1152921504606846976`, {}],
+        ["Last-Event-ID: x", PATHS.events("t1"), { "last-event-id": "x" }],
+        ["Last-Event-ID beyond the head", PATHS.events("t1"), { "last-event-id": "99" }],
+        [
+          "a valid header but a malformed ?after",
+          `${PATHS.events("t1")}?after=x`,
+          { "last-event-id": "1" },
+        ],
+      ] as const) {
+        it(`R11: ${name} → 400 bad_offset before any event`, async () => {
+          const { request } = await setup();
+          const response = await request(path, { headers });
+          expect(response.status).toBe(400);
+          expect(response.headers.get("content-type")).toMatch(/json/);
+          expect((await body(response)).error.code).toBe("bad_offset");
+        });
+      }
 
-    it("SPEC §3: a heartbeat comment every heartbeatMs while idle", async () => {
-      const { app } = await setup({ app: { heartbeatMs: 20 } });
-      const events = new SseReader((await app.request(PATHS.events("t1"))).body);
-      await events.next(); // snapshot
-      expect(await events.nextComment()).toBe("keep-alive");
-      expect(await events.nextComment()).toBe("keep-alive");
-      await events.cancel();
-    });
-
-    it("R20: deleting the thread sends a final thread.deleted event and closes the stream", async () => {
-      const { app, threadline } = await setup();
-      const events = new SseReader((await app.request(PATHS.events("t1"))).body);
-      await events.next(); // snapshot
-      await app.request(PATHS.thread("t1"), { method: "DELETE" });
-      const rest = await events.rest();
-      expect(rest.map((e) => e.event)).toEqual(["thread.deleted"]);
-      expect(events.ended).toBe(true);
-      expect(subscribers(threadline, "t1")).toBe(0);
-    });
-
-    it("R12: a slow client does not delay a fast one, and still gets every event exactly once", async () => {
-      const { app, threadline } = await setup({
-        threadline: { clock: systemClock, windowMs: 2, queueCapacity: 4, reliableTimeoutMs: 5 },
+      it("SPEC §3: an unknown thread → 404", async () => {
+        const { request } = await setup();
+        const response = await request(PATHS.events("nope"));
+        expect(response.status).toBe(404);
+        expect((await body(response)).error.code).toBe("not_found");
       });
-      const slow = await app.request(PATHS.events("t1")); // never read until the end
-      const fast = new SseReader((await app.request(PATHS.events("t1"))).body);
-      expect((await fast.next())?.event).toBe("snapshot");
-      const writer = await threadline.writers.open("t1", { messageId: "a1" });
-      await writer.write({ type: "text-start", id: "0" });
-      for (let i = 0; i < 20; i += 1) {
-        // One window per delta, so each is its own (lossy) message.delta event (R3, R12).
-        const before = (await threadline.threads.get("t1")).headSeq;
-        await writer.write({ type: "text-delta", id: "0", delta: `${i} ` });
-        await waitFor(async () => (await threadline.threads.get("t1")).headSeq > before);
-      }
-      await writer.write({ type: "text-end", id: "0" });
-      await writer.finish();
-      const fastEvents = [];
-      for (;;) {
-        const event = await fast.next();
-        if (!event) break;
-        fastEvents.push(event);
-        if (event.event === "message.finished") break;
-      }
-      // The fast client has the whole message while the slow one has not read a byte.
-      const head = (await threadline.threads.get("t1")).headSeq;
-      expect(ids(fastEvents)).toEqual(Array.from({ length: head - 3 }, (_, i) => 4 + i));
-      expect(threadline.stats.lossyDrops).toBeGreaterThan(0); // the slow queue overflowed
-      const slowReader = new SseReader(slow.body);
-      const slowEvents = [];
-      for (;;) {
-        const event = await slowReader.next();
-        if (!event) break;
-        slowEvents.push(event);
-        if (event.event === "message.finished") break;
-      }
-      expect(slowEvents[0]?.event).toBe("snapshot");
-      expect(ids(slowEvents.slice(1))).toEqual(ids(fastEvents)); // caught up from the log
-      await fast.cancel();
-      await slowReader.cancel();
-    });
 
-    it("R17: a client that disconnects closes its subscription only", async () => {
-      const { app, threadline } = await setup();
-      const events = new SseReader((await app.request(PATHS.events("t1"))).body);
-      await events.next();
-      expect(subscribers(threadline, "t1")).toBe(1);
-      await events.cancel();
-      await waitFor(() => subscribers(threadline, "t1") === 0, 5_000, "the subscription to close");
+      it("SPEC §3: a heartbeat comment every heartbeatMs while idle", async () => {
+        const { request } = await setup({ app: { heartbeatMs: 20 } });
+        const events = new SseReader((await request(PATHS.events("t1"))).body);
+        await events.next(); // snapshot
+        expect(await events.nextComment()).toBe("keep-alive");
+        expect(await events.nextComment()).toBe("keep-alive");
+        await events.cancel();
+      });
+
+      it("R20: deleting the thread sends a final thread.deleted event and closes the stream", async () => {
+        const { request, threadline } = await setup();
+        const events = new SseReader((await request(PATHS.events("t1"))).body);
+        await events.next(); // snapshot
+        await request(PATHS.thread("t1"), { method: "DELETE" });
+        const rest = await events.rest();
+        expect(rest.map((e) => e.event)).toEqual(["thread.deleted"]);
+        expect(events.ended).toBe(true);
+        expect(subscribers(threadline, "t1")).toBe(0);
+      });
+
+      it("R12: a slow client does not delay a fast one, and still gets every event exactly once", async () => {
+        const { request, threadline } = await setup({
+          threadline: { clock: systemClock, windowMs: 2, queueCapacity: 4, reliableTimeoutMs: 5 },
+        });
+        const slow = await request(PATHS.events("t1")); // never read until the end
+        const fast = new SseReader((await request(PATHS.events("t1"))).body);
+        expect((await fast.next())?.event).toBe("snapshot");
+        // Over a socket the kernel's buffers hold megabytes for a client that does not read: large
+        // deltas fill them, so writes to the slow response wait and its queue overflows.
+        const padding = transport.socket ? "x".repeat(300_000) : "";
+        const writer = await threadline.writers.open("t1", { messageId: "a1" });
+        await writer.write({ type: "text-start", id: "0" });
+        for (let i = 0; i < 20; i += 1) {
+          // One window per delta, so each is its own (lossy) message.delta event (R3, R12).
+          const before = (await threadline.threads.get("t1")).headSeq;
+          await writer.write({ type: "text-delta", id: "0", delta: `${padding}${i} ` });
+          await waitFor(async () => (await threadline.threads.get("t1")).headSeq > before);
+        }
+        await writer.write({ type: "text-end", id: "0" });
+        await writer.finish();
+        const fastEvents = [];
+        for (;;) {
+          const event = await fast.next();
+          if (!event) break;
+          fastEvents.push(event);
+          if (event.event === "message.finished") break;
+        }
+        // The fast client has the whole message while the slow one has not read a byte.
+        const head = (await threadline.threads.get("t1")).headSeq;
+        expect(ids(fastEvents)).toEqual(Array.from({ length: head - 3 }, (_, i) => 4 + i));
+        expect(threadline.stats.lossyDrops).toBeGreaterThan(0); // the slow queue overflowed
+        const slowReader = new SseReader(slow.body);
+        const slowEvents = [];
+        for (;;) {
+          const event = await slowReader.next();
+          if (!event) break;
+          slowEvents.push(event);
+          if (event.event === "message.finished") break;
+        }
+        expect(slowEvents[0]?.event).toBe("snapshot");
+        expect(ids(slowEvents.slice(1))).toEqual(ids(fastEvents)); // caught up from the log
+        await fast.cancel();
+        await slowReader.cancel();
+      });
+
+      it("R17: a client that disconnects closes its subscription only", async () => {
+        const { request, threadline } = await setup();
+        const events = new SseReader((await request(PATHS.events("t1"))).body);
+        await events.next();
+        expect(subscribers(threadline, "t1")).toBe(1);
+        await events.cancel();
+        await waitFor(
+          () => subscribers(threadline, "t1") === 0,
+          5_000,
+          "the subscription to close",
+        );
+      });
     });
-  });
+  }
 
   describe(`events and uploads over a real socket [${backend.name}]`, () => {
     async function setup() {

@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import { Hono } from "hono";
 import { CONTENT_TYPES, HEADERS, ROUTES } from "../../protocol/http.js";
 import type { AppEnv } from "../app-env.js";
@@ -32,11 +33,14 @@ import { threadEventsBody } from "../thread-events-body.js";
  *   disconnect closes the subscription and nothing else (R17).
  * - A failure after the stream started (the thread vanished in between, storage errors) closes
  *   the stream; a client reconnecting with `Last-Event-ID` then gets the HTTP error.
+ * - With `writeSseDirectly` (`threadline serve`), on `@hono/node-server` the frames are written
+ *   to the Node response itself (see `ThreadEventsBodyOptions.nodeResponse`).
  */
 export function eventRoutes(
   heartbeatMs: number,
   log: UnexpectedErrorLogger,
   connections?: SseConnections,
+  writeSseDirectly = false,
 ): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
@@ -53,6 +57,7 @@ export function eventRoutes(
       signal: c.req.raw.signal,
       onUnexpected: (error) => log(error, { method: c.req.method, path: c.req.path }),
       ...(connections ? { connections } : {}),
+      ...(writeSseDirectly ? nodeResponseOf(c.env) : {}),
     });
     return c.newResponse(body, 200, SSE_RESPONSE_HEADERS);
   });
@@ -67,3 +72,14 @@ const SSE_RESPONSE_HEADERS = {
   Connection: "keep-alive",
   "Transfer-Encoding": "chunked",
 };
+
+/** `{ nodeResponse }` when the app runs on `@hono/node-server` (its env holds `outgoing`). */
+function nodeResponseOf(env: unknown): { nodeResponse?: ServerResponse } {
+  const outgoing = (env as { outgoing?: unknown } | undefined)?.outgoing;
+  const isResponse =
+    typeof outgoing === "object" &&
+    outgoing !== null &&
+    typeof (outgoing as Partial<ServerResponse>).write === "function" &&
+    "headersSent" in outgoing;
+  return isResponse ? { nodeResponse: outgoing as ServerResponse } : {};
+}
