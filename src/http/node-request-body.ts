@@ -30,66 +30,71 @@ function isNodeReadable(value: unknown): boolean {
 
 /**
  * {@link BodyText} read straight from a Node `IncomingMessage`, without the Web-stream layers
- * `@hono/node-server` puts around it (`Readable.toWeb` in a `ReadableStream`): each `next()` takes
+ * `@hono/node-server` puts around it (`Readable.toWeb` in a `ReadableStream`): each `take()` is
  * everything the socket delivered since the last one (`read()` in paused mode, UTF-8 decoded by
- * Node), and waits for `readable` only when nothing is buffered. Nothing is read while nobody
- * calls `next()`: Node then buffers up to the stream's high-water mark and stops reading the
- * socket, so the producer feels TCP backpressure (R4).
+ * Node), and `readable()` waits for the stream's `readable`, `end`, `error` or `close` — one
+ * promise per wait, nothing per chunk. Nothing is read while nobody calls `take()`: Node then
+ * buffers up to the stream's high-water mark and stops reading the socket, so the producer feels
+ * TCP backpressure (R4).
  *
  * A body that errors, or closes before its end (the client cut the connection), throws
- * {@link BodyInterruptedError} once what was buffered before has been returned (R16).
+ * {@link BodyInterruptedError} once what was buffered before has been taken (R16).
  * `release()` removes this reader's listeners so `@hono/node-server` can drain the rest.
  */
 export function nodeBodyText(incoming: IncomingMessage): BodyText {
   let ended = false;
   let failure: unknown;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const resolve = wake;
-    wake = undefined;
+  let waiter: (() => void) | undefined;
+  const wake = () => {
+    const resolve = waiter;
+    waiter = undefined;
     resolve?.();
   };
   const onEnd = () => {
     ended = true;
-    notify();
+    wake();
   };
   const onError = (error: unknown) => {
     failure ??= error;
-    notify();
+    wake();
   };
   const onClose = () => {
     if (!ended) failure ??= new Error("the connection closed before the body ended");
-    notify();
+    wake();
   };
   incoming.setEncoding("utf8");
-  incoming.on("readable", notify);
+  incoming.on("readable", wake);
   incoming.on("end", onEnd);
   incoming.on("error", onError);
   incoming.on("close", onClose);
   let released = false;
   return {
-    async next() {
-      for (;;) {
-        if (released) return null;
-        const text = incoming.read() as string | null;
-        if (text !== null) return text;
-        if (ended || incoming.readableEnded) return null;
-        if (failure !== undefined || incoming.destroyed) {
-          throw new BodyInterruptedError(failure ?? new Error("the request body was destroyed"));
-        }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
+    take() {
+      if (released) return null;
+      const text = incoming.read() as string | null;
+      if (text !== null) return text;
+      if (ended || incoming.readableEnded) return null;
+      if (failure !== undefined || incoming.destroyed) {
+        throw new BodyInterruptedError(failure ?? new Error("the request body was destroyed"));
       }
+      return undefined;
     },
+    readable() {
+      if (released) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        wake(); // a previous waiter only loops once more
+        waiter = resolve;
+      });
+    },
+    wake,
     release() {
       if (released) return;
       released = true;
-      incoming.off("readable", notify);
+      incoming.off("readable", wake);
       incoming.off("end", onEnd);
       incoming.off("error", onError);
       incoming.off("close", onClose);
-      notify();
+      wake();
     },
   };
 }

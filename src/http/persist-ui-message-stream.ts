@@ -6,7 +6,8 @@ import type { ThreadlineWorkspace } from "../workspace.js";
 import type { MessageWriter } from "../writer/message-writer.js";
 import {
   BodyInterruptedError,
-  type UIMessageStreamBodyReader,
+  NO_RECORDS_YET,
+  UIMessageStreamBodyReader,
 } from "./read-ui-message-stream-body.js";
 
 /**
@@ -27,7 +28,8 @@ export interface UIMessageStreamRecords {
  *   the message id. An empty stream or a malformed first chunk creates nothing (400).
  * - The chunks of one network read are written in a plain loop, each `writer.write` awaited:
  *   structural chunks return after their commit, so nothing more is read until then — the
- *   upload's backpressure (R4). A stop is raced once per network read, not per chunk.
+ *   upload's backpressure (R4). Waiting for the next network read is one promise, which a stop
+ *   resolves early; nothing is awaited per chunk but the write.
  * - A terminal chunk (`finish`, `error`, `abort`) ends the message; whatever follows is ignored.
  * - A body that ends, or breaks off, before a terminal chunk aborts the message, keeping its
  *   partial parts (R16); that is still a successful upload.
@@ -40,8 +42,9 @@ export interface UIMessageStreamRecords {
  * - Any other failure aborts the message (best effort) and is thrown: the producer is gone, so the
  *   message must not stay streaming.
  *
- * @param records - the chunks' JSON text: a {@link UIMessageStreamBodyReader}, or any async
- *   iterator of one record at a time.
+ * @param records - the chunks' JSON text: a {@link UIMessageStreamBodyReader} (read without a
+ *   promise per batch), any other source of batches, or any async iterator of one record at a
+ *   time.
  * @throws ThreadlineError `invalid_chunk`, `chunk_rejected` (400), `too_large` (413), `not_found`
  *   (404), `conflict` (409: the `start` chunk's message id is taken), `message_finalized` (409).
  */
@@ -50,8 +53,11 @@ export async function persistUIMessageStream(
   threadId: string,
   records: UIMessageStreamRecords | AsyncIterator<string>,
 ): Promise<{ message: StoredMessage; stopped: boolean }> {
-  const batches = "read" in records ? records : batchesOf(records);
-  const firstBatch = await batches.read();
+  const source: RecordSource =
+    records instanceof UIMessageStreamBodyReader
+      ? records
+      : new PulledRecords("read" in records ? records : batchesOf(records));
+  const firstBatch = await nextBatch(source);
   const first = firstBatch?.[0];
   if (firstBatch === undefined || first === undefined) {
     throw new ThreadlineError("bad_request", "the body holds no UI message stream chunk");
@@ -60,20 +66,33 @@ export async function persistUIMessageStream(
   const messageId = firstChunk.type === "start" ? firstChunk.messageId : undefined;
   const writer = await workspace.writers.open(threadId, messageId ? { messageId } : {});
   const stopped = writer.signal;
-  const untilStopped = new UntilStopped(stopped);
+  // A stop (R28) wakes a wait for the producer's next chunk, which may never come. A local flag:
+  // the signal's getter costs more, and is read once per chunk.
+  let stop = stopped.aborted;
+  const onStop = () => {
+    stop = true;
+    source.wake();
+  };
+  stopped.addEventListener("abort", onStop, { once: true });
   try {
     await writer.write(firstChunk);
     let index = 1;
     let batch: readonly string[] | undefined = firstBatch;
     let from = 1;
-    while (batch !== undefined) {
+    reading: while (batch !== undefined) {
       for (let i = from; i < batch.length; i += 1) {
-        if (writer.closed || untilStopped.stopped) break;
+        if (writer.closed || stop) break reading;
         await writer.write(parseChunkValue(batch[i] as string, index));
         index += 1;
       }
-      if (writer.closed || untilStopped.stopped) break;
-      batch = await untilStopped.race(batches.read());
+      if (writer.closed || stop) break;
+      let next = source.readNow();
+      while (next === NO_RECORDS_YET) {
+        if (writer.closed || stop) break reading;
+        await source.readable();
+        next = source.readNow();
+      }
+      batch = next;
       from = 0;
     }
     if (!writer.closed) await writer.abort();
@@ -82,43 +101,78 @@ export async function persistUIMessageStream(
       await settleAfterFailure(writer, error);
     }
   } finally {
-    untilStopped.close();
+    stopped.removeEventListener("abort", onStop);
   }
   await writer.flush().catch(() => {});
   return { message: writer.message, stopped: stopped.aborted };
 }
 
 /**
- * Races each read with a stop (R28): a stopped producer must not wait for its next chunk, which may
- * never come. One abort listener for the whole upload (not one per read), and nothing retained per
- * read (a `Promise.race` with one long-lived stop promise would keep a reaction per read).
+ * Records as {@link persistUIMessageStream} reads them: taken without waiting, one wait per
+ * network read ({@link UIMessageStreamBodyReader}, or {@link PulledRecords} over any other source).
  */
-class UntilStopped {
-  /** Whether the signal aborted (a field: the signal's getter costs more, read once per chunk). */
-  stopped: boolean;
-  private settle: ((value: undefined) => void) | undefined;
-  private readonly onAbort = () => {
-    this.stopped = true;
-    this.settle?.(undefined);
-  };
+interface RecordSource {
+  /** A batch, `undefined` at the end, or {@link NO_RECORDS_YET}. @throws as the source reads. */
+  readNow(): readonly string[] | undefined | typeof NO_RECORDS_YET;
+  /** Resolves once {@link readNow} may return more, or at {@link wake}; never rejects. */
+  readable(): Promise<void>;
+  /** Resolves a pending {@link readable} now. */
+  wake(): void;
+}
 
-  constructor(private readonly signal: AbortSignal) {
-    this.stopped = signal.aborted;
-    signal.addEventListener("abort", this.onAbort, { once: true });
+/** The next batch of `source`, waiting for it; `undefined` at the end. */
+async function nextBatch(source: RecordSource): Promise<readonly string[] | undefined> {
+  for (;;) {
+    const batch = source.readNow();
+    if (batch !== NO_RECORDS_YET) return batch;
+    await source.readable();
+  }
+}
+
+/**
+ * A {@link RecordSource} over a source that is read with `read()`: one read at a time, started by
+ * {@link readable} and kept until {@link readNow} takes its result (or its failure).
+ */
+class PulledRecords implements RecordSource {
+  private result: { batch: readonly string[] | undefined } | { error: unknown } | undefined;
+  private reading = false;
+  private waiter: (() => void) | undefined;
+
+  constructor(private readonly records: UIMessageStreamRecords) {}
+
+  readNow(): readonly string[] | undefined | typeof NO_RECORDS_YET {
+    const result = this.result;
+    if (result === undefined) return NO_RECORDS_YET;
+    this.result = undefined;
+    if ("error" in result) throw result.error;
+    return result.batch;
   }
 
-  /** `read`'s result, or `undefined` as soon as the signal aborts. */
-  race<T>(read: Promise<T>): Promise<T | undefined> {
-    if (this.stopped) return Promise.resolve(undefined);
-    return new Promise<T | undefined>((resolve, reject) => {
-      this.settle = resolve;
-      read.then(resolve, reject);
+  readable(): Promise<void> {
+    if (this.result !== undefined) return Promise.resolve();
+    if (!this.reading) {
+      this.reading = true;
+      this.records.read().then(
+        (batch) => this.settle({ batch }),
+        (error: unknown) => this.settle({ error }),
+      );
+    }
+    return new Promise<void>((resolve) => {
+      this.wake(); // a previous waiter only loops once more
+      this.waiter = resolve;
     });
   }
 
-  /** Removes the listener. */
-  close(): void {
-    this.signal.removeEventListener("abort", this.onAbort);
+  wake(): void {
+    const resolve = this.waiter;
+    this.waiter = undefined;
+    resolve?.();
+  }
+
+  private settle(result: NonNullable<PulledRecords["result"]>): void {
+    this.reading = false;
+    this.result = result;
+    this.wake();
   }
 }
 

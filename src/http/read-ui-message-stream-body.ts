@@ -30,17 +30,25 @@ export class BodyInterruptedError extends ThreadlineError {
 }
 
 /**
- * A request body as UTF-8 text, one network read at a time: what {@link UIMessageStreamBodyReader}
- * reads. {@link webBodyText} adapts a Web `ReadableStream` (any runtime); `nodeBodyText` reads a
- * Node `IncomingMessage` directly.
+ * A request body as UTF-8 text, taken as it arrives: what {@link UIMessageStreamBodyReader} reads.
+ * {@link webBodyText} adapts a Web `ReadableStream` (any runtime); `nodeBodyText` reads a Node
+ * `IncomingMessage` directly. One consumer at a time.
  */
 export interface BodyText {
   /**
-   * The text of the next read (possibly empty), or `null` at the end of the body; reads nothing
-   * until called.
-   * @throws {@link BodyInterruptedError} when the body broke off.
+   * The text that arrived since the last call, without waiting: a string (possibly empty), `null`
+   * at the end of the body, `undefined` when nothing arrived yet (then wait with {@link readable}).
+   * @throws {@link BodyInterruptedError} when the body broke off, once what arrived before it was
+   *   taken.
    */
-  next(): Promise<string | null>;
+  take(): string | null | undefined;
+  /**
+   * Resolves once {@link take} has something new to return (text, the end, the failure), or at
+   * {@link wake}; never rejects. Nothing is read from the network before it is called.
+   */
+  readable(): Promise<void>;
+  /** Resolves a pending {@link readable} now (a stop request, R28). */
+  wake(): void;
   /**
    * Stops reading without cancelling: the adapter drains what is left of the body after the
    * answer (cancelling would tear the connection down before the answer is sent).
@@ -48,37 +56,89 @@ export interface BodyText {
   release(): void;
 }
 
+/**
+ * The next text of `body`, waiting for it: a string (possibly empty), or `null` at the end.
+ * @throws {@link BodyInterruptedError} when the body broke off.
+ */
+export async function nextBodyText(body: BodyText): Promise<string | null> {
+  for (;;) {
+    const text = body.take();
+    if (text !== undefined) return text;
+    await body.readable();
+  }
+}
+
 /** {@link BodyText} of a Web `ReadableStream` of bytes, decoded as UTF-8 across reads. */
 export function webBodyText(body: ReadableStream<Uint8Array>): BodyText {
   const reader = body.getReader();
   const decoder = new TextDecoder();
+  /** Arrived and not taken yet. */
+  let text: string | undefined;
+  let ended = false;
+  let failure: { error: unknown } | undefined;
   let released = false;
+  let reading: Promise<void> | undefined;
+  let waiter: (() => void) | undefined;
+  const wake = () => {
+    const resolve = waiter;
+    waiter = undefined;
+    resolve?.();
+  };
+  const arrived = (piece: string) => {
+    if (piece !== "") text = (text ?? "") + piece;
+  };
   return {
-    async next() {
-      let read: ReadableStreamReadResult<Uint8Array>;
-      try {
-        read = await reader.read();
-      } catch (error) {
-        throw new BodyInterruptedError(error);
+    take() {
+      if (text !== undefined) {
+        const taken = text;
+        text = undefined;
+        return taken;
       }
-      if (read.done) {
-        const rest = decoder.decode();
-        return rest === "" ? null : rest;
-      }
-      return decoder.decode(read.value, { stream: true });
+      if (failure) throw new BodyInterruptedError(failure.error);
+      return ended || released ? null : undefined;
     },
+    readable() {
+      if (text !== undefined || failure || ended || released) return Promise.resolve();
+      reading ??= reader.read().then(
+        (read) => {
+          reading = undefined;
+          if (read.done) {
+            ended = true;
+            arrived(decoder.decode());
+          } else {
+            arrived(decoder.decode(read.value, { stream: true }));
+          }
+          wake();
+        },
+        (error: unknown) => {
+          reading = undefined;
+          failure = { error };
+          wake();
+        },
+      );
+      return new Promise<void>((resolve) => {
+        wake(); // a previous waiter only loops once more
+        waiter = resolve;
+      });
+    },
+    wake,
     release() {
       if (released) return;
       released = true;
       reader.releaseLock();
+      wake();
     },
   };
 }
 
+/** What {@link UIMessageStreamBodyReader.readNow} returns when no complete record arrived yet. */
+export const NO_RECORDS_YET: unique symbol = Symbol("no records yet");
+
 /**
  * Reads an uploaded UI message stream as batches of records — the JSON text of each chunk — one
  * batch per network read (one read often holds many chunks), so the consumer loops over a batch
- * without an asynchronous hop per chunk (issue 9).
+ * without an asynchronous hop per chunk, and waits once per network read ({@link readNow} and
+ * {@link readable}; issue 9).
  *
  * - Nothing is read ahead: the next network read happens only when the consumer asks for the next
  *   batch, so a consumer that awaits each structural write is the backpressure (R4).
@@ -88,9 +148,8 @@ export function webBodyText(body: ReadableStream<Uint8Array>): BodyText {
  * - The body as a whole has no size limit. Each chunk is held to `maxChunkBytes` while it arrives
  *   (a record still being received is refused as soon as it outgrows the limit), and the chunks
  *   together to `maxMessageBytes` (their JSON bytes, UTF-8). The batch holding an oversized record
- *   ends before it; the next {@link read} throws (R2).
- * - {@link read} calls are served one after the other, so {@link drain} may follow a read that a
- *   stop (R28) left pending.
+ *   ends before it; the next read throws (R2).
+ * - One consumer at a time; {@link drain} or {@link release} ends the reading.
  *
  * @example
  * ```ts
@@ -102,9 +161,8 @@ export function webBodyText(body: ReadableStream<Uint8Array>): BodyText {
  */
 export class UIMessageStreamBodyReader {
   private readonly splitter: RecordSplitter;
-  /** `done`: `[DONE]` was read; `end`: the body ended. */
+  /** `done`: `[DONE]` was read, or the reading was drained or released; `end`: the body ended. */
   private ended: "done" | "end" | undefined;
-  private reading: Promise<readonly string[] | undefined> | undefined;
 
   constructor(
     private readonly body: BodyText | null,
@@ -127,51 +185,31 @@ export class UIMessageStreamBodyReader {
   /**
    * The records of the next network read that completed any (never an empty batch), or
    * `undefined` once the stream ended (`[DONE]` or the end of the body).
+   * @throws as {@link readNow}.
+   */
+  async read(): Promise<readonly string[] | undefined> {
+    for (;;) {
+      const records = this.readNow();
+      if (records !== NO_RECORDS_YET) return records;
+      await this.readable();
+    }
+  }
+
+  /**
+   * The records that arrived since the last call, without waiting: a batch (never empty),
+   * `undefined` once the stream ended, or {@link NO_RECORDS_YET} (then wait with
+   * {@link readable}).
    * @throws ThreadlineError `too_large` (413) for the chunk over `maxChunkBytes` or the one taking
    *   the message past `maxMessageBytes`, with `details: { chunkIndex, limitBytes }`, once the
    *   records before it were returned (R2); {@link BodyInterruptedError} when the body broke off.
    */
-  read(): Promise<readonly string[] | undefined> {
-    const previous = this.reading;
-    const next = previous ? previous.then(this.readNext, this.readNext) : this.readNext();
-    this.reading = next;
-    return next;
-  }
-
-  /**
-   * Reads what is left of the body in the background and drops it: the producer of a stopped
-   * message finishes sending normally while its answer is already out (R28). Releases the body
-   * at its end.
-   */
-  drain(): void {
-    const body = this.body;
-    this.ended = "done";
-    if (!body) return;
-    void (async () => {
-      try {
-        await this.reading?.catch(() => {});
-        while ((await body.next()) !== null);
-      } catch {
-        // The producer cut its body off: nothing is left to drain.
-      } finally {
-        body.release();
-      }
-    })();
-  }
-
-  /** Stops reading; the adapter drains the rest of the body after the answer. */
-  release(): void {
-    this.ended ??= "done";
-    this.body?.release();
-  }
-
-  private readonly readNext = async (): Promise<readonly string[] | undefined> => {
+  readNow(): readonly string[] | undefined | typeof NO_RECORDS_YET {
     for (;;) {
       if (this.ended === "done") return undefined;
       this.splitter.check();
       if (this.ended === "end" || !this.body) return undefined;
-      const text = await this.body.next();
-      if (this.ended !== undefined) return undefined; // drained or released meanwhile
+      const text = this.body.take();
+      if (text === undefined) return NO_RECORDS_YET;
       let records: readonly string[];
       if (text === null) {
         this.ended = "end";
@@ -186,7 +224,43 @@ export class UIMessageStreamBodyReader {
       }
       if (records.length > 0) return records;
     }
-  };
+  }
+
+  /** Resolves once {@link readNow} may return more, or at {@link wake}; never rejects. */
+  readable(): Promise<void> {
+    return this.body && this.ended === undefined ? this.body.readable() : Promise.resolve();
+  }
+
+  /** Resolves a pending {@link readable} now (a stop request, R28). */
+  wake(): void {
+    this.body?.wake();
+  }
+
+  /**
+   * Reads what is left of the body in the background and drops it: the producer of a stopped
+   * message finishes sending normally while its answer is already out (R28). Releases the body
+   * at its end.
+   */
+  drain(): void {
+    const body = this.body;
+    this.ended = "done";
+    if (!body) return;
+    void (async () => {
+      try {
+        while ((await nextBodyText(body)) !== null);
+      } catch {
+        // The producer cut its body off: nothing is left to drain.
+      } finally {
+        body.release();
+      }
+    })();
+  }
+
+  /** Stops reading; the adapter drains the rest of the body after the answer. */
+  release(): void {
+    this.ended ??= "done";
+    this.body?.release();
+  }
 }
 
 /**

@@ -8,8 +8,11 @@ import { persistUIMessageStream } from "../../src/http/persist-ui-message-stream
 import {
   BodyInterruptedError,
   type BodyText,
+  NO_RECORDS_YET,
+  nextBodyText,
   UIMessageStreamBodyReader,
   type UIMessageStreamFormat,
+  webBodyText,
 } from "../../src/http/read-ui-message-stream-body.js";
 import { EventHub } from "../../src/observe.js";
 import { PATHS } from "../../src/protocol/http.js";
@@ -129,9 +132,51 @@ function nodeBody() {
 
 async function collect(text: BodyText): Promise<string> {
   let all = "";
-  for (let piece = await text.next(); piece !== null; piece = await text.next()) all += piece;
+  for (let piece = await nextBodyText(text); piece !== null; piece = await nextBodyText(text))
+    all += piece;
   return all;
 }
+
+describe("UIMessageStreamBodyReader.readNow / readable / wake (one wait per network read)", () => {
+  const bodies = {
+    node: () => {
+      const { stream, text } = nodeBody();
+      return { text, write: (piece: string) => stream.write(piece), end: () => stream.end() };
+    },
+    web: () => {
+      const stream = new TransformStream<Uint8Array, Uint8Array>();
+      const writer = stream.writable.getWriter();
+      const encoder = new TextEncoder();
+      return {
+        text: webBodyText(stream.readable),
+        write: (piece: string) => void writer.write(encoder.encode(piece)),
+        end: () => void writer.close(),
+      };
+    },
+  };
+  for (const [name, open] of Object.entries(bodies)) {
+    it(`${name}: no records until a read completes one, readable() waits for it, wake() ends a wait`, async () => {
+      const body = open();
+      const reader = new UIMessageStreamBodyReader(body.text, "ndjson", LIMITS);
+      expect(reader.readNow()).toBe(NO_RECORDS_YET);
+      const woken = reader.readable();
+      reader.wake(); // a stop: the wait ends with nothing new
+      await woken;
+      expect(reader.readNow()).toBe(NO_RECORDS_YET);
+      const waiting = reader.readable();
+      body.write('{"a":1}\n{"b"');
+      await waiting;
+      expect(reader.readNow()).toEqual(['{"a":1}']);
+      expect(reader.readNow()).toBe(NO_RECORDS_YET); // the second record is not complete
+      const rest = reader.read();
+      body.write(":2}\n");
+      expect(await rest).toEqual(['{"b":2}']);
+      body.end();
+      expect(await reader.read()).toBeUndefined();
+      expect(reader.readNow()).toBeUndefined();
+    });
+  }
+});
 
 describe("nodeBodyText (issue 9: the Node request read without Web-stream layers)", () => {
   it("returns everything buffered per read, UTF-8 decoded across reads, then null at the end", async () => {
@@ -146,8 +191,8 @@ describe("nodeBodyText (issue 9: the Node request read without Web-stream layers
   it("throws BodyInterruptedError after what was buffered when the body errors", async () => {
     const { stream, text } = nodeBody();
     stream.write('{"a":1}\n');
-    expect(await text.next()).toBe('{"a":1}\n');
-    const next = text.next();
+    expect(await nextBodyText(text)).toBe('{"a":1}\n');
+    const next = nextBodyText(text);
     stream.destroy(new Error("reset"));
     await expect(next).rejects.toBeInstanceOf(BodyInterruptedError);
   });
@@ -155,13 +200,13 @@ describe("nodeBodyText (issue 9: the Node request read without Web-stream layers
   it("reads nothing while nobody asks: the rest stays buffered in Node (TCP backpressure)", async () => {
     const { stream, counter, text } = nodeBody();
     stream.write('{"a":1}\n');
-    expect(await text.next()).toBe('{"a":1}\n');
+    expect(await nextBodyText(text)).toBe('{"a":1}\n');
     const reads = counter.reads;
     stream.write('{"b":2}\n');
     await turns(5);
     expect(counter.reads).toBe(reads);
     expect(stream.readableLength).toBeGreaterThan(0);
-    expect(await text.next()).toBe('{"b":2}\n');
+    expect(await nextBodyText(text)).toBe('{"b":2}\n');
   });
 
   it("release() removes its listeners, so the adapter can drain the rest", async () => {
@@ -169,7 +214,7 @@ describe("nodeBodyText (issue 9: the Node request read without Web-stream layers
     text.release();
     expect(stream.listenerCount("readable")).toBe(0);
     expect(stream.listenerCount("error")).toBe(0);
-    expect(await text.next()).toBeNull();
+    expect(await nextBodyText(text)).toBeNull();
   });
 });
 
@@ -266,6 +311,40 @@ for (const backend of BACKENDS) {
   });
 
   describe(`persistUIMessageStream over a Node body [${backend.name}]`, () => {
+    it("R4: read without a promise per batch, the body is taken from again only after the structural chunk's commit", async () => {
+      const events = new EventHub();
+      let commits = 0;
+      events.on("writer:commit", () => {
+        commits += 1;
+      });
+      const { threadline } = await openApp(backend, { threadline: { events } });
+      await threadline.threads.create({ id: "t1" });
+      const { stream, text } = nodeBody();
+      /** Commits seen at each take() after the one that returned `text-start`. */
+      const commitsAtTake: number[] = [];
+      let tookTextStart = false;
+      const counted: BodyText = {
+        ...text,
+        take() {
+          if (tookTextStart) commitsAtTake.push(commits);
+          const taken = text.take();
+          if (typeof taken === "string" && taken.includes("text-start")) tookTextStart = true;
+          return taken;
+        },
+      };
+      const reader = new UIMessageStreamBodyReader(counted, "ndjson", LIMITS);
+      stream.write('{"type":"start","messageId":"a1"}\n');
+      const persisting = persistUIMessageStream(threadline.workspace("default"), "t1", reader);
+      await waitFor(async () => commits >= 1); // `start` committed
+      stream.write('{"type":"text-start","id":"0"}\n{"type":"text-delta","id":"0","delta":"x"}\n');
+      await waitFor(async () => commitsAtTake.length >= 1);
+      stream.end('{"type":"text-end","id":"0"}\n{"type":"finish"}\n');
+      const { message } = await persisting;
+      expect(message.status).toBe("completed");
+      expect(textOf(message)).toBe("x");
+      expect(commitsAtTake[0]).toBeGreaterThanOrEqual(2); // `start` and `text-start` (R4)
+    });
+
     it("R4: the next read waits for the commit of the structural chunk before it", async () => {
       const events = new EventHub();
       let commits = 0;
