@@ -77,7 +77,8 @@ export function webBodyText(body: ReadableStream<Uint8Array>): BodyText {
   let ended = false;
   let failure: { error: unknown } | undefined;
   let released = false;
-  let reading: Promise<void> | undefined;
+  /** A network read is in flight (one at a time). */
+  let reading = false;
   let waiter: (() => void) | undefined;
   const wake = () => {
     const resolve = waiter;
@@ -99,23 +100,26 @@ export function webBodyText(body: ReadableStream<Uint8Array>): BodyText {
     },
     readable() {
       if (text !== undefined || failure || ended || released) return Promise.resolve();
-      reading ??= reader.read().then(
-        (read) => {
-          reading = undefined;
-          if (read.done) {
-            ended = true;
-            arrived(decoder.decode());
-          } else {
-            arrived(decoder.decode(read.value, { stream: true }));
-          }
-          wake();
-        },
-        (error: unknown) => {
-          reading = undefined;
-          failure = { error };
-          wake();
-        },
-      );
+      if (!reading) {
+        reading = true;
+        reader.read().then(
+          (read) => {
+            reading = false;
+            if (read.done) {
+              ended = true;
+              arrived(decoder.decode());
+            } else {
+              arrived(decoder.decode(read.value, { stream: true }));
+            }
+            wake();
+          },
+          (error: unknown) => {
+            reading = false;
+            failure = { error };
+            wake();
+          },
+        );
+      }
       return new Promise<void>((resolve) => {
         wake(); // a previous waiter only loops once more
         waiter = resolve;
