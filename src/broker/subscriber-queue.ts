@@ -51,19 +51,15 @@ export class SubscriberQueue {
   }
 
   /**
-   * Resolves when there is something for the reader: an event, `behind`, `closed`, an
-   * {@link interrupt}, or at once when `signal` is already aborted. The reader wires its signal to
+   * Resolves when there is something for the reader: an event, `behind`, `closed`, or an
+   * {@link interrupt}. The reader checks its own abort flag before waiting and wires its signal to
    * {@link interrupt} once, rather than listening anew on every wait (an abort listener added and
    * removed per delivered event was ~3 % of the process at 1 100 streams, issue 9).
    */
-  ready(signal?: AbortSignal): Promise<void> {
-    if (this.items.length > 0 || this.behind || this.closed || signal?.aborted)
-      return Promise.resolve();
+  ready(): Promise<void> {
+    if (this.items.length > 0 || this.behind || this.closed) return Promise.resolve();
     return new Promise((resolve) => {
-      this.wakeReader = () => {
-        this.wakeReader = undefined;
-        resolve();
-      };
+      this.wakeReader = resolve;
     });
   }
 
@@ -93,6 +89,8 @@ export class SubscriberQueue {
   }
 
   private wake(): void {
-    this.wakeReader?.();
+    const resolve = this.wakeReader;
+    this.wakeReader = undefined;
+    resolve?.();
   }
 }

@@ -167,7 +167,7 @@ export class Subscription<MESSAGE extends UIMessage = UIMessage>
               yield deletedEvent(this.threadId, next, this.clock.now());
             return;
           }
-          await queue.ready(signal);
+          await queue.ready(); // `aborted` was checked since the last await: no wait past an abort
           continue;
         }
         if (event.seq < next) continue; // already delivered (R13)
