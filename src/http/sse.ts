@@ -4,7 +4,7 @@
  */
 import type { StreamingApi } from "hono/utils/stream";
 import type { UIMessageChunk } from "../message/types.js";
-import { threadEventJson } from "../protocol/event-json.js";
+import { threadEventCache, threadEventJson } from "../protocol/event-json.js";
 import type { ThreadEvent } from "../protocol/events.js";
 import {
   SSE_HEARTBEAT_COMMENT,
@@ -57,9 +57,6 @@ export function formatThreadEvent(item: SubscriptionItem): string {
 
 const encoder = new TextEncoder();
 
-/** UTF-8 frames of log events, by event object: one encoding for all of an event's viewers. */
-const encodedFrames = new WeakMap<ThreadEvent, Uint8Array>();
-
 /**
  * {@link formatThreadEvent} as UTF-8 bytes, encoded once per log event object: the broker hands one
  * object to every live subscriber of a thread (R10), so all its viewers write the same bytes
@@ -73,10 +70,11 @@ const encodedFrames = new WeakMap<ThreadEvent, Uint8Array>();
  */
 export function encodeThreadEvent(item: SubscriptionItem): Uint8Array {
   if (item.type === "snapshot") return encoder.encode(formatThreadEvent(item));
-  let bytes = encodedFrames.get(item);
+  const cache = threadEventCache(item);
+  let bytes = cache?.sseFrame;
   if (bytes === undefined) {
     bytes = encoder.encode(eventFrame(item));
-    encodedFrames.set(item, bytes);
+    if (cache) cache.sseFrame = bytes;
   }
   return bytes;
 }

@@ -1,17 +1,40 @@
 import type { ThreadEvent } from "./events.js";
 
 /**
- * Each event's JSON text, by event object: the broker hands the same object to every subscriber of
- * a thread, so every viewer's SSE frame shares one serialization (issue 9: an event serialized once
- * for the log and every viewer). Weak: an event nobody holds any more takes its JSON with it.
+ * The serializations of one event object made so far, shared by everyone holding the object: the
+ * broker hands the same object to every subscriber of a thread, so each live event is serialized
+ * once for the log and all its viewers (issue 9).
  */
-const eventJson = new WeakMap<object, string>();
+export interface ThreadEventCache {
+  /** `JSON.stringify(event.data)`, handed over by whoever made it ({@link primeThreadEventDataJson}). */
+  dataJson?: string;
+  /** `JSON.stringify(event)` ({@link threadEventJson}). */
+  json?: string;
+  /** The event's SSE frame as UTF-8 bytes (the HTTP layer's; never written into). */
+  sseFrame?: Uint8Array;
+}
+
+/** Where an event object keeps its {@link ThreadEventCache}. */
+const CACHE = Symbol("threadline.eventCache");
 
 /**
- * The JSON text of `event`'s `data`, handed over by whoever already serialized it (the store, for
- * the log row), so {@link threadEventJson} never stringifies the (large) data a second time.
+ * The {@link ThreadEventCache} of `event`, kept on the object itself under a symbol that is not
+ * enumerable, so it is never part of the event's JSON, keys, spread or deep equality. One slot per
+ * event rather than a `WeakMap` per serialization: three `WeakMap` entries per event cost 3–4 µs
+ * more than this slot in lookups and GC (issue 9, a micro-benchmark of 2026-12-03). `undefined`
+ * for an object that cannot take the slot (frozen): callers then serialize without keeping the
+ * result.
  */
-const dataJson = new WeakMap<object, string>();
+export function threadEventCache(event: ThreadEvent): ThreadEventCache | undefined {
+  const holder = event as unknown as { [CACHE]?: ThreadEventCache };
+  let cache = holder[CACHE];
+  if (cache === undefined) {
+    if (!Object.isExtensible(event)) return undefined;
+    cache = {};
+    Object.defineProperty(event, CACHE, { value: cache });
+  }
+  return cache;
+}
 
 /** `"key":` of the event fields, quoted once. */
 const quotedKeys = new Map<string, string>();
@@ -33,10 +56,11 @@ const quotedKeys = new Map<string, string>();
  * ```
  */
 export function threadEventJson(event: ThreadEvent): string {
-  let json = eventJson.get(event);
+  const cache = threadEventCache(event);
+  let json = cache?.json;
   if (json === undefined) {
-    json = buildEventJson(event as unknown as Record<string, unknown>);
-    eventJson.set(event, json);
+    json = buildEventJson(event as unknown as Record<string, unknown>, cache?.dataJson);
+    if (cache) cache.json = json;
   }
   return json;
 }
@@ -54,7 +78,8 @@ export function threadEventJson(event: ThreadEvent): string {
  * ```
  */
 export function primeThreadEventDataJson(event: ThreadEvent, json: string): void {
-  if (!dataJson.has(event)) dataJson.set(event, json);
+  const cache = threadEventCache(event);
+  if (cache) cache.dataJson ??= json;
 }
 
 /**
@@ -62,13 +87,13 @@ export function primeThreadEventDataJson(event: ThreadEvent, json: string): void
  * one (skipping what `JSON.stringify` skips: `undefined`, functions, symbols), `data` from its
  * primed JSON when there is one.
  */
-function buildEventJson(event: Record<string, unknown>): string {
+function buildEventJson(event: Record<string, unknown>, dataJson: string | undefined): string {
   let json = "{";
   for (const key in event) {
     if (!Object.hasOwn(event, key)) continue;
     const value = event[key];
     const text =
-      key === "data" ? (dataJson.get(event) ?? JSON.stringify(value)) : JSON.stringify(value);
+      key === "data" ? (dataJson ?? JSON.stringify(value)) : JSON.stringify(value);
     if (text === undefined) continue;
     json += json.length === 1 ? quoteKey(key) : `,${quoteKey(key)}`;
     json += text;

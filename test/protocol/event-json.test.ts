@@ -97,4 +97,42 @@ describe("threadEventJson (issue 9: each event serialized once for every viewer)
     } as unknown as ThreadEvent;
     expect(threadEventJson(event)).toBe(JSON.stringify(event));
   });
+
+  it("keeps what it made on the event out of sight: JSON, keys, spread and equality are unchanged", () => {
+    const event: ThreadEvent = {
+      type: "message.delta",
+      threadId: "t",
+      seq: 3,
+      messageId: "m",
+      revision: 2,
+      createdAt: 1,
+      data: { chunks: [] },
+    };
+    const before = { ...event };
+    const keys = Reflect.ownKeys(event).filter(
+      (key) => Object.getOwnPropertyDescriptor(event, key)?.enumerable,
+    );
+    primeThreadEventDataJson(event, '{"chunks":[]}');
+    const json = threadEventJson(event);
+    expect(JSON.stringify(event)).toBe(json);
+    expect(
+      Reflect.ownKeys(event).filter(
+        (key) => Object.getOwnPropertyDescriptor(event, key)?.enumerable,
+      ),
+    ).toEqual(keys);
+    expect({ ...event }).toStrictEqual(before);
+    expect(event).toStrictEqual(before);
+    expect(structuredClone(event)).toStrictEqual(before);
+  });
+
+  it("serializes a frozen event too, without keeping the text", () => {
+    fc.assert(
+      fc.property(events, (event) => {
+        Object.freeze(event);
+        primeThreadEventDataJson(event, '{"not":"its data"}'); // nowhere to keep it: ignored
+        expectSameJson(threadEventJson(event), event);
+        expect(threadEventJson(event)).toBe(JSON.stringify(event));
+      }),
+    );
+  });
 });
