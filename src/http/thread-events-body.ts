@@ -126,8 +126,10 @@ export function threadEventsBody(
         const response = options.nodeResponse;
         if (direct === undefined && response?.headersSent && !response.writableEnded) {
           direct = response;
-          // Every frame goes out from here; the body closes when the subscription ends.
+          // Every frame goes out from here; the body closes when the subscription ends, and the
+          // subscription when the response is gone (its close no longer cancels a closed body).
           while (!ended && (await writeNext(response)));
+          end();
           closeUnlessCancelled(controller);
           return;
         }

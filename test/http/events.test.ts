@@ -204,6 +204,28 @@ for (const backend of BACKENDS) {
         await slowReader.cancel();
       });
 
+      it("R17: a client that goes away while its socket is full closes its subscription", async () => {
+        const { request, threadline } = await setup();
+        const viewer = new AbortController();
+        const response = await request(PATHS.events("t1"), { signal: viewer.signal });
+        expect(response.status).toBe(200); // never read: its socket fills up
+        const writer = await threadline.writers.open("t1", { messageId: "a1" });
+        await writer.write({ type: "text-start", id: "0" });
+        for (let i = 0; i < 20; i += 1) {
+          await writer.write({ type: "text-delta", id: "0", delta: "x".repeat(300_000) });
+          await writer.flush();
+        }
+        expect(subscribers(threadline, "t1")).toBe(1);
+        viewer.abort();
+        await response.body?.cancel().catch(() => {});
+        await waitFor(
+          () => subscribers(threadline, "t1") === 0,
+          5_000,
+          "the subscription to close",
+        );
+        await writer.finish();
+      });
+
       it("R17: a client that disconnects closes its subscription only", async () => {
         const { request, threadline } = await setup();
         const events = new SseReader((await request(PATHS.events("t1"))).body);
