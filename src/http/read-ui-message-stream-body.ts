@@ -90,13 +90,14 @@ export function webBodyText(body: ReadableStream<Uint8Array>): BodyText {
   };
   return {
     take() {
+      if (released) return null;
       if (text !== undefined) {
         const taken = text;
         text = undefined;
         return taken;
       }
       if (failure) throw new BodyInterruptedError(failure.error);
-      return ended || released ? null : undefined;
+      return ended ? null : undefined;
     },
     readable() {
       if (text !== undefined || failure || ended || released) return Promise.resolve();
