@@ -218,6 +218,18 @@ describe("nodeBodyText (issue 9: the Node request read without Web-stream layers
   });
 });
 
+/** A Threadline on `backend` with a thread `t1`, counting its writer's commits. */
+async function openCountingCommits(backend: (typeof BACKENDS)[number]) {
+  const events = new EventHub();
+  const counter = { commits: 0 };
+  events.on("writer:commit", () => {
+    counter.commits += 1;
+  });
+  const { threadline } = await openApp(backend, { threadline: { events } });
+  await threadline.threads.create({ id: "t1" });
+  return { threadline, counter };
+}
+
 for (const backend of BACKENDS) {
   describe(`the upload over a real socket reads the Node request [${backend.name}]`, () => {
     const ndjson = (...chunks: unknown[]) => chunks.map((c) => `${JSON.stringify(c)}\n`).join("");
@@ -312,13 +324,7 @@ for (const backend of BACKENDS) {
 
   describe(`persistUIMessageStream over a Node body [${backend.name}]`, () => {
     it("R4: read without a promise per batch, the body is taken from again only after the structural chunk's commit", async () => {
-      const events = new EventHub();
-      let commits = 0;
-      events.on("writer:commit", () => {
-        commits += 1;
-      });
-      const { threadline } = await openApp(backend, { threadline: { events } });
-      await threadline.threads.create({ id: "t1" });
+      const { threadline, counter } = await openCountingCommits(backend);
       const { stream, text } = nodeBody();
       /** Commits seen at each take() after the one that returned `text-start`. */
       const commitsAtTake: number[] = [];
@@ -326,7 +332,7 @@ for (const backend of BACKENDS) {
       const counted: BodyText = {
         ...text,
         take() {
-          if (tookTextStart) commitsAtTake.push(commits);
+          if (tookTextStart) commitsAtTake.push(counter.commits);
           const taken = text.take();
           if (typeof taken === "string" && taken.includes("text-start")) tookTextStart = true;
           return taken;
@@ -335,7 +341,7 @@ for (const backend of BACKENDS) {
       const reader = new UIMessageStreamBodyReader(counted, "ndjson", LIMITS);
       stream.write('{"type":"start","messageId":"a1"}\n');
       const persisting = persistUIMessageStream(threadline.workspace("default"), "t1", reader);
-      await waitFor(async () => commits >= 1); // `start` committed
+      await waitFor(async () => counter.commits >= 1); // `start` committed
       stream.write('{"type":"text-start","id":"0"}\n{"type":"text-delta","id":"0","delta":"x"}\n');
       await waitFor(async () => commitsAtTake.length >= 1);
       stream.end('{"type":"text-end","id":"0"}\n{"type":"finish"}\n');
@@ -346,19 +352,13 @@ for (const backend of BACKENDS) {
     });
 
     it("R4: the next read waits for the commit of the structural chunk before it", async () => {
-      const events = new EventHub();
-      let commits = 0;
-      events.on("writer:commit", () => {
-        commits += 1;
-      });
-      const { threadline } = await openApp(backend, { threadline: { events } });
-      await threadline.threads.create({ id: "t1" });
+      const { threadline, counter } = await openCountingCommits(backend);
       const { stream, text } = nodeBody();
       const reader = new UIMessageStreamBodyReader(text, "ndjson", LIMITS);
       const commitsAtRead: number[] = [];
       const records = {
         read() {
-          commitsAtRead.push(commits);
+          commitsAtRead.push(counter.commits);
           return reader.read();
         },
       };

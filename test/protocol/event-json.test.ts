@@ -29,6 +29,19 @@ function expectSameJson(actual: string, event: unknown): void {
   expect(keyOrder(JSON.parse(actual))).toEqual(keyOrder(JSON.parse(expected)));
 }
 
+/** A `message.delta` event with no chunks, a new object per call. */
+function deltaEvent(): ThreadEvent {
+  return {
+    type: "message.delta",
+    threadId: "t",
+    seq: 3,
+    messageId: "m",
+    revision: 2,
+    createdAt: 1,
+    data: { chunks: [] },
+  };
+}
+
 describe("threadEventJson (issue 9: each event serialized once for every viewer)", () => {
   it("is JSON.stringify(event): same values, same key order", () => {
     fc.assert(
@@ -47,15 +60,7 @@ describe("threadEventJson (issue 9: each event serialized once for every viewer)
         expect(json).toBe(JSON.stringify(event));
       }),
     );
-    const event: ThreadEvent = {
-      type: "message.delta",
-      threadId: "t",
-      seq: 3,
-      messageId: "m",
-      revision: 2,
-      createdAt: 1,
-      data: { chunks: [] },
-    };
+    const event = deltaEvent();
     const data = event.data as unknown as { toJSON: () => never };
     data.toJSON = () => {
       throw new Error("data stringified again");
@@ -99,15 +104,7 @@ describe("threadEventJson (issue 9: each event serialized once for every viewer)
   });
 
   it("keeps what it made on the event out of sight: JSON, keys, spread and equality are unchanged", () => {
-    const event: ThreadEvent = {
-      type: "message.delta",
-      threadId: "t",
-      seq: 3,
-      messageId: "m",
-      revision: 2,
-      createdAt: 1,
-      data: { chunks: [] },
-    };
+    const event = deltaEvent();
     const before = { ...event };
     const keys = Reflect.ownKeys(event).filter(
       (key) => Object.getOwnPropertyDescriptor(event, key)?.enumerable,
