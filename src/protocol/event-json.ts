@@ -92,8 +92,7 @@ function buildEventJson(event: Record<string, unknown>, dataJson: string | undef
   for (const key in event) {
     if (!Object.hasOwn(event, key)) continue;
     const value = event[key];
-    const text =
-      key === "data" ? (dataJson ?? JSON.stringify(value)) : JSON.stringify(value);
+    const text = key === "data" ? (dataJson ?? JSON.stringify(value)) : JSON.stringify(value);
     if (text === undefined) continue;
     json += json.length === 1 ? quoteKey(key) : `,${quoteKey(key)}`;
     json += text;
