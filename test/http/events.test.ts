@@ -166,9 +166,10 @@ for (const backend of BACKENDS) {
         const slow = await request(PATHS.events("t1")); // never read until the end
         const fast = new SseReader((await request(PATHS.events("t1"))).body);
         expect((await fast.next())?.event).toBe("snapshot");
-        // Over a socket the kernel's buffers hold megabytes for a client that does not read: large
-        // deltas fill them, so writes to the slow response wait and its queue overflows.
-        const padding = transport.socket ? "x".repeat(300_000) : "";
+        // Over a socket the kernel's buffers hold megabytes for a client that does not read (up to
+        // 4 MB sent, more received): 16 MB of deltas fill them, so writes to the slow response
+        // wait and its queue overflows.
+        const padding = transport.socket ? "x".repeat(800_000) : "";
         const writer = await threadline.writers.open("t1", { messageId: "a1" });
         await writer.write({ type: "text-start", id: "0" });
         for (let i = 0; i < 20; i += 1) {

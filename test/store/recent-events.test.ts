@@ -326,7 +326,10 @@ describe.each(SQLITE_BACKENDS)(
         "n1",
       );
       try {
-        expect(await store.migrate()).toEqual(["0007-sqlite-recent-events"]);
+        expect(await store.migrate()).toEqual([
+          "0007-sqlite-recent-events",
+          "0008-sqlite-message-epoch",
+        ]);
         const read = async () =>
           (await store.readEvents("default", "old-thread", 0, 10)).map((e) => [e.seq, e.data]);
         expect(await read()).toEqual([

@@ -23,6 +23,7 @@ for (const backend of BACKENDS) {
         "0005-deflated-payloads",
         "0006-threads-fillfactor",
         "0007-sqlite-recent-events",
+        "0008-sqlite-message-epoch",
       ]);
       expect(await store.migrate()).toEqual([]);
       const db = (store as unknown as { driver: { db: import("kysely").Kysely<unknown> } }).driver

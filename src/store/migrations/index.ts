@@ -6,6 +6,7 @@ import * as compactionRetention from "./0004-compaction-retention.js";
 import * as deflatedPayloads from "./0005-deflated-payloads.js";
 import * as threadsFillfactor from "./0006-threads-fillfactor.js";
 import * as sqliteRecentEvents from "./0007-sqlite-recent-events.js";
+import * as sqliteMessageEpoch from "./0008-sqlite-message-epoch.js";
 
 /**
  * Every migration this code knows, keyed by a name that sorts in application order (R27). Add new
@@ -19,4 +20,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0005-deflated-payloads": deflatedPayloads,
   "0006-threads-fillfactor": threadsFillfactor,
   "0007-sqlite-recent-events": sqliteRecentEvents,
+  "0008-sqlite-message-epoch": sqliteMessageEpoch,
 };

@@ -2,6 +2,7 @@ import { type Kysely, type QueryResult, sql } from "kysely";
 import type { ThreadEvent } from "../../protocol/events.js";
 import { toStoredMessage } from "../mappers.js";
 import type { Database, MessageRow } from "../schema.js";
+import { threadHeadsOf } from "../sqlite/thread-heads.js";
 import type { MessageWrite, WriteDecision } from "../store.js";
 import {
   insertEventsQueries,
@@ -35,7 +36,9 @@ interface RefusedRow {
  *    appender of the thread — a crash sweep, a delete, another node — so the guard below reads a
  *    state no other appender can change before this commit's events are in the log.
  * 2. Stream writes are guarded (R15): one read of their messages, returning only the refused
- *    ones (none in a healthy tick); a message no longer `streaming`
+ *    ones (none in a healthy tick) — on SQLite in this thread only those of messages no earlier
+ *    tick found streaming since the last change of any message's status by anyone
+ *    (`ThreadHeads.streamingGuard`); a message no longer `streaming`
  *    (finalized by the sweep or another writer) or gone (deleted, R8) takes nothing — its write is
  *    reported `finalized` / `missing`, nothing is logged for it, and its reserved seq is given back
  *    so seqs stay dense. The message row itself is not written: its revision is the writer's
@@ -53,6 +56,13 @@ export async function commitWrites(
   writes: readonly MessageWrite[],
   now: number,
 ): Promise<WriteDecision[]> {
+  // On SQLite in this thread, messages earlier ticks found streaming need no guard read while
+  // nothing else changed a message's status since (`message_epoch`, migration 8).
+  const guard = await threadHeadsOf(trx)?.streamingGuard(trx);
+  const guarded = writes.filter(
+    (w) =>
+      w.kind === "stream" && !guard?.verified(threadKey(w.workspaceId, w.messageId), w.threadId),
+  );
   // Steps 1 and 2 share a round trip, and steps 4 and 5 are pipelined into the commit's: on the
   // worker-backed SQLite connection a streaming tick waits for two replies (batch.ts).
   const [reservation, refused] = await executePlans(
@@ -66,13 +76,13 @@ export async function commitWrites(
       })),
       now,
     ),
-    planGuard(
-      trx,
-      writes.filter((w) => w.kind === "stream"),
-    ),
+    planGuard(trx, guarded),
   );
   const outcomes: (WriteDecision | undefined)[] = [];
   const applied: { write: MessageWrite; index: number; row: MessageRow | undefined }[] = [];
+  const streaming: [string, string][] = [];
+  const ended: string[] = [];
+  let statusChanges = 0;
   for (const [index, write] of writes.entries()) {
     const decision =
       write.kind === "stream"
@@ -80,7 +90,15 @@ export async function commitWrites(
         : await decideTerminal(trx, write, reservation, now);
     if ("rejected" in decision) outcomes[index] = decision.rejected;
     else applied.push({ write, index, row: decision.row });
+    if (guard) {
+      const key = threadKey(write.workspaceId, write.messageId);
+      if (write.kind === "stream" && !("rejected" in decision))
+        streaming.push([key, write.threadId]);
+      else ended.push(key);
+      if (write.kind !== "stream" && !("rejected" in decision)) statusChanges += 1;
+    }
   }
+  guard?.settled({ streaming, ended, statusChanges });
 
   const events: { workspaceId: string; event: ThreadEvent }[] = [];
   for (const { write, index, row } of applied) {

@@ -51,6 +51,21 @@ export class ThreadHeads {
   /** `events_recent` exists (looked up at each transaction's begin until it does). */
   private migrated = false;
   private inTransaction = false;
+  /**
+   * Messages a writer tick found streaming in their thread (`threadKey(workspace, message)` →
+   * thread id), valid while `message_epoch` is {@link epoch}: see {@link streamingGuard}.
+   */
+  private readonly streaming = new Map<string, string>();
+  /** `message_epoch.n` as this connection's last tick left it; undefined: unknown. */
+  private epoch: number | undefined;
+  /** The open tick's changes to {@link streaming} (a thread id, or `null` to forget). */
+  private stagedStreaming = new Map<string, string | null>();
+  /** The open tick's `message_epoch` after its commit; undefined: no tick in this transaction. */
+  private stagedEpoch: number | undefined;
+  /** The open tick found {@link streaming} stale: it is cleared before the staged changes. */
+  private stagedStreamingClear = false;
+  /** `message_epoch` exists (migration 8; looked up at each tick until it does). */
+  private epochTable = false;
 
   /** Whether reservations may use this cache (the file is migrated, a transaction is open). */
   get active(): boolean {
@@ -84,6 +99,9 @@ export class ThreadHeads {
     this.staged = new Map();
     this.stagedClear = false;
     this.stagedVersion = undefined;
+    this.stagedStreaming = new Map();
+    this.stagedEpoch = undefined;
+    this.stagedStreamingClear = false;
     this.inTransaction = true;
     const { rows } = await connection.executeQuery<{ data_version: number }>(DATA_VERSION);
     const version = Number(rows[0]?.data_version);
@@ -112,6 +130,17 @@ export class ThreadHeads {
       else this.heads.set(key, head);
     }
     this.staged = new Map();
+    if (this.stagedEpoch !== undefined) {
+      if (this.stagedStreamingClear || this.streaming.size > MAX_CACHED_THREAD_HEADS) {
+        this.streaming.clear();
+      }
+      for (const [key, threadId] of this.stagedStreaming) {
+        if (threadId === null) this.streaming.delete(key);
+        else this.streaming.set(key, threadId);
+      }
+      this.epoch = this.stagedEpoch;
+    }
+    this.stagedStreaming = new Map();
   }
 
   /** Called after a rollback (or a failed `COMMIT`): the transaction's changes are dropped. */
@@ -119,10 +148,64 @@ export class ThreadHeads {
     this.inTransaction = false;
     this.staged = new Map();
     this.stagedClear = false;
+    this.stagedStreaming = new Map();
+    this.stagedEpoch = undefined;
+  }
+
+  /**
+   * Opens the R15 guard of a writer tick, inside its transaction: reads `message_epoch`
+   * (migration 8), and when it is what this connection's last tick left, the messages found
+   * streaming by earlier ticks still are — no statement of any connection finalized, moved or
+   * deleted a message since — and their stream writes need no guard read. Otherwise every write
+   * is guarded and the set starts over. Call {@link StreamingGuard.settled} once the tick decided
+   * its writes; nothing is kept unless the transaction commits.
+   * @returns undefined when the cache is inactive or the file has no `message_epoch` (guard all).
+   * @throws the database's error.
+   */
+  async streamingGuard(db: Kysely<Database>): Promise<StreamingGuard | undefined> {
+    if (!this.active) return undefined;
+    if (!this.epochTable) {
+      this.epochTable = (await db.executeQuery(MESSAGE_EPOCH_EXISTS)).rows.length > 0;
+      if (!this.epochTable) return undefined;
+    }
+    const { rows } = await db.executeQuery<{ n: number }>(MESSAGE_EPOCH);
+    const epoch = Number(rows[0]?.n);
+    const fresh = epoch === this.epoch && !this.stagedClear;
+    if (!fresh) this.stagedStreamingClear = true;
+    return {
+      verified: (key, threadId) => fresh && this.streaming.get(key) === threadId,
+      settled: ({ streaming, ended, statusChanges }) => {
+        for (const [key, threadId] of streaming) this.stagedStreaming.set(key, threadId);
+        for (const key of ended) this.stagedStreaming.set(key, null);
+        this.stagedEpoch = epoch + statusChanges;
+      },
+    };
   }
 }
 
+/** A writer tick's view of the messages found streaming before it ({@link ThreadHeads.streamingGuard}). */
+export interface StreamingGuard {
+  /** Whether the message (`threadKey(workspace, message)`) is known streaming in `threadId`. */
+  verified(key: string, threadId: string): boolean;
+  /**
+   * What the tick decided: the messages its stream writes found (or knew) streaming, by key with
+   * their thread; the keys of its terminal and refused writes; how many `messages` rows its own
+   * statements finalized (each raises `message_epoch` by one).
+   */
+  settled(outcome: {
+    streaming: Iterable<readonly [string, string]>;
+    ended: Iterable<string>;
+    statusChanges: number;
+  }): void;
+}
+
 const DATA_VERSION = CompiledQuery.raw("pragma data_version");
+
+const MESSAGE_EPOCH = CompiledQuery.raw("select n from message_epoch");
+
+const MESSAGE_EPOCH_EXISTS = CompiledQuery.raw(
+  "select 1 from sqlite_master where type = 'table' and name = 'message_epoch'",
+);
 
 const EVENTS_RECENT_EXISTS = CompiledQuery.raw(
   "select 1 from sqlite_master where type = 'table' and name = 'events_recent'",
