@@ -69,7 +69,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       threadline,
       apiKeys,
       writeSseDirectly: true, // served as it is below
-
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });

@@ -95,14 +95,13 @@ describe("the R15 guard skipped for messages known streaming [sqlite]", () => {
     ],
     [
       "another connection on the file",
-      async (threadline: Threadline, messageId: string, path: string) => {
+      async (_threadline: Threadline, messageId: string, path: string) => {
         const other = new Database(path);
         try {
           other.prepare("update messages set status = 'aborted' where id = ?").run(messageId);
         } finally {
           other.close();
         }
-        void threadline;
       },
     ],
   ] as const) {

@@ -59,9 +59,9 @@ export async function commitWrites(
   // On SQLite in this thread, messages earlier ticks found streaming need no guard read while
   // nothing else changed a message's status since (`message_epoch`, migration 8).
   const guard = await threadHeadsOf(trx)?.streamingGuard(trx);
+  const messageKeys = writes.map((w) => threadKey(w.workspaceId, w.messageId));
   const guarded = writes.filter(
-    (w) =>
-      w.kind === "stream" && !guard?.verified(threadKey(w.workspaceId, w.messageId), w.threadId),
+    (w, i) => w.kind === "stream" && !guard?.verified(messageKeys[i] as string, w.threadId),
   );
   // Steps 1 and 2 share a round trip, and steps 4 and 5 are pipelined into the commit's: on the
   // worker-backed SQLite connection a streaming tick waits for two replies (batch.ts).
@@ -86,16 +86,16 @@ export async function commitWrites(
   for (const [index, write] of writes.entries()) {
     const decision =
       write.kind === "stream"
-        ? decideStream(write, refused, reservation)
+        ? decideStream(write, messageKeys[index] as string, refused, reservation)
         : await decideTerminal(trx, write, reservation, now);
     if ("rejected" in decision) outcomes[index] = decision.rejected;
     else applied.push({ write, index, row: decision.row });
     if (guard) {
-      const key = threadKey(write.workspaceId, write.messageId);
-      if (write.kind === "stream" && !("rejected" in decision))
-        streaming.push([key, write.threadId]);
+      const key = messageKeys[index] as string;
+      const taken = !("rejected" in decision);
+      if (write.kind === "stream" && taken) streaming.push([key, write.threadId]);
       else ended.push(key);
-      if (write.kind !== "stream" && !("rejected" in decision)) statusChanges += 1;
+      if (write.kind !== "stream" && taken) statusChanges += 1;
     }
   }
   guard?.settled({ streaming, ended, statusChanges });
@@ -151,13 +151,14 @@ type Decision = { rejected: WriteDecision } | { row: MessageRow | undefined };
  */
 function decideStream(
   write: MessageWrite,
+  messageKey: string,
   refused: ReadonlyMap<string, RefusedRow>,
   reservation: SeqReservation,
 ): Decision {
   if (!reservation.has(write.workspaceId, write.threadId)) {
     return reject(write, reservation, "missing");
   }
-  const row = refused.get(threadKey(write.workspaceId, write.messageId));
+  const row = refused.get(messageKey);
   if (!row) return { row: undefined };
   const elsewhere = row.thread_id === null || row.thread_id !== write.threadId;
   return reject(write, reservation, elsewhere ? "missing" : "finalized");
