@@ -1,6 +1,12 @@
 import { type CompiledQuery, type Kysely, type QueryResult, sql } from "kysely";
 import { primeThreadEventDataJson } from "../../protocol/event-json.js";
 import type { ThreadEvent, ThreadEventData, ThreadEventType } from "../../protocol/events.js";
+import {
+  bigintColumn,
+  booleanColumn,
+  columnParameters,
+  textColumn,
+} from "../postgres/delimited-columns.js";
 import type { Database, EventRow } from "../schema.js";
 import { type CachedHead, type ThreadHeads, threadHeadsOf } from "../sqlite/thread-heads.js";
 import { THREAD_UPDATED_AT_SLACK_MS } from "../thread-store.js";
@@ -334,16 +340,23 @@ export function insertEventsQueries(
   });
   return multiRowStatements(trx, rows, {
     unnest: (all) => {
-      const columns = EVENT_COLUMNS.map((column) => all.map((row) => row[column]));
+      const columns = [
+        textColumn(all.map((row) => row.workspace_id)),
+        textColumn(all.map((row) => row.thread_id)),
+        bigintColumn(all.map((row) => row.seq)),
+        textColumn(all.map((row) => row.type)),
+        textColumn(all.map((row) => row.message_id)),
+        bigintColumn(all.map((row) => row.revision)),
+        textColumn(all.map((row) => row.payload)),
+        bigintColumn(all.map((row) => row.created_at)),
+      ];
       return compileOnce(
         trx,
         "insert events (unnest)",
         () =>
           sql`insert into events (${sql.raw(EVENT_COLUMNS.join(", "))})
-            select * from unnest(${columns[0]}::text[], ${columns[1]}::text[], ${columns[2]}::bigint[],
-              ${columns[3]}::text[], ${columns[4]}::text[], ${columns[5]}::bigint[],
-              ${columns[6]}::text[], ${columns[7]}::bigint[])`.compile(trx),
-        columns,
+            select * from unnest(${sql.join(columns.map((c) => c.sql))})`.compile(trx),
+        columnParameters(columns),
       );
     },
     // SQLite: straight into the recent events (migration 7), not through the view's trigger.
@@ -407,13 +420,11 @@ function planBumpHeadSeqs(
   const stale = now - THREAD_UPDATED_AT_SLACK_MS;
   const queries = multiRowStatements(trx, bumps, {
     unnest: (all) => {
-      const parameters = [
-        stale,
-        now,
-        all.map((b) => b.workspaceId),
-        all.map((b) => b.threadId),
-        all.map((b) => b.count),
-        all.map((b) => !b.deltasOnly),
+      const columns = [
+        textColumn(all.map((b) => b.workspaceId)),
+        textColumn(all.map((b) => b.threadId)),
+        bigintColumn(all.map((b) => b.count)),
+        booleanColumn(all.map((b) => !b.deltasOnly)),
       ];
       return compileOnce(
         trx,
@@ -421,13 +432,12 @@ function planBumpHeadSeqs(
         () =>
           sql<HeadRow>`
             update threads set head_seq = head_seq + v.n,
-              updated_at = case when v.moves or threads.updated_at <= ${parameters[0]}::bigint
-                then ${parameters[1]}::bigint else threads.updated_at end
-            from unnest(${parameters[2]}::text[], ${parameters[3]}::text[], ${parameters[4]}::bigint[],
-              ${parameters[5]}::boolean[]) as v(workspace_id, id, n, moves)
+              updated_at = case when v.moves or threads.updated_at <= ${stale}::bigint
+                then ${now}::bigint else threads.updated_at end
+            from unnest(${sql.join(columns.map((c) => c.sql))}) as v(workspace_id, id, n, moves)
             where threads.workspace_id = v.workspace_id and threads.id = v.id
             returning threads.workspace_id, threads.id, threads.head_seq`.compile(trx),
-        parameters,
+        [stale, now, ...columnParameters(columns)],
       );
     },
     // SQLite: UPDATE … FROM (VALUES …), one join instead of a CASE per thread, so a tick's cost
@@ -503,15 +513,18 @@ export function moveUpdatedAtQueries(
 ): CompiledQuery[] {
   return multiRowStatements(trx, threads, {
     unnest: (all) => {
-      const parameters = [now, all.map((t) => t.workspaceId), all.map((t) => t.threadId)];
+      const columns = [
+        textColumn(all.map((t) => t.workspaceId)),
+        textColumn(all.map((t) => t.threadId)),
+      ];
       return compileOnce(
         trx,
         "move updated_at (unnest)",
         () =>
-          sql`update threads set updated_at = ${parameters[0]}::bigint
-            from unnest(${parameters[1]}::text[], ${parameters[2]}::text[]) as v(workspace_id, id)
+          sql`update threads set updated_at = ${now}::bigint
+            from unnest(${sql.join(columns.map((c) => c.sql))}) as v(workspace_id, id)
             where threads.workspace_id = v.workspace_id and threads.id = v.id`.compile(trx),
-        parameters,
+        [now, ...columnParameters(columns)],
       );
     },
     values: (batch) => {

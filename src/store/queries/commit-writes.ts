@@ -1,6 +1,7 @@
 import { type Kysely, type QueryResult, sql } from "kysely";
 import type { ThreadEvent } from "../../protocol/events.js";
 import { toStoredMessage } from "../mappers.js";
+import { columnParameters, textColumn } from "../postgres/delimited-columns.js";
 import type { Database, MessageRow } from "../schema.js";
 import { threadHeadsOf } from "../sqlite/thread-heads.js";
 import type { MessageWrite, WriteDecision } from "../store.js";
@@ -242,10 +243,10 @@ function planGuard(
 ): QueryPlan<Map<string, RefusedRow>> {
   const queries = multiRowStatements(trx, writes, {
     unnest: (all) => {
-      const parameters = [
-        all.map((w) => w.workspaceId),
-        all.map((w) => w.messageId),
-        all.map((w) => w.threadId),
+      const columns = [
+        textColumn(all.map((w) => w.workspaceId)),
+        textColumn(all.map((w) => w.messageId)),
+        textColumn(all.map((w) => w.threadId)),
       ];
       return compileOnce(
         trx,
@@ -253,13 +254,12 @@ function planGuard(
         () =>
           sql<RefusedRow>`
             select v.workspace_id, v.id, m.thread_id, m.status
-            from unnest(${parameters[0]}::text[], ${parameters[1]}::text[], ${parameters[2]}::text[])
-              as v(workspace_id, id, thread_id)
+            from unnest(${sql.join(columns.map((c) => c.sql))}) as v(workspace_id, id, thread_id)
             left join messages m on m.workspace_id = v.workspace_id and m.id = v.id
             where m.id is null or m.thread_id <> v.thread_id or m.status <> 'streaming'`.compile(
             trx,
           ),
-        parameters,
+        columnParameters(columns),
       );
     },
     values: (batch) =>
