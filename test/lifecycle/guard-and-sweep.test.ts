@@ -114,6 +114,42 @@ for (const backend of BACKENDS) {
       }
     });
 
+    it("R15, SPEC §1: a tick mixing applied and refused stream writes gives the refused ones' seqs back — the log stays dense and the next event follows the last", async () => {
+      const { threadline, clock } = await openThreadline(backend, { windowMs: 3_600_000 });
+      const thread = await threadline.threads.create();
+      const open = async () => {
+        const writer = await threadline.writers.open(thread.id);
+        await writer.write({ type: "text-start", id: "t" });
+        return writer;
+      };
+      const [first, finished, second] = [await open(), await open(), await open()];
+      await finished.finish();
+      const before = (await threadline.threads.get(thread.id)).headSeq;
+      const outcomes = await threadline.store.commitWrites(
+        [
+          lateStreamWrite(thread.id, first.id),
+          lateStreamWrite(thread.id, finished.id),
+          lateStreamWrite(thread.id, "no-such-message"),
+          lateStreamWrite(thread.id, second.id),
+        ],
+        clock.now(),
+      );
+      expect(outcomes.map((o) => (o.applied ? o.event.seq : o.reason))).toEqual([
+        before + 1,
+        "finalized",
+        "missing",
+        before + 2,
+      ]);
+      expect((await threadline.threads.get(thread.id)).headSeq).toBe(before + 2);
+      const appended = await threadline.messages.append(thread.id, {
+        role: "user",
+        parts: [{ type: "text", text: "next" }],
+      });
+      const log = await logOf(threadline.store, "default", thread.id);
+      expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i + 1));
+      expect(log.at(-1)).toMatchObject({ seq: before + 3, messageId: appended.id });
+    });
+
     it("R15: a write of another workspace matches nothing", async () => {
       const { threadline, clock } = await openThreadline(backend);
       const thread = await threadline.threads.create();
