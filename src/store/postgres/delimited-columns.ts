@@ -66,6 +66,11 @@ export function booleanColumn(values: readonly boolean[]): DelimitedColumn {
   return { sql: sql`string_to_array(${parameters[0]}, ',')::boolean[]`, parameters };
 }
 
+/** `columns` as the arguments of one `unnest(…)`, in order. */
+export function unnestArguments(columns: readonly DelimitedColumn[]): RawBuilder<unknown> {
+  return sql.join(columns.map((column) => column.sql));
+}
+
 /** The parameters of `columns` in order, for `compileOnce`. */
 export function columnParameters(columns: readonly DelimitedColumn[]): unknown[] {
   return columns.flatMap((column) => column.parameters);

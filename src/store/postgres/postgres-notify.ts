@@ -3,8 +3,8 @@ import pg from "pg";
 import { retryDelayMs } from "../../inbound/retry-delay.js";
 import { executePipelined } from "../queries/batch.js";
 import type { Database } from "../schema.js";
-import { textColumn } from "./delimited-columns.js";
 import type { RemoteCommit, RemoteHandlers, StopRequest } from "../store.js";
+import { textColumn } from "./delimited-columns.js";
 import { type PostgresSettings, poolConfig } from "./postgres-dialect.js";
 
 /** The NOTIFY channel for a schema: nodes sharing a schema share a channel. */

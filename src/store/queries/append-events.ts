@@ -6,6 +6,7 @@ import {
   booleanColumn,
   columnParameters,
   textColumn,
+  unnestArguments,
 } from "../postgres/delimited-columns.js";
 import type { Database, EventRow } from "../schema.js";
 import { type CachedHead, type ThreadHeads, threadHeadsOf } from "../sqlite/thread-heads.js";
@@ -355,7 +356,7 @@ export function insertEventsQueries(
         "insert events (unnest)",
         () =>
           sql`insert into events (${sql.raw(EVENT_COLUMNS.join(", "))})
-            select * from unnest(${sql.join(columns.map((c) => c.sql))})`.compile(trx),
+            select * from unnest(${unnestArguments(columns)})`.compile(trx),
         columnParameters(columns),
       );
     },
@@ -434,7 +435,7 @@ function planBumpHeadSeqs(
             update threads set head_seq = head_seq + v.n,
               updated_at = case when v.moves or threads.updated_at <= ${stale}::bigint
                 then ${now}::bigint else threads.updated_at end
-            from unnest(${sql.join(columns.map((c) => c.sql))}) as v(workspace_id, id, n, moves)
+            from unnest(${unnestArguments(columns)}) as v(workspace_id, id, n, moves)
             where threads.workspace_id = v.workspace_id and threads.id = v.id
             returning threads.workspace_id, threads.id, threads.head_seq`.compile(trx),
         [stale, now, ...columnParameters(columns)],
@@ -522,7 +523,7 @@ export function moveUpdatedAtQueries(
         "move updated_at (unnest)",
         () =>
           sql`update threads set updated_at = ${now}::bigint
-            from unnest(${sql.join(columns.map((c) => c.sql))}) as v(workspace_id, id)
+            from unnest(${unnestArguments(columns)}) as v(workspace_id, id)
             where threads.workspace_id = v.workspace_id and threads.id = v.id`.compile(trx),
         [now, ...columnParameters(columns)],
       );

@@ -1,7 +1,7 @@
 import { type Kysely, type QueryResult, sql } from "kysely";
 import type { ThreadEvent } from "../../protocol/events.js";
 import { toStoredMessage } from "../mappers.js";
-import { columnParameters, textColumn } from "../postgres/delimited-columns.js";
+import { columnParameters, textColumn, unnestArguments } from "../postgres/delimited-columns.js";
 import type { Database, MessageRow } from "../schema.js";
 import { threadHeadsOf } from "../sqlite/thread-heads.js";
 import type { MessageWrite, WriteDecision } from "../store.js";
@@ -254,7 +254,7 @@ function planGuard(
         () =>
           sql<RefusedRow>`
             select v.workspace_id, v.id, m.thread_id, m.status
-            from unnest(${sql.join(columns.map((c) => c.sql))}) as v(workspace_id, id, thread_id)
+            from unnest(${unnestArguments(columns)}) as v(workspace_id, id, thread_id)
             left join messages m on m.workspace_id = v.workspace_id and m.id = v.id
             where m.id is null or m.thread_id <> v.thread_id or m.status <> 'streaming'`.compile(
             trx,
