@@ -45,7 +45,7 @@ describe("columns sent as one delimited text (issue 9, PostgreSQL)", () => {
     expect(textColumn(["a", "b"]).parameters).toEqual(["a\nb", "\n"]);
   });
 
-  it("reads back one null, and one value, as one row", async () => {
+  it("a column of one null reads back empty on its own, and as NULL beside a column of one value (unnest pads it)", async () => {
     expect(await readBack(textColumn([null]), "text")).toEqual([]);
     const padded = await sql<{ a: string | null; b: string | null }>`
       select a, b from unnest(${textColumn(["x"]).sql}, ${textColumn([null]).sql}) as v(a, b)`.execute(
