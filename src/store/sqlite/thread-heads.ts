@@ -203,13 +203,14 @@ const DATA_VERSION = CompiledQuery.raw("pragma data_version");
 
 const MESSAGE_EPOCH = CompiledQuery.raw("select n from message_epoch");
 
-const MESSAGE_EPOCH_EXISTS = CompiledQuery.raw(
-  "select 1 from sqlite_master where type = 'table' and name = 'message_epoch'",
-);
+/** A statement returning one row when the file has the table `name`. */
+function tableExists(name: string): CompiledQuery {
+  return CompiledQuery.raw("select 1 from sqlite_master where type = 'table' and name = ?", [name]);
+}
 
-const EVENTS_RECENT_EXISTS = CompiledQuery.raw(
-  "select 1 from sqlite_master where type = 'table' and name = 'events_recent'",
-);
+const MESSAGE_EPOCH_EXISTS = tableExists("message_epoch");
+
+const EVENTS_RECENT_EXISTS = tableExists("events_recent");
 
 /**
  * Writes into each thread row the newest seq `events_recent` holds for it, where the row is behind:
