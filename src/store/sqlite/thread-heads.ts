@@ -25,7 +25,8 @@ export interface CachedHead {
  * ticks may leave the row behind (their events are in `events_recent`, durable with the commit);
  * every other reservation writes the row, and the mover writes the heads of the threads whose
  * events it takes out of `events_recent` (`recent-events.ts`) — so readers compute the head from
- * the row and the log (`queries/threads.ts`), in any process.
+ * the row and the log (`queries/threads.ts`), in any process; on this connection they take the
+ * newest seqs from the cache instead wherever it is exact ({@link readStamp}).
  *
  * The cache is only trusted while no other connection committed: each transaction begins by
  * reading `PRAGMA data_version` (it changes when another connection commits), and when it changed
@@ -51,6 +52,8 @@ export class ThreadHeads {
   /** `events_recent` exists (looked up at each transaction's begin until it does). */
   private migrated = false;
   private inTransaction = false;
+  /** Changes whenever committed heads are cleared or a thread is dropped ({@link readStamp}). */
+  private generation = 0;
   /**
    * Messages a writer tick found streaming in their thread (`threadKey(workspace, message)` →
    * thread id), valid while `message_epoch` is {@link epoch}: see {@link streamingGuard}.
@@ -78,6 +81,24 @@ export class ThreadHeads {
     const staged = this.staged.get(key);
     if (staged !== undefined) return staged ?? undefined;
     return this.stagedClear ? undefined : this.heads.get(key);
+  }
+
+  /**
+   * What a read outside this connection's transactions may take from the committed heads
+   * ({@link committedHead}): they are complete — every thread whose row is behind its events in
+   * `events_recent` is among them — for a statement that sees `PRAGMA data_version` equal to
+   * `dataVersion` (no other connection committed since the last reconcile). `generation` changes
+   * when committed heads are cleared or dropped: a read that finds it changed across its statement
+   * must not combine the two. Undefined until the first reconcile on a migrated file.
+   */
+  readStamp(): { dataVersion: number; generation: number } | undefined {
+    if (!this.migrated || this.dataVersion === undefined) return undefined;
+    return { dataVersion: this.dataVersion, generation: this.generation };
+  }
+
+  /** A thread's head as the last committed transaction left it, or undefined when not cached. */
+  committedHead(key: string): number | undefined {
+    return this.heads.get(key)?.head;
   }
 
   /** Records a thread's head in the open transaction (applied when it commits). */
@@ -124,10 +145,11 @@ export class ThreadHeads {
     if (this.stagedClear) {
       this.heads.clear();
       this.dataVersion = this.stagedVersion;
+      this.generation += 1;
     }
     for (const [key, head] of this.staged) {
-      if (head === null) this.heads.delete(key);
-      else this.heads.set(key, head);
+      if (head !== null) this.heads.set(key, head);
+      else if (this.heads.delete(key)) this.generation += 1;
     }
     this.staged = new Map();
     if (this.stagedEpoch !== undefined) {
@@ -241,6 +263,15 @@ export function attachThreadHeads(db: Kysely<Database>, heads: ThreadHeads): voi
  * (PostgreSQL, the worker driver: every reservation writes the row there).
  */
 export function threadHeadsOf(db: Kysely<Database>): ThreadHeads | undefined {
-  const heads = byAdapter.get(db.getExecutor().adapter);
+  const heads = attachedThreadHeads(db);
   return heads?.active ? heads : undefined;
+}
+
+/**
+ * The {@link ThreadHeads} of `db` (a Kysely instance or one of its transactions), active or not:
+ * for reads, which use them outside transactions too ({@link ThreadHeads.readStamp}). Undefined on
+ * PostgreSQL and the worker driver.
+ */
+export function attachedThreadHeads(db: Kysely<Database>): ThreadHeads | undefined {
+  return byAdapter.get(db.getExecutor().adapter);
 }
