@@ -17,11 +17,12 @@ export function gitState(): { head: string; srcDirty: boolean } | null {
   }
 }
 
-/** The machine a benchmark ran on, for its JSON: cores, CPU model, Node, load before and after. */
+/** The machine a benchmark ran on, for its JSON: cores, CPU model, Node and its flags, load before and after. */
 export function machineInfo(loadAvgAtStart: number[]): {
   cores: number;
   cpu: string | undefined;
   node: string;
+  nodeFlags: string[];
   loadAvgAtStart: number[];
   loadAvgAtEnd: number[];
 } {
@@ -29,7 +30,24 @@ export function machineInfo(loadAvgAtStart: number[]): {
     cores: cpus().length,
     cpu: cpus()[0]?.model,
     node: process.version,
+    nodeFlags: runtimeFlags(),
     loadAvgAtStart,
     loadAvgAtEnd: loadavg(),
   };
+}
+
+/**
+ * The Node flags this process runs with (its `execArgv`, then `NODE_OPTIONS`), without the module
+ * loaders (`--import`, `--require` and their values): e.g. the young-generation size `npm run
+ * bench` gives (`src/cli/node-flags.ts`), printed with the figures since it changes them.
+ */
+export function runtimeFlags(): string[] {
+  const flags: string[] = [];
+  const argv = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    if (flag === "--import" || flag === "--require" || flag === "-r") i += 1;
+    else if (flag !== "" && !/^--(import|require)=/.test(flag)) flags.push(flag);
+  }
+  return flags;
 }

@@ -21,7 +21,7 @@ import {
   type StrategyReport,
   writeJson,
 } from "./report.js";
-import { gitState, machineInfo } from "./run-info.js";
+import { gitState, machineInfo, runtimeFlags } from "./run-info.js";
 import { runSoak } from "./soak/soak.js";
 import { writeSoakResults } from "./soak/soak-report.js";
 import { runStep, type StepMeters, type StepPlan, type StepResult } from "./step.js";
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const loadAvgAtStart = loadavg();
   const git = gitState();
   log(
-    `threadline bench${options.quick ? " (quick)" : ""}: ${cpus().length} cores, node ${process.version}`,
+    `threadline bench${options.quick ? " (quick)" : ""}: ${cpus().length} cores, node ${[process.version, ...runtimeFlags()].join(" ")}`,
   );
   log(`ladder ${options.ladder.join(",")} from ${options.start}; ${options.durationMs} ms windows`);
   if (loadAvgAtStart[0] !== undefined && loadAvgAtStart[0] > 0.5) {

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { YOUNG_GENERATION_FLAG } from "../../src/cli/node-flags.js";
 import { sleep } from "../producer.js";
 
 /**
@@ -82,6 +83,7 @@ export async function startServer(
     child = spawn(
       process.execPath,
       [
+        ...SERVER_NODE_FLAGS,
         ...serverNodeArgs(),
         "--import",
         "tsx",
@@ -98,14 +100,18 @@ export async function startServer(
     );
   } else if (backend === "node-floor") {
     description = "plain node:http speaking Threadline's wire, storing nothing (floor-server.ts)";
-    child = spawn(process.execPath, ["--import", "tsx", FLOOR_SCRIPT, String(port)], {
-      cwd: ROOT,
-      stdio: ["ignore", "ignore", "inherit"],
-    });
+    child = spawn(
+      process.execPath,
+      [...SERVER_NODE_FLAGS, "--import", "tsx", FLOOR_SCRIPT, String(port)],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "ignore", "inherit"],
+      },
+    );
   } else {
     const args = backend === "ds-file" ? [String(port), join(dir, "streams")] : [String(port)];
     description = `@durable-streams/server DurableStreamTestServer${backend === "ds-file" ? " (file-backed: LMDB + log files)" : " (in memory)"}`;
-    child = spawn(process.execPath, ["--import", "tsx", DS_SCRIPT, ...args], {
+    child = spawn(process.execPath, [...SERVER_NODE_FLAGS, "--import", "tsx", DS_SCRIPT, ...args], {
       cwd: ROOT,
       stdio: ["ignore", "ignore", "pipe"],
     });
@@ -135,6 +141,7 @@ export async function startServer(
     throw error;
   }
   const kind = backend.startsWith("ds-") ? "durable-streams" : "threadline";
+  description += `; node ${SERVER_NODE_FLAGS.join(" ")}`;
   return { backend, kind, pid, baseUrl, description, stop };
 }
 
@@ -180,7 +187,14 @@ function freePort(): Promise<number> {
 }
 
 /**
- * Extra Node flags for the Threadline server process, from `BENCH_SERVER_NODE_ARGS` (space
+ * Node flags of every server process: the young-generation size `threadline serve` is best run
+ * with (`src/cli/node-flags.ts`), given to the floor and the Durable Streams server too (one
+ * runtime for all).
+ */
+const SERVER_NODE_FLAGS = [YOUNG_GENERATION_FLAG];
+
+/**
+ * More Node flags for the Threadline server process, from `BENCH_SERVER_NODE_ARGS` (space
  * separated), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the server under load
  * (`--cpu-prof` is not allowed in NODE_OPTIONS).
  */

@@ -12,6 +12,7 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
 } from "../../protocol/limits.js";
 import { DEFAULT_UNAVAILABLE_AFTER_MS } from "../../writer/coalescing-writer.js";
+import { YOUNG_GENERATION_FLAG, youngGenerationSized } from "../node-flags.js";
 import { parseDuration, parseWorkspaceDurations } from "../parse-duration.js";
 import {
   createServeLogger,
@@ -81,11 +82,17 @@ export interface ServeOptions {
  * request, lifecycle events (sweeps, node takeovers, retries, failed and declined runs, …) and
  * errors with their code, at `--log-level`. Every flag can also be set by an environment variable
  * `THREADLINE_<FLAG>` (`--window-ms` → `THREADLINE_WINDOW_MS`; API keys: `THREADLINE_API_KEYS`),
- * listed in `--help`; a flag given on the command line wins.
+ * listed in `--help`; a flag given on the command line wins. At start it logs a hint when Node's
+ * young generation has its default size (`../node-flags.ts`: ~a sixth less CPU per delta with it).
  */
 export function serveCommand(): Command {
   return withDatabase(new Command("serve"))
     .description("serve the HTTP API")
+    .addHelpText(
+      "after",
+      `\nRun it with NODE_OPTIONS=${YOUNG_GENERATION_FLAG} (a larger young generation for Node's` +
+        " garbage collector): about a sixth less CPU per streamed delta, ~40 MB more memory.",
+    )
     .addOption(
       envOption("--host <host>", "interface to bind (non-loopback needs API keys)").default(
         "127.0.0.1",
@@ -222,7 +229,24 @@ export function serveCommand(): Command {
       const serverOptions = serverOptionsOf(options);
       const apiKeys = serverOptions.apiKeys ?? new Map();
       const logger = await createServeLogger({ level: options.logLevel });
-      const server = await startServer({ ...serverOptions, logger });
+      const started = startServer({ ...serverOptions, logger });
+      // Handlers first: a signal once the listening line is out (or during the start) still
+      // flushes and shuts down instead of killing the process the default way.
+      const shutdown = (signal: string) => {
+        logger.info({ signal }, `${signal}: flushing and shutting down…`);
+        started
+          .then((server) => server.close())
+          .then(
+            () => process.exit(0),
+            (error) => {
+              logger.error({ err: error }, "shutdown failed");
+              process.exit(1);
+            },
+          );
+      };
+      process.once("SIGINT", () => shutdown("SIGINT"));
+      process.once("SIGTERM", () => shutdown("SIGTERM"));
+      const server = await started;
       const workspaces =
         apiKeys.size === 0
           ? "the default workspace, no auth"
@@ -232,18 +256,13 @@ export function serveCommand(): Command {
         { url: server.url, database, ...(options.nodeId ? { nodeId: options.nodeId } : {}) },
         `threadline serving ${database} on ${server.url} (${workspaces})`,
       );
-      const shutdown = (signal: string) => {
-        logger.info({ signal }, `${signal}: flushing and shutting down…`);
-        server.close().then(
-          () => process.exit(0),
-          (error) => {
-            logger.error({ err: error }, "shutdown failed");
-            process.exit(1);
-          },
+      if (!youngGenerationSized()) {
+        logger.info(
+          { event: "runtime:young-generation", flag: YOUNG_GENERATION_FLAG },
+          `Node's young generation has its default size: NODE_OPTIONS=${YOUNG_GENERATION_FLAG} ` +
+            "cuts the server's CPU per streamed delta by about a sixth (README, Command line)",
         );
-      };
-      process.once("SIGINT", () => shutdown("SIGINT"));
-      process.once("SIGTERM", () => shutdown("SIGTERM"));
+      }
     });
 }
 
