@@ -10,7 +10,9 @@ import BetterSqlite3 from "better-sqlite3";
 import { CompiledQuery, sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
+import { threadKey } from "../../src/store/queries/append-events.js";
 import { NEWEST_RECENT_SEQ_OF_THREAD } from "../../src/store/sqlite/recent-events.js";
+import { attachedThreadHeads } from "../../src/store/sqlite/thread-heads.js";
 import type { Store } from "../../src/store/store.js";
 import type { Threadline } from "../../src/threadline.js";
 import { BACKENDS, openThreadline, SQLITE_WORKER } from "../support/backends.js";
@@ -181,6 +183,38 @@ describe("thread heads in memory [sqlite]", () => {
     other.close();
     expect((await threadline.store.getThread("default", thread.id))?.headSeq).toBe(1000);
     await sql`delete from events_recent where seq = 1000`.execute(databaseOf(threadline.store));
+    await writer.finish();
+  });
+
+  it("R11: the read stamp of the cached heads — the data_version they are complete for, and a generation that changes whenever committed heads are cleared or dropped (a head read that sees it change across its statement reads events_recent instead)", async () => {
+    const file = await SQLITE.freshDatabase({ shared: true });
+    const { threadline } = await openThreadline(SQLITE, { database: file, windowMs: 0 });
+    const heads = attachedThreadHeads(databaseOf(threadline.store))!;
+    await threadline.threads.create({ id: "kept" });
+    await threadline.threads.create({ id: "deleted" });
+    const writer = await threadline.writers.open("kept");
+    await writer.write({ type: "text-start", id: "t" });
+    const first = heads.readStamp()!;
+    // More streaming ticks: heads set, none cleared or dropped.
+    for (let i = 0; i < 3; i++) await writer.write({ type: "text-delta", id: "t", delta: "x" });
+    expect(heads.readStamp()).toEqual(first);
+    expect(heads.committedHead(threadKey("default", "kept"))).toBe(
+      (await seqsOf(threadline.store, "kept")).length,
+    );
+    // A thread the cache knows, deleted: dropped.
+    await reply(threadline, "deleted", 2);
+    const beforeDrop = heads.readStamp()!;
+    await threadline.threads.delete("deleted");
+    expect(heads.readStamp()?.generation).toBeGreaterThan(beforeDrop.generation);
+    // Another connection's commit: the next transaction reconciles and clears the cache.
+    const other = new BetterSqlite3(file.slice("sqlite:".length));
+    other.exec("create table unrelated (x)");
+    other.close();
+    const beforeClear = heads.readStamp()!;
+    await writer.write({ type: "text-delta", id: "t", delta: "y" });
+    const afterClear = heads.readStamp()!;
+    expect(afterClear.generation).toBeGreaterThan(beforeClear.generation);
+    expect(afterClear.dataVersion).not.toBe(beforeClear.dataVersion);
     await writer.finish();
   });
 
