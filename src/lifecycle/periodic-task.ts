@@ -45,6 +45,17 @@ export class PeriodicTask<T> {
     this.schedule();
   }
 
+  /**
+   * Moves the next scheduled run a full interval from now: for a job that was just run on another
+   * trigger, so the schedule only covers the gaps between such runs. No effect when stopped.
+   */
+  postpone(): void {
+    if (this.stopped) return;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.schedule();
+  }
+
   /** Stops the schedule and waits for a run in progress. */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -298,6 +298,42 @@ describe.each(SQLITE_BACKENDS)(
       expect(errors).toHaveLength(1);
     });
 
+    it("a window tick's commit is followed by a step at once, and the timer's next step comes a full interval after it (the step runs in the gap after a tick, never just before one)", async () => {
+      const database = await backend.freshDatabase({ shared: true });
+      // A window shorter than the step interval, so the tick below comes before the timer's step.
+      const { threadline, clock } = await openThreadline(backend, { windowMs: 20, database });
+      const thread = await threadline.threads.create({ id: "t" });
+      const writer = await threadline.writers.open(thread.id);
+      await writer.write({ type: "text-start", id: "t" }); // structural: an urgent commit, no step
+      const t0 = clock.now();
+      // When each step started, relative to t0; how many ended (the timer re-arms after one ends).
+      const stepsAt: number[] = [];
+      let ended = 0;
+      const step = threadline.store.moveRecentEvents.bind(threadline.store);
+      vi.spyOn(threadline.store, "moveRecentEvents").mockImplementation(() => {
+        stepsAt.push(clock.now() - t0);
+        return step().finally(() => {
+          ended += 1;
+        });
+      });
+      const advanceTo = async (at: number, steps: number) => {
+        clock.advance(at - (clock.now() - t0));
+        await expect.poll(() => ended).toBe(steps);
+      };
+      // The upkeep's timer, armed when the Threadline opened (the clock has not moved since).
+      await advanceTo(RECENT_EVENTS_STEP_MS, 1);
+      // A delta 5 ms later: its window tick commits at 58, and a step follows at once.
+      await advanceTo(RECENT_EVENTS_STEP_MS + 5, 1);
+      await writer.write({ type: "text-delta", id: "t", delta: "a" });
+      await advanceTo(RECENT_EVENTS_STEP_MS + 25, 2);
+      // The timer's step, due at 66, now comes a full interval after the tick's: at 91.
+      await advanceTo(2 * RECENT_EVENTS_STEP_MS, 2);
+      await advanceTo(2 * RECENT_EVENTS_STEP_MS + 25 - 1, 2);
+      await advanceTo(2 * RECENT_EVENTS_STEP_MS + 25, 3);
+      expect(stepsAt).toEqual([33, 58, 91]);
+      await writer.finish();
+    });
+
     it("R27: a file made before migration 7 keeps its log; its new events go to the recent ones", async () => {
       const path = join(await temporaryDirectory("threadline-upgrade-"), "old.db");
       const old = new Kysely<unknown>({
