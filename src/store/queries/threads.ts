@@ -53,33 +53,33 @@ async function readWithHeads<Row extends HeadColumns>(
 ): Promise<Row[]> {
   if (isPostgres(db)) return read(sql<null>`null`);
   const heads = attachedThreadHeads(db);
+  const keyOf = (row: Row) => threadKey(row.workspace_id, row.id);
   if (heads && db.isTransaction && heads.active) {
-    const rows = await read(sql<null>`null`);
-    for (const row of rows) {
-      row.head_seq = Math.max(
-        row.head_seq,
-        heads.get(threadKey(row.workspace_id, row.id))?.head ?? 0,
-      );
-    }
-    return rows;
+    return raiseHeads(await read(sql<null>`null`), (row) => heads.get(keyOf(row))?.head);
   }
   const stamp = heads?.readStamp();
   if (heads && stamp) {
     const rows = await read(
       sql<number | null>`case when (select data_version from pragma_data_version())
-        = ${stamp.dataVersion} then null else coalesce(${sql.raw(NEWEST_RECENT_SEQ_OF_THREAD)}, 0) end`,
+        = ${stamp.dataVersion} then null else ${NEWEST_RECENT_SEQ} end`,
     );
     // A reconcile that cleared the cache after the statement: its rows are not the cache's match.
     if (heads.readStamp()?.generation === stamp.generation) {
-      for (const row of rows) {
-        const recent = row.head_recent ?? heads.committedHead(threadKey(row.workspace_id, row.id));
-        row.head_seq = Math.max(row.head_seq, recent ?? 0);
-      }
-      return rows;
+      return raiseHeads(rows, (row) => row.head_recent ?? heads.committedHead(keyOf(row)));
     }
   }
-  const rows = await read(sql<number>`coalesce(${sql.raw(NEWEST_RECENT_SEQ_OF_THREAD)}, 0)`);
-  for (const row of rows) row.head_seq = Math.max(row.head_seq, row.head_recent ?? 0);
+  return raiseHeads(await read(NEWEST_RECENT_SEQ), (row) => row.head_recent);
+}
+
+/** A thread's newest seq in `events_recent` (0: none) as a column, found by seeks (SQLite). */
+const NEWEST_RECENT_SEQ = sql<number>`coalesce(${sql.raw(NEWEST_RECENT_SEQ_OF_THREAD)}, 0)`;
+
+/** Raises each row's `head_seq` to `recent(row)` where that is larger; @returns `rows`. */
+function raiseHeads<Row extends HeadColumns>(
+  rows: Row[],
+  recent: (row: Row) => number | null | undefined,
+): Row[] {
+  for (const row of rows) row.head_seq = Math.max(row.head_seq, recent(row) ?? 0);
   return rows;
 }
 
