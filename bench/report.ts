@@ -39,10 +39,33 @@ const CAPACITY_TARGETS = [
 const WINDOW_MS = 33;
 
 /**
+ * Issue 9's CPU budget in process: µs of CPU per delta delivered to its one subscriber, at
+ * Threadline's largest S. The process holds the bench's producers and subscribers too (the
+ * `floor` strategy measures them alone), so the figure is an upper bound of the store's own.
+ */
+const IN_PROCESS_US_PER_DELTA = 8;
+
+/**
+ * The process's CPU per delta delivered in `step` (µs): its share of a core over the deltas a
+ * second; NaN when nothing was delivered.
+ */
+export function cpuUsPerDelta(step: StepResult): number {
+  return step.deltasPerSec > 0
+    ? (step.cpu.processPctOfCore * 10_000) / step.deltasPerSec
+    : Number.NaN;
+}
+
+/** A verdict as the bench prints it: `MET` or `MISSED`, the target and what was measured. */
+export function formatVerdict(verdict: TargetVerdict): string {
+  return `${verdict.met ? "MET    " : "MISSED "} ${verdict.target}: ${verdict.detail}`;
+}
+
+/**
  * The targets of issue 9: per backend, Threadline keeps up with ≥ 2 000 (SQLite) / 1 000
  * (PostgreSQL) streams, ≥ 3× crush's per-message window and ≥ 10× / 20× naive; p50 delta →
- * subscriber ≤ one window at its largest S; ≤ 1 streaming commit per window; bytes written per
- * streamed character flat from 1 KB to 64 KB messages and below the window design's at every size.
+ * subscriber ≤ one window at its largest S; CPU per delta ≤ {@link IN_PROCESS_US_PER_DELTA} µs
+ * there; ≤ 1 streaming commit per window; bytes written per streamed character flat from 1 KB to
+ * 64 KB messages and below the window design's at every size.
  */
 export function judgeTargets(reports: readonly StrategyReport[]): TargetVerdict[] {
   const verdicts: TargetVerdict[] = [];
@@ -78,6 +101,19 @@ export function judgeTargets(reports: readonly StrategyReport[]): TargetVerdict[
         target: `${target.backend}: p50 delta → subscriber ≤ ${WINDOW_MS} ms at Threadline's largest S`,
         met: p50 <= WINDOW_MS,
         detail: `p50 ${p50.toFixed(1)} ms at S = ${tl.maxStreams}`,
+      });
+    }
+    if (threadline.atMax) {
+      const us = cpuUsPerDelta(threadline.atMax);
+      const floor = of("floor")?.atMax;
+      verdicts.push({
+        target: `${target.backend}: CPU per delta ≤ ${IN_PROCESS_US_PER_DELTA} µs in process at Threadline's largest S (the whole process: store, producers and subscribers)`,
+        met: us <= IN_PROCESS_US_PER_DELTA,
+        detail:
+          `${us.toFixed(1)} µs at S = ${tl.maxStreams} (${threadline.atMax.cpu.processPctOfCore.toFixed(0)} % of a core)` +
+          (floor
+            ? `; the floor strategy (producers and subscribers alone) ${cpuUsPerDelta(floor).toFixed(1)} µs at S = ${floor.streams}`
+            : ""),
       });
     }
     const window = of("window");
@@ -141,6 +177,7 @@ export function formatTable(reports: readonly StrategyReport[]): string {
     "p99 ms",
     "cpu %core",
     "cpu µs/char",
+    "cpu µs/delta",
     "db %core",
     "B/char mixed",
     "B/char @1KB",
@@ -160,6 +197,7 @@ export function formatTable(reports: readonly StrategyReport[]): string {
       m ? num(m.latencyMs.p99) : "-",
       m ? num(m.cpu.processPctOfCore) : "-",
       m ? num(m.cpu.processUsPerChar) : "-",
+      m ? num(cpuUsPerDelta(m)) : "-",
       m?.cpu.databasePctOfCore == null ? "-" : num(m.cpu.databasePctOfCore),
       m ? num(m.bytesPerChar) : "-",
       num(r.bytes.at1KB.bytesPerChar),

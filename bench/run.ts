@@ -17,6 +17,7 @@ import type { StreamShape } from "./producer.js";
 import {
   describeStep,
   formatTable,
+  formatVerdict,
   judgeTargets,
   type StrategyReport,
   writeJson,
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
   console.log(
     "figures at the largest S that keeps up; B/char @1KB/@8KB/@64KB from fixed-size phases",
   );
-  for (const t of targets) console.log(`${t.met ? "MET    " : "MISSED "} ${t.target}: ${t.detail}`);
+  for (const t of targets) console.log(formatVerdict(t));
   writeJson(options.out, {
     generatedAt: new Date().toISOString(),
     elapsedSec,

@@ -12,9 +12,10 @@ import { cpus, loadavg } from "node:os";
 import type { BenchOptions } from "../cli.js";
 import { refineCapacity, searchCapacity, spreadPrefill } from "../ladder.js";
 import type { StreamShape } from "../producer.js";
+import { formatVerdict } from "../report.js";
 import { gitState, machineInfo } from "../run-info.js";
 import { type Generator, startGenerators } from "./generators.js";
-import { type BackendReport, formatHttpTable } from "./http-report.js";
+import { type BackendReport, formatHttpTable, judgeHttpTargets } from "./http-report.js";
 import { type HttpStepPlan, type HttpStepResult, runHttpStep, streamSpread } from "./http-step.js";
 import { type HttpBackend, type RunningServer, startServer } from "./servers.js";
 
@@ -82,6 +83,9 @@ export async function runHttpBench(options: BenchOptions): Promise<void> {
       "server µs/delta: server CPU per delta delivered to its one viewer, at capacity; generator %: the busiest generator process;\n" +
       "limit: what ended the ladder (generator = a generator process ≥ 80 % of a core, or producers lagging while the server idled; machine = other processes used ≥ 50 % of a core meanwhile, or every core was ≥ 90 % busy while the server was below 90 % of one)",
   );
+  const targets = judgeHttpTargets(reports);
+  if (targets.length > 0) console.log("\nissue 9's HTTP targets:");
+  for (const t of targets) console.log(formatVerdict(t));
   writeFileSync(
     HTTP_RESULTS,
     `${JSON.stringify(
@@ -93,6 +97,7 @@ export async function runHttpBench(options: BenchOptions): Promise<void> {
         config: { ...config, generators: GENERATORS, p99Ms: options.p99Ms },
         workload: { ...SHAPE, viewersPerThread: 1, upload: "POST …/messages/stream NDJSON" },
         results: reports,
+        targets,
       },
       null,
       2,
