@@ -68,7 +68,7 @@ export async function runHttpBench(options: BenchOptions): Promise<void> {
   }
   const reports: BackendReport[] = [];
   for (const backend of options.httpBackends) {
-    const processes = await startProcesses(backend, options.databaseUrl);
+    const processes = await startProcesses(backend, options.databaseUrl, config);
     try {
       log(`\n== ${backend}: ${processes.server.description} (pid ${processes.server.pid})`);
       reports.push(await benchBackend(processes, config, options.p99Ms));
@@ -113,7 +113,7 @@ export async function runHttpBench(options: BenchOptions): Promise<void> {
 async function runSteps(options: BenchOptions, config: typeof FULL): Promise<void> {
   for (const backend of options.httpBackends) {
     for (const streams of options.httpSteps) {
-      const processes = await startProcesses(backend, options.databaseUrl);
+      const processes = await startProcesses(backend, options.databaseUrl, config);
       try {
         await runLoggedStep(processes, config, streams, options.p99Ms);
       } finally {
@@ -143,12 +143,20 @@ async function runLoggedStep(
 interface StepProcesses {
   server: RunningServer;
   generators: Generator[];
-  /** Replaces both with fresh processes (a fresh database or store too). */
+  /** Replaces both with fresh, warmed-up processes (a fresh database or store too). */
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
-async function startProcesses(backend: HttpBackend, databaseUrl: string): Promise<StepProcesses> {
+/** Streams of the unmeasured load every fresh set of processes runs first ({@link warmUp}). */
+const WARM_UP_STREAMS = 50;
+
+/** Starts the server and the generators, and warms them up ({@link warmUp}). */
+async function startProcesses(
+  backend: HttpBackend,
+  databaseUrl: string,
+  config: typeof FULL,
+): Promise<StepProcesses> {
   const processes: StepProcesses = {
     server: await startServer(backend, databaseUrl),
     generators: startGenerators(GENERATORS),
@@ -156,12 +164,29 @@ async function startProcesses(backend: HttpBackend, databaseUrl: string): Promis
       await this.stop();
       this.server = await startServer(backend, databaseUrl);
       this.generators = startGenerators(GENERATORS);
+      await warmUp(this, config);
     },
     async stop() {
       await Promise.all([this.server.stop(), ...this.generators.map((g) => g.close())]);
     },
   };
+  await warmUp(processes, config);
   return processes;
+}
+
+/**
+ * Runs {@link WARM_UP_STREAMS} streams for a warm-up's length on fresh processes, unmeasured, so
+ * that the first measured step does not pay for their start — modules loaded on first use, code
+ * not yet optimized, empty caches. Without it a `--quick` run (first step 200 streams, 0.4 s of
+ * warm-up) had `threadline serve` fail that step at p99 131 ms and 84 % of a core, and report 20
+ * streams.
+ */
+async function warmUp(processes: StepProcesses, config: typeof FULL): Promise<void> {
+  const warmUpPlan = {
+    ...plan(config, WARM_UP_STREAMS, Number.POSITIVE_INFINITY),
+    durationMs: config.warmupMs,
+  };
+  await withinBudget(runHttpStep(processes.server, processes.generators, warmUpPlan), warmUpPlan);
 }
 
 async function benchBackend(
