@@ -143,13 +143,13 @@ async function runLoggedStep(
 interface StepProcesses {
   server: RunningServer;
   generators: Generator[];
-  /** Replaces both with fresh, warmed-up processes (a fresh database or store too). */
+  /** Replaces both with fresh processes (a fresh database or store too). */
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Streams of the unmeasured load every fresh set of processes runs first ({@link warmUp}). */
-const WARM_UP_STREAMS = 50;
+/** Deltas the warm-up sends before a backend's first measured step ({@link warmUp}). */
+const WARM_UP_DELTAS = 3_000;
 
 /** Starts the server and the generators, and warms them up ({@link warmUp}). */
 async function startProcesses(
@@ -164,7 +164,6 @@ async function startProcesses(
       await this.stop();
       this.server = await startServer(backend, databaseUrl);
       this.generators = startGenerators(GENERATORS);
-      await warmUp(this, config);
     },
     async stop() {
       await Promise.all([this.server.stop(), ...this.generators.map((g) => g.close())]);
@@ -175,16 +174,21 @@ async function startProcesses(
 }
 
 /**
- * Runs {@link WARM_UP_STREAMS} streams for a warm-up's length on fresh processes, unmeasured, so
- * that the first measured step does not pay for their start — modules loaded on first use, code
- * not yet optimized, empty caches. Without it a `--quick` run (first step 200 streams, 0.4 s of
- * warm-up) had `threadline serve` fail that step at p99 131 ms and 84 % of a core, and report 20
- * streams.
+ * Runs the ladder's lowest rung, unmeasured, until it sent {@link WARM_UP_DELTAS} deltas, so that
+ * a backend's first measured step does not pay for the processes' start — modules loaded on first
+ * use, code not yet optimized, empty caches. Without it a `--quick` run (first step 200 streams,
+ * 0.4 s of warm-up) had `threadline serve` fail that step at p99 131 ms and 84 % of a core, and
+ * report 20 streams; 1.4 s of the lowest rung (20 streams) first did not help, 50 streams did, but
+ * a load the peer cannot carry leaves a backlog in the step after it: hence the lowest rung, for
+ * longer. The processes that replace a failed step's are not warmed up: the steps after a failure
+ * are smaller, and their start costs less than the minutes warm-ups would add to a run.
  */
 async function warmUp(processes: StepProcesses, config: typeof FULL): Promise<void> {
+  const streams = config.ladder[0] ?? 10;
+  const deltasPerSec = (streams * 1_000) / SHAPE.deltaIntervalMs;
   const warmUpPlan = {
-    ...plan(config, WARM_UP_STREAMS, Number.POSITIVE_INFINITY),
-    durationMs: config.warmupMs,
+    ...plan(config, streams, Number.POSITIVE_INFINITY),
+    durationMs: Math.ceil((WARM_UP_DELTAS / deltasPerSec) * 1_000),
   };
   await withinBudget(runHttpStep(processes.server, processes.generators, warmUpPlan), warmUpPlan);
 }
