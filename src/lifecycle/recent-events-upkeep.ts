@@ -23,9 +23,9 @@ export const RECENT_EVENTS_STEP_MS = 33;
  */
 export class RecentEventsUpkeep {
   private readonly task: PeriodicTask<number>;
-  private started = false;
   /** When the last step after a tick was triggered (clock ms). */
   private lastTickStepAt = Number.NEGATIVE_INFINITY;
+  /** Set while started (on a store with recent events): stops the steps after ticks. */
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -47,7 +47,6 @@ export class RecentEventsUpkeep {
    */
   start(): void {
     if (!this.store.capabilities.recentEvents) return;
-    this.started = true;
     this.unsubscribe = this.hub.on("writer:commit", ({ urgent }) => {
       if (!urgent) this.afterTick();
     });
@@ -56,7 +55,6 @@ export class RecentEventsUpkeep {
 
   /** Stops the schedule and waits for a step in progress. */
   stop(): Promise<void> {
-    this.started = false;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     return this.task.stop();
@@ -69,7 +67,7 @@ export class RecentEventsUpkeep {
     this.lastTickStepAt = now;
     this.task.postpone();
     setImmediate(() => {
-      if (this.started) this.task.runNow().catch((error) => this.reportError(error));
+      if (this.unsubscribe) this.task.runNow().catch((error) => this.reportError(error));
     });
   }
 
