@@ -11,7 +11,10 @@ import { CompiledQuery, sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import { threadKey } from "../../src/store/queries/append-events.js";
-import { NEWEST_RECENT_SEQ_OF_THREAD } from "../../src/store/sqlite/recent-events.js";
+import {
+  NEWEST_RECENT_SEQ_OF_THREAD,
+  RecentEventsMover,
+} from "../../src/store/sqlite/recent-events.js";
 import { attachedThreadHeads } from "../../src/store/sqlite/thread-heads.js";
 import type { Store } from "../../src/store/store.js";
 import type { Threadline } from "../../src/threadline.js";
@@ -88,6 +91,77 @@ describe("thread heads in memory [sqlite]", () => {
     expect(await rowHead(threadline.store, thread.id)).toBe(streaming);
     await writer.finish();
     expect(await seqsOf(threadline.store, thread.id)).toEqual(oneTo(streaming + 1));
+  });
+
+  it("SPEC §1, R11: a sliced cycle of the recent events' mover writes the heads of its slices' streaming threads into their rows, from the cached heads — also where JavaScript and SQLite order the keys differently — so no row is behind once its thread's events left", async () => {
+    const database = await SQLITE.freshDatabase({ shared: true });
+    const { threadline } = await openThreadline(SQLITE, { database, windowMs: 0 });
+    const store = threadline.store;
+    // JavaScript sorts these a1 < a2 < b1 < b2 < x😀 < x\uE000 (a surrogate pair is below
+    // U+E000 in UTF-16) and SQLite's UTF-8 bytes put x\uE000 before x😀. Two noted threads per
+    // slice over three steps: the second slice, [b1, x😀), holds x\uE000 too in SQLite.
+    const ids = ["a1", "a2", "b1", "b2", "x\u{1F600}", "x\uE000"];
+    const mover = new RecentEventsMover(databaseOf(store), {
+      cycleSteps: 3,
+      maxCycleSteps: 3,
+      minSliceThreads: 1,
+    });
+    for (let i = 0; i < 3; i++) await mover.step(); // its first cycle: a sweep of nothing
+    const writers = [];
+    const heads = new Map<string, number>();
+    for (const id of ids) {
+      await threadline.threads.create({ id });
+      const writer = await threadline.writers.open(id);
+      await writer.write({ type: "text-start", id: "t" });
+      for (let i = 0; i < 4; i++) await writer.write({ type: "text-delta", id: "t", delta: "x" });
+      writers.push(writer);
+      heads.set(id, (await seqsOf(store, id)).length);
+      expect(await rowHead(store, id)).toBeLessThan(heads.get(id)!);
+    }
+    mover.note(ids.map((threadId) => ({ workspaceId: "default", threadId })));
+    const recentOf = async (id: string) => {
+      const { rows } = await sql<{ n: number }>`
+        select count(*) as n from events_recent where thread_id = ${id}`.execute(databaseOf(store));
+      return Number(rows[0]?.n);
+    };
+    const movedBy: number[] = [];
+    for (let step = 0; step < 3; step++) {
+      movedBy.push(await mover.step());
+      for (const id of ids) {
+        if ((await recentOf(id)) > 0) continue;
+        expect({ id, row: await rowHead(store, id) }).toEqual({ id, row: heads.get(id) });
+      }
+    }
+    const all = [...heads.values()];
+    const of = (...names: string[]) => names.reduce((sum, id) => sum + heads.get(id)!, 0);
+    expect(movedBy).toEqual([of("a1", "a2"), of("b1", "b2", "x\uE000"), of("x\u{1F600}")]);
+    expect(movedBy.reduce((a, b) => a + b)).toBe(all.reduce((a, b) => a + b));
+    for (const writer of writers) await writer.finish();
+    for (const id of ids) expect(await seqsOf(store, id)).toEqual(oneTo(heads.get(id)! + 1));
+  });
+
+  it("R20, R11: once another connection committed, the mover's step writes no head this connection cached before (a thread deleted and created again there keeps its new head)", async () => {
+    const file = await SQLITE.freshDatabase({ shared: true });
+    const mine = (await openThreadline(SQLITE, { database: file, windowMs: 0 })).threadline;
+    const theirs = (await openThreadline(SQLITE, { database: file, windowMs: 0 })).threadline;
+    const mover = new RecentEventsMover(databaseOf(mine.store), {
+      cycleSteps: 2,
+      maxCycleSteps: 2,
+      minSliceThreads: 1,
+    });
+    for (let i = 0; i < 2; i++) await mover.step(); // its first cycle: a sweep of nothing
+    for (const id of ["a", "b"]) {
+      await mine.threads.create({ id });
+      await reply(mine, id, 6); // cached: a head of 11
+    }
+    await theirs.threads.delete("a");
+    await theirs.threads.create({ id: "a" });
+    mover.note(["a", "b"].map((threadId) => ({ workspaceId: "default", threadId })));
+    for (let i = 0; i < 2; i++) await mover.step(); // slices [–, b) and [b, –)
+    expect(await rowHead(mine.store, "a")).toBe(1);
+    expect(await seqsOf(mine.store, "a")).toEqual([1]);
+    await reply(mine, "a", 1);
+    expect(await seqsOf(mine.store, "a")).toEqual(oneTo(6));
   });
 
   for (const other of [SQLITE, SQLITE_WORKER]) {

@@ -101,6 +101,49 @@ export class ThreadHeads {
     return this.heads.get(key)?.head;
   }
 
+  /**
+   * Inside a transaction, the cached heads of the threads whose key (`threadKey(workspace, id)`)
+   * lies in [`fromKey`, `toKey`) (no bound when undefined), and maybe of others: every thread of
+   * that range whose row is behind its events in `events_recent` is among them, since the cache is
+   * complete inside a transaction (after a reconcile at its begin, only the transaction's own
+   * reservations can have left a row behind). The recent events' mover writes these into the
+   * rows instead of grouping a slice's events by thread (`recent-events.ts`). Writing a thread's
+   * cached head into its row is right whatever the range: the cache is exact. One pass over the
+   * cache (~0.5 ms at its largest, {@link MAX_CACHED_THREAD_HEADS} threads).
+   *
+   * Keys compare as JavaScript strings — UTF-16 code units — where SQLite compares UTF-8 bytes.
+   * The two orders differ only between two code units from U+D800 up (a surrogate pair's against
+   * a character of U+E000–U+FFFF), so they agree on every key against bounds without such code
+   * units; when a bound has one, every cached head is taken. U+0000, the key's separator, sorts
+   * below every character an id may hold (ids hold no NUL), so keys sort as (workspace, id) pairs
+   * do. Undefined outside a transaction.
+   */
+  headsWithin(
+    fromKey: string | undefined,
+    toKey: string | undefined,
+  ): { workspaceId: string; threadId: string; head: number }[] | undefined {
+    if (!this.active) return undefined;
+    const comparable = !HIGH_CODE_UNIT.test(fromKey ?? "") && !HIGH_CODE_UNIT.test(toKey ?? "");
+    const within: { workspaceId: string; threadId: string; head: number }[] = [];
+    const take = (key: string, head: number): void => {
+      const inRange =
+        (fromKey === undefined || key >= fromKey) && (toKey === undefined || key < toKey);
+      if (comparable && !inRange) return;
+      const separator = key.indexOf("\u0000");
+      within.push({
+        workspaceId: key.slice(0, separator),
+        threadId: key.slice(separator + 1),
+        head,
+      });
+    };
+    // A reconcile at this transaction's begin left no row behind: only its own changes can be.
+    if (!this.stagedClear) {
+      for (const [key, cached] of this.heads) if (!this.staged.has(key)) take(key, cached.head);
+    }
+    for (const [key, staged] of this.staged) if (staged !== null) take(key, staged.head);
+    return within;
+  }
+
   /** Records a thread's head in the open transaction (applied when it commits). */
   set(key: string, head: CachedHead): void {
     if (this.active) this.staged.set(key, head);
@@ -222,6 +265,9 @@ export interface StreamingGuard {
 }
 
 const DATA_VERSION = CompiledQuery.raw("pragma data_version");
+
+/** A UTF-16 code unit from which JavaScript's string order and SQLite's (UTF-8 bytes) may differ. */
+const HIGH_CODE_UNIT = /[\uD800-\uFFFF]/;
 
 const MESSAGE_EPOCH = CompiledQuery.raw("select n from message_epoch");
 
