@@ -16,7 +16,7 @@ import {
   RecentEventsMover,
 } from "../../src/store/sqlite/recent-events.js";
 import { attachedThreadHeads } from "../../src/store/sqlite/thread-heads.js";
-import type { Store } from "../../src/store/store.js";
+import type { MessageWrite, Store } from "../../src/store/store.js";
 import type { Threadline } from "../../src/threadline.js";
 import { BACKENDS, openThreadline, SQLITE_WORKER } from "../support/backends.js";
 import { refuseRows } from "../support/exec-sql.js";
@@ -365,6 +365,48 @@ describe("thread heads in memory [sqlite]", () => {
     const seqs = await seqsOf(threadline.store, thread.id);
     expect(seqs).toEqual(oneTo(seqs.length));
     expect((await threadline.store.getThread("default", thread.id))?.headSeq).toBe(seqs.length);
+  });
+
+  it("R15, SPEC §1: a tick on a connection that had not cached the thread writes the bumped head into its row and lowers it again for the seqs its refused writes give back — the next event follows the last", async () => {
+    const database = await SQLITE.freshDatabase({ shared: true });
+    const { threadline: first } = await openThreadline(SQLITE, { database, windowMs: 0 });
+    const thread = await first.threads.create({ id: "given-back" });
+    const writers = [];
+    for (let i = 0; i < 3; i++) {
+      const writer = await first.writers.open(thread.id);
+      await writer.write({ type: "text-start", id: "t" });
+      writers.push(writer);
+    }
+    await writers[1]!.finish();
+    const before = (await seqsOf(first.store, thread.id)).length;
+    // Another connection's store (a bare store: a Threadline opening on the file would end the
+    // messages as a restart's orphans): the thread is not in its cache, so its tick writes the row.
+    const other = await openStore(database, "other-node");
+    try {
+      const late = (messageId: string): MessageWrite => ({
+        kind: "stream",
+        workspaceId: "default",
+        threadId: thread.id,
+        messageId,
+        revision: 100,
+        delta: { chunks: [{ type: "text-delta", id: "t", delta: " late" }] },
+      });
+      const outcomes = await other.commitWrites(
+        [late(writers[0]!.id), late(writers[1]!.id), late("no-such-message"), late(writers[2]!.id)],
+        Date.now(),
+      );
+      expect(outcomes.map((o) => (o.applied ? o.event.seq : o.reason))).toEqual([
+        before + 1,
+        "finalized",
+        "missing",
+        before + 2,
+      ]);
+      expect(await rowHead(other, thread.id)).toBe(before + 2);
+    } finally {
+      await other.close();
+    }
+    await first.messages.append(thread.id, { role: "user", parts: [{ type: "text", text: "x" }] });
+    expect(await seqsOf(first.store, thread.id)).toEqual(oneTo(before + 3));
   });
 
   it("R20: a thread deleted and created again under its id starts its log at 1, though its old head was cached", async () => {

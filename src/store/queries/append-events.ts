@@ -259,20 +259,38 @@ export function releaseSeqsQueries(
     const cached = heads.get(key);
     if (cached) heads.set(key, { ...cached, head: r.head });
   }
-  return multiRowStatements(trx, releases, {
+  return setHeadSeqQueries(trx, releases, "lower");
+}
+
+/**
+ * The statements setting the thread rows' `head_seq` to the given heads (SQLite, {@link
+ * ThreadHeads}) where that moves it the given way — `raise` where the row is behind (the recent
+ * events' mover, before a thread's events leave `events_recent`), `lower` where it is ahead (seqs
+ * given back) — so a row already there is not rewritten. A handful of `VALUES` statements
+ * whatever the number of rows (`compiled-once.ts`); none for no rows.
+ * @throws Error on PostgreSQL, which keeps no heads in memory.
+ */
+export function setHeadSeqQueries(
+  trx: Kysely<Database>,
+  rows: readonly { workspaceId: string; threadId: string; head: number }[],
+  direction: "raise" | "lower",
+): CompiledQuery[] {
+  const moves = direction === "raise" ? sql`<` : sql`>`;
+  return multiRowStatements(trx, rows, {
     unnest: () => {
       throw new Error("thread heads are kept on SQLite only");
     },
     values: (batch) =>
       compileOnce(
         trx,
-        `release head_seq × ${batch.length}`,
+        `${direction} head_seq × ${batch.length}`,
         () =>
-          sql`update threads set head_seq = min(head_seq, v.column3)
+          sql`update threads set head_seq = v.column3
             from (values ${sql.join(
               batch.map((r) => sql`(${r.workspaceId}, ${r.threadId}, cast(${r.head} as bigint))`),
             )}) as v
-            where threads.workspace_id = v.column1 and threads.id = v.column2`.compile(trx),
+            where threads.workspace_id = v.column1 and threads.id = v.column2
+              and threads.head_seq ${moves} v.column3`.compile(trx),
         batch.flatMap((r) => [r.workspaceId, r.threadId, r.head]),
       ),
   });

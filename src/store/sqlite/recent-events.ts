@@ -1,7 +1,6 @@
 import { type CompiledQuery, type Kysely, type RawBuilder, sql } from "kysely";
-import { threadKey } from "../queries/append-events.js";
+import { setHeadSeqQueries, threadKey } from "../queries/append-events.js";
 import { executeBatch } from "../queries/batch.js";
-import { compileOnce, multiRowStatements } from "../queries/compiled-once.js";
 import type { Database } from "../schema.js";
 import { threadHeadsOf } from "./thread-heads.js";
 
@@ -240,24 +239,7 @@ function headQueries(trx: Kysely<Database>, slice: Slice): CompiledQuery[] {
           and threads.head_seq < r.newest`.compile(trx),
     ];
   }
-  return multiRowStatements(trx, cached, {
-    unnest: () => {
-      throw new Error("thread heads are kept on SQLite only");
-    },
-    values: (batch) =>
-      compileOnce(
-        trx,
-        `move heads × ${batch.length}`,
-        () =>
-          sql`update threads set head_seq = v.column3
-            from (values ${sql.join(
-              batch.map((h) => sql`(${h.workspaceId}, ${h.threadId}, cast(${h.head} as bigint))`),
-            )}) as v
-            where threads.workspace_id = v.column1 and threads.id = v.column2
-              and threads.head_seq < v.column3`.compile(trx),
-        batch.flatMap((h) => [h.workspaceId, h.threadId, h.head]),
-      ),
-  });
+  return setHeadSeqQueries(trx, cached, "raise");
 }
 
 /** The condition "(workspace_id, thread_id) lies in `slice`". */
