@@ -217,8 +217,9 @@ export class RecentEventsMover {
  * `thread-heads.ts`). From the connection's cached heads when it has them
  * (`ThreadHeads.headsWithin`: a row per cached thread of the range), else by grouping the slice's
  * recent events by thread (~1.7 ms a step at 2 000 streams, against ~0.2 from the cache; bench
- * 2026-12-03): on the worker driver, which keeps no cache, and for a sweep of every key (the
- * first cycle, and the one after a failed step).
+ * 2026-12-03): on the worker driver, which keeps no cache, and for a slice of every key (the
+ * first cycle, the one after a failed step, and at light load a cycle of one slice, where the
+ * grouping is cheap).
  */
 function headQueries(trx: Kysely<Database>, slice: Slice): CompiledQuery[] {
   const sweep = slice.from === undefined && slice.to === undefined;
