@@ -566,3 +566,9 @@ export function moveUpdatedAtQueries(
 export function threadKey(workspaceId: string, id: string): string {
   return `${workspaceId}\u0000${id}`;
 }
+
+/** The (workspace, id) pair of a {@link threadKey} (ids hold no NUL). */
+export function splitThreadKey(key: string): { workspaceId: string; threadId: string } {
+  const separator = key.indexOf("\u0000");
+  return { workspaceId: key.slice(0, separator), threadId: key.slice(separator + 1) };
+}

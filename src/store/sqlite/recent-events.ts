@@ -1,5 +1,5 @@
 import { type CompiledQuery, type Kysely, type RawBuilder, sql } from "kysely";
-import { setHeadSeqQueries, threadKey } from "../queries/append-events.js";
+import { setHeadSeqQueries, splitThreadKey, threadKey } from "../queries/append-events.js";
 import { executeBatch } from "../queries/batch.js";
 import type { Database } from "../schema.js";
 import { threadHeadsOf } from "./thread-heads.js";
@@ -240,7 +240,8 @@ function headQueries(trx: Kysely<Database>, slice: Slice): CompiledQuery[] {
           and threads.head_seq < r.newest`.compile(trx),
     ];
   }
-  return setHeadSeqQueries(trx, cached, "raise");
+  const rows = cached.map(({ key, head }) => ({ ...splitThreadKey(key), head }));
+  return setHeadSeqQueries(trx, rows, "raise");
 }
 
 /** The condition "(workspace_id, thread_id) lies in `slice`". */

@@ -121,20 +121,14 @@ export class ThreadHeads {
   headsWithin(
     fromKey: string | undefined,
     toKey: string | undefined,
-  ): { workspaceId: string; threadId: string; head: number }[] | undefined {
+  ): { key: string; head: number }[] | undefined {
     if (!this.active) return undefined;
     const comparable = !HIGH_CODE_UNIT.test(fromKey ?? "") && !HIGH_CODE_UNIT.test(toKey ?? "");
-    const within: { workspaceId: string; threadId: string; head: number }[] = [];
+    const within: { key: string; head: number }[] = [];
     const take = (key: string, head: number): void => {
       const inRange =
         (fromKey === undefined || key >= fromKey) && (toKey === undefined || key < toKey);
-      if (comparable && !inRange) return;
-      const separator = key.indexOf("\u0000");
-      within.push({
-        workspaceId: key.slice(0, separator),
-        threadId: key.slice(separator + 1),
-        head,
-      });
+      if (!comparable || inRange) within.push({ key, head });
     };
     // A reconcile at this transaction's begin left no row behind: only its own changes can be.
     if (!this.stagedClear) {
