@@ -124,7 +124,16 @@ for (const backend of BACKENDS) {
       expect(chat.messages.map((m) => m.id)).toEqual(stored.map((m) => m.id));
 
       const sending = chat.sendMessage({ text: "Again" });
-      await new Promise((done) => setTimeout(done, 60));
+      // Stopped once the reply streams to the client (its first part arrived): a fixed wait
+      // could come before the server began the reply, with nothing to stop yet.
+      let sent = false;
+      sending.then(
+        () => (sent = true),
+        () => (sent = true), // a failure is the `await sending` below's to report
+      );
+      while (chat.status !== "streaming" && !sent) {
+        await new Promise((done) => setTimeout(done, 5));
+      }
       const stop = await fetchRoutes("http://app/api/chat/chat-1/stop", { method: "POST" });
       expect(((await stop.json()) as { stopped: boolean }).stopped).toBe(true);
       await sending;
